@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# Runs the three workers locally under `wrangler dev --local`, each on its own port, sharing one
+# state directory (D1, KV and Durable Object storage, the dev registry that wires the service
+# bindings, logs, pids and the local secrets).
+#
+#   scripts/stack.sh up      [--state DIR]   apply migrations, start all three, wait until healthy
+#   scripts/stack.sh down    [--state DIR]   stop all three
+#   scripts/stack.sh restart WORKER [--state DIR]
+#
+# Ports come from CROW_GATEWAY_PORT, CROW_MCP_PORT and CROW_A2A_PORT (8787, 8788, 8789).
+# Set CROW_PREBUILT=1 when the workers were built already (scripts/test.sh does).
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$CROW_ROOT"
+
+cmd="${1:-}"; shift || true
+target=""
+state="$CROW_ROOT/.dev/state"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --state) state="$2"; shift 2 ;;
+    gateway|mcp|a2a) target="$1"; shift ;;
+    *) die "unknown argument: $1" ;;
+  esac
+done
+mkdir -p "$state/logs"
+state="$(cd "$state" && pwd)"
+export WRANGLER_REGISTRY_PATH="$state/registry"
+
+port_of() {
+  case "$1" in
+    gateway) echo "$CROW_GATEWAY_PORT" ;;
+    mcp) echo "$CROW_MCP_PORT" ;;
+    a2a) echo "$CROW_A2A_PORT" ;;
+  esac
+}
+
+# Local secrets, made once per state directory and never committed. Production sets them with
+# `wrangler secret put`.
+ensure_secrets() {
+  local f="$state/secrets.env"
+  if [ ! -f "$f" ]; then
+    umask 077
+    {
+      echo "INTERNAL_API_KEY=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+      echo "AUTH_SECRET=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+    } > "$f"
+  fi
+}
+
+migrate() {
+  log "applying D1 migrations (state: $state)"
+  wrangler d1 migrations apply DB --local --persist-to "$state/persist" -c wrangler/gateway/wrangler.toml \
+    > "$state/logs/migrations.log" 2>&1 || { cat "$state/logs/migrations.log" >&2; die "migrations failed"; }
+}
+
+start_one() {
+  local w="$1" port inspector
+  port="$(port_of "$w")"
+  inspector=$((port + 10000))
+  # setsid: wrangler and its workerd children get their own process group, stopped as one.
+  setsid wrangler dev -c "wrangler/$w/wrangler.toml" --local --ip 127.0.0.1 --port "$port" \
+    --inspector-port "$inspector" --persist-to "$state/persist" --env-file "$state/secrets.env" \
+    --show-interactive-dev-session=false --log-level "${CROW_LOG_LEVEL:-log}" \
+    < /dev/null > "$state/logs/$w.log" 2>&1 &
+  echo $! > "$state/$w.pid"
+}
+
+wait_healthy() {
+  local w="$1" port pid deadline
+  port="$(port_of "$w")"
+  pid="$(cat "$state/$w.pid")"
+  deadline=$((SECONDS + ${CROW_START_TIMEOUT:-180}))
+  until curl -fsS -o /dev/null "http://127.0.0.1:$port/health" 2>/dev/null; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      tail -n 40 "$state/logs/$w.log" >&2
+      die "$w exited during start-up (log: $state/logs/$w.log)"
+    fi
+    if [ $SECONDS -ge $deadline ]; then
+      tail -n 40 "$state/logs/$w.log" >&2
+      die "$w did not answer /health on port $port in time"
+    fi
+    sleep 0.5
+  done
+}
+
+stop_one() {
+  local w="$1" f="$state/$1.pid" pid
+  [ -f "$f" ] || return 0
+  pid="$(cat "$f")"
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL -- "-$pid" 2>/dev/null || true
+  fi
+  rm -f "$f"
+}
+
+case "$cmd" in
+  up)
+    ensure_secrets
+    migrate
+    for w in "${CROW_WORKERS[@]}"; do start_one "$w"; done
+    for w in "${CROW_WORKERS[@]}"; do wait_healthy "$w"; done
+    {
+      echo "CROW_GATEWAY_URL=http://127.0.0.1:$CROW_GATEWAY_PORT"
+      echo "CROW_MCP_URL=http://127.0.0.1:$CROW_MCP_PORT"
+      echo "CROW_A2A_URL=http://127.0.0.1:$CROW_A2A_PORT"
+    } > "$state/urls.env"
+    log "all three workers are up (gateway :$CROW_GATEWAY_PORT, mcp :$CROW_MCP_PORT, a2a :$CROW_A2A_PORT)"
+    ;;
+  down)
+    for w in "${CROW_WORKERS[@]}"; do stop_one "$w"; done
+    ;;
+  restart)
+    [ -n "$target" ] || die "restart needs a worker name"
+    stop_one "$target"
+    start_one "$target"
+    wait_healthy "$target"
+    ;;
+  *)
+    die "usage: stack.sh up|down|restart [WORKER] [--state DIR]"
+    ;;
+esac
