@@ -6,21 +6,23 @@
 #   scripts/stack.sh up      [--state DIR]   apply migrations, start all three, wait until healthy
 #   scripts/stack.sh down    [--state DIR]   stop all three
 #   scripts/stack.sh restart WORKER [--state DIR]
+#   scripts/stack.sh sql "SELECT …" [--state DIR]   run SQL on the local D1 database (JSON out)
 #
 # Ports come from CROW_GATEWAY_PORT, CROW_MCP_PORT and CROW_A2A_PORT (8787, 8788, 8789).
-# Set CROW_PREBUILT=1 when the workers were built already (scripts/test.sh does).
+# Build first (scripts/build-worker.sh); wrangler's own build step then finds nothing to do.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$CROW_ROOT"
 
 cmd="${1:-}"; shift || true
 target=""
+sql=""
 state="$CROW_ROOT/.dev/state"
 while [ $# -gt 0 ]; do
   case "$1" in
     --state) state="$2"; shift 2 ;;
     gateway|mcp|a2a) target="$1"; shift ;;
-    *) die "unknown argument: $1" ;;
+    *) [ "$cmd" = sql ] && [ -z "$sql" ] && { sql="$1"; shift; continue; }; die "unknown argument: $1" ;;
   esac
 done
 mkdir -p "$state/logs"
@@ -118,7 +120,12 @@ case "$cmd" in
     start_one "$target"
     wait_healthy "$target"
     ;;
+  sql)
+    [ -n "$sql" ] || die "sql needs a statement"
+    wrangler d1 execute DB --local --persist-to "$state/persist" -c wrangler/gateway/wrangler.toml \
+      --json --command "$sql" 2>"$state/logs/sql.log" || { cat "$state/logs/sql.log" >&2; die "sql failed"; }
+    ;;
   *)
-    die "usage: stack.sh up|down|restart [WORKER] [--state DIR]"
+    die "usage: stack.sh up|down|restart [WORKER]|sql STATEMENT [--state DIR]"
     ;;
 esac

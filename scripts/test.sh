@@ -19,7 +19,6 @@ log "release builds"
 for w in "${CROW_WORKERS[@]}"; do
   bash scripts/build-worker.sh "$w" --release > "/tmp/crow-build-$w.log" 2>&1 || { cat "/tmp/crow-build-$w.log"; die "building $w failed"; }
 done
-export CROW_PREBUILT=1
 
 log "production dry-run deploys"
 dist="$(mktemp -d)"

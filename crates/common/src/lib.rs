@@ -9,6 +9,7 @@ pub mod identity;
 pub mod ids;
 pub mod jsonrpc;
 pub mod router;
+pub mod time;
 
 pub use error::{ApiError, ErrorCode};
 

@@ -252,3 +252,26 @@ pub async fn upstream_health(fetcher: &Fetcher, ctx: &Ctx, dependency: &str) -> 
 pub fn rpc_reply(status: u16, body: &serde_json::Value) -> Result<Response, ApiError> {
     json(status, body)
 }
+
+/// `GET /health/ready` for the MCP and A2A workers: the gateway must answer over the
+/// `GATEWAY` service binding.
+pub async fn ready_via_gateway(env: &worker::Env, ctx: &Ctx, service: &str) -> Result<Response, ApiError> {
+    let gateway = env.service("GATEWAY").map_err(|_| ApiError::unavailable("gateway"))?;
+    let upstream = upstream_health(&gateway, ctx, "gateway").await?;
+    json(200, &serde_json::json!({ "status": "ready", "service": service, "checks": { "gateway": upstream } }))
+}
+
+/// The transport-level answers shared by the JSON-RPC endpoints: notifications and responses are
+/// acknowledged with 202, batches and invalid messages get a JSON-RPC error with HTTP 400.
+/// Requests are handed back to the caller.
+pub fn rpc_request(body: &[u8]) -> Result<crow_common::jsonrpc::Request, Result<Response, ApiError>> {
+    use crow_common::jsonrpc::{self, Id, Incoming, RpcError};
+    match jsonrpc::parse(body) {
+        Incoming::Request(r) => Ok(r),
+        Incoming::Notification(_) | Incoming::Response { .. } => Err(empty(202)),
+        Incoming::Batch(_) => {
+            Err(rpc_reply(400, &jsonrpc::failure(&Id::Null, &RpcError::invalid_request("batch requests are not supported"))))
+        }
+        Incoming::Invalid { id, error } => Err(rpc_reply(400, &jsonrpc::failure(&id, &error))),
+    }
+}

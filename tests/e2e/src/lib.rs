@@ -99,3 +99,120 @@ impl Reply {
 pub async fn send(req: RequestBuilder) -> Reply {
     Reply::of(req.send().await.expect("request failed")).await
 }
+
+/// The dashboard origin the local configuration allows (see `ALLOWED_ORIGINS`).
+pub const DASHBOARD_ORIGIN: &str = "http://localhost:3000";
+pub const TEST_PASSWORD: &str = "correct horse battery staple";
+
+/// A unique, valid email for a test.
+pub fn unique_email(label: &str) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    format!("{label}-{nanos}-{}@example.com", N.fetch_add(1, Ordering::Relaxed))
+}
+
+/// `name=value` of the session cookie from a `Set-Cookie` header.
+pub fn session_cookie(reply: &Reply) -> String {
+    reply
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.contains("session_token="))
+        .and_then(|c| c.split(';').next())
+        .map(str::to_string)
+        .unwrap_or_else(|| panic!("no session cookie in {:?}", reply.headers))
+}
+
+/// A user with a session, an organization they own, and an API key for it.
+#[derive(Debug, Clone)]
+pub struct Tenant {
+    pub email: String,
+    pub user_id: String,
+    pub cookie: String,
+    pub org_id: String,
+    pub key: String,
+    pub key_id: String,
+}
+
+impl Stack {
+    /// Signs a new user up; returns (user id, cookie).
+    pub async fn sign_up(&self, email: &str) -> (String, String) {
+        let r = send(self.gw(Method::POST, "/api/v1/auth/sign-up/email").json(&serde_json::json!({
+            "name": "Test User", "email": email, "password": TEST_PASSWORD
+        })))
+        .await;
+        let body = r.assert_status(201);
+        (body["user"]["id"].as_str().unwrap().to_string(), session_cookie(&r))
+    }
+
+    /// A request carrying a session cookie and the dashboard origin (as a browser would).
+    pub fn as_user(&self, method: Method, path: &str, cookie: &str) -> RequestBuilder {
+        self.gw(method, path).header("Cookie", cookie).header("Origin", DASHBOARD_ORIGIN)
+    }
+
+    pub fn as_key(&self, method: Method, path: &str, key: &str) -> RequestBuilder {
+        self.gw(method, path).header("Authorization", format!("Bearer {key}"))
+    }
+
+    pub async fn create_org(&self, cookie: &str, name: &str) -> String {
+        let r = send(self.as_user(Method::POST, "/api/v1/organizations", cookie).json(&serde_json::json!({ "name": name }))).await;
+        r.assert_status(201)["id"].as_str().unwrap().to_string()
+    }
+
+    /// Creates an API key for `org_id`; returns (key id, plaintext key).
+    pub async fn create_key(&self, cookie: &str, org_id: &str, name: &str) -> (String, String) {
+        let r = send(self.as_user(Method::POST, "/api/v1/auth/api-keys", cookie).json(&serde_json::json!({
+            "name": name, "organizationId": org_id
+        })))
+        .await;
+        let body = r.assert_status(201);
+        (body["id"].as_str().unwrap().to_string(), body["key"].as_str().unwrap().to_string())
+    }
+
+    pub async fn tenant(&self, label: &str) -> Tenant {
+        let email = unique_email(label);
+        let (user_id, cookie) = self.sign_up(&email).await;
+        let org_id = self.create_org(&cookie, &format!("{label} org")).await;
+        let (key_id, key) = self.create_key(&cookie, &org_id, &format!("{label} key")).await;
+        Tenant { email, user_id, cookie, org_id, key, key_id }
+    }
+}
+
+/// The repository root (tests run with the crate directory as working directory).
+pub fn repo_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repo root")
+}
+
+impl Stack {
+    /// Runs SQL against the stack's local D1 database (through wrangler) and returns the rows.
+    pub fn sql(&self, statement: &str) -> Vec<Value> {
+        let out = std::process::Command::new("bash")
+            .arg(repo_root().join("scripts/stack.sh"))
+            .args(["sql", statement, "--state", &self.state_dir])
+            .current_dir(repo_root())
+            .output()
+            .expect("running stack.sh sql");
+        assert!(out.status.success(), "sql failed: {}", String::from_utf8_lossy(&out.stderr));
+        let v: Value = serde_json::from_slice(&out.stdout).expect("sql JSON");
+        v[0]["results"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// Whether `needle` occurs anywhere in the stack's persisted state (databases, WAL files,
+    /// KV and object storage).
+    pub fn persisted_state_contains(&self, needle: &str) -> bool {
+        fn walk(dir: &std::path::Path, needle: &[u8]) -> bool {
+            let Ok(entries) = std::fs::read_dir(dir) else { return false };
+            entries.flatten().any(|e| {
+                let p = e.path();
+                if p.is_dir() {
+                    walk(&p, needle)
+                } else {
+                    std::fs::read(&p).is_ok_and(|bytes| bytes.windows(needle.len()).any(|w| w == needle))
+                }
+            })
+        }
+        walk(&std::path::Path::new(&self.state_dir).join("persist"), needle.as_bytes())
+    }
+}

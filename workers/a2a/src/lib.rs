@@ -1,10 +1,10 @@
 //! CROW A2A agent and chat service (`a2a.crowai.dev`): the agent card, A2A JSON-RPC at
 //! `/a2a/jsonrpc`, and the chat sessions the gateway forwards from `/api/v1/chat/*`.
 
-use crow_common::jsonrpc::{self, Incoming, RpcError};
+use crow_common::jsonrpc::{self, RpcError};
 use crow_common::router::{Resolution, Router};
 use crow_common::{ApiError, A2A_SERVICE};
-use crow_edge::{finish, json, read_body, route_miss, rpc_reply, upstream_health, Ctx};
+use crow_edge::{finish, json, read_body, route_miss, rpc_reply, rpc_request, Ctx};
 use serde_json::json;
 use worker::{event, Context, Env, Request, Response};
 
@@ -44,11 +44,7 @@ async fn handle(mut req: Request, env: &Env, ctx: &Ctx) -> Result<Response, ApiE
     };
     match route {
         Route::Health => json(200, &json!({ "status": "ok", "service": A2A_SERVICE, "version": "1.0.0" })),
-        Route::Ready => {
-            let gateway = env.service("GATEWAY").map_err(|_| ApiError::unavailable("gateway"))?;
-            let upstream = upstream_health(&gateway, ctx, "gateway").await?;
-            json(200, &json!({ "status": "ready", "service": A2A_SERVICE, "checks": { "gateway": upstream } }))
-        }
+        Route::Ready => crow_edge::ready_via_gateway(env, ctx, A2A_SERVICE).await,
         Route::Rpc => {
             let body = read_body(&mut req, MAX_MESSAGE_BYTES).await?;
             rpc(&body)
@@ -57,15 +53,9 @@ async fn handle(mut req: Request, env: &Env, ctx: &Ctx) -> Result<Response, ApiE
 }
 
 fn rpc(body: &[u8]) -> Result<Response, ApiError> {
-    match jsonrpc::parse(body) {
-        Incoming::Request(r) => {
-            rpc_reply(200, &jsonrpc::failure(&r.id, &RpcError::method_not_found(&r.method)))
-        }
-        Incoming::Notification(_) | Incoming::Response { .. } => crow_edge::empty(202),
-        Incoming::Batch(_) => rpc_reply(
-            400,
-            &jsonrpc::failure(&jsonrpc::Id::Null, &RpcError::invalid_request("batch requests are not supported")),
-        ),
-        Incoming::Invalid { id, error } => rpc_reply(400, &jsonrpc::failure(&id, &error)),
-    }
+    let request = match rpc_request(body) {
+        Ok(r) => r,
+        Err(answer) => return answer,
+    };
+    rpc_reply(200, &jsonrpc::failure(&request.id, &RpcError::method_not_found(&request.method)))
 }

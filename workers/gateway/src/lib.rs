@@ -6,15 +6,20 @@
 use crow_common::router::{Params, Resolution, Router};
 use crow_common::{ApiError, GATEWAY_SERVICE};
 use crow_edge::{finish, route_miss, Ctx};
-use worker::{event, Context, Env, Request, Response};
+use worker::{event, Context, Env, Method, Request, Response};
 
+mod auth;
 mod config;
+mod cors;
+mod db;
 mod error;
+mod kdf;
 mod rate_limiter;
 mod routes;
 
 pub use rate_limiter::RateLimiter;
 
+use auth::Caller;
 use error::Result;
 
 /// Every route the gateway serves. The OpenAPI parity test reads the same table.
@@ -22,17 +27,115 @@ use error::Result;
 pub enum Route {
     Health,
     Ready,
+    SignUp,
+    SignIn,
+    SignOut,
+    GetSession,
+    CreateKey,
+    ListKeys,
+    RevokeKey,
+    VerifyKey,
+    OrgCreate,
+    OrgList,
+    OrgGet,
+    OrgUpdate,
+    OrgDelete,
+    OrgActivate,
+    MembersList,
+    MemberAdd,
+    MemberUpdate,
+    MemberRemove,
+    Me,
+    MeUpdate,
+    PreferencesGet,
+    PreferencesPut,
+    PicturePut,
+    PictureDelete,
+    PictureGet,
+}
+
+/// What a route needs from the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMode {
+    /// No credential is read (health, sign-up, sign-in).
+    Public,
+    /// A credential is read if present (key verification distinguishes internal callers).
+    Optional,
+    /// 401 without a valid credential.
+    Required,
+}
+
+impl Route {
+    pub fn auth(self) -> AuthMode {
+        match self {
+            Route::Health | Route::Ready | Route::SignUp | Route::SignIn => AuthMode::Public,
+            Route::VerifyKey => AuthMode::Optional,
+            _ => AuthMode::Required,
+        }
+    }
 }
 
 pub fn router() -> Router<Route> {
-    Router::new().add("GET", "/health", Route::Health).add("GET", "/health/ready", Route::Ready)
+    use Route::*;
+    Router::new()
+        .add("GET", "/health", Health)
+        .add("GET", "/health/ready", Ready)
+        .add("POST", "/api/v1/auth/sign-up/email", SignUp)
+        .add("POST", "/api/v1/auth/sign-in/email", SignIn)
+        .add("POST", "/api/v1/auth/sign-out", SignOut)
+        .add("GET", "/api/v1/auth/get-session", GetSession)
+        .add("POST", "/api/v1/auth/api-keys", CreateKey)
+        .add("GET", "/api/v1/auth/api-keys", ListKeys)
+        .add("DELETE", "/api/v1/auth/api-keys/:keyId", RevokeKey)
+        .add("POST", "/api/v1/auth/api-key/verify", VerifyKey)
+        .add("POST", "/api/v1/organizations", OrgCreate)
+        .add("GET", "/api/v1/organizations", OrgList)
+        .add("GET", "/api/v1/organizations/:orgId", OrgGet)
+        .add("PATCH", "/api/v1/organizations/:orgId", OrgUpdate)
+        .add("DELETE", "/api/v1/organizations/:orgId", OrgDelete)
+        .add("POST", "/api/v1/organizations/:orgId/activate", OrgActivate)
+        .add("GET", "/api/v1/organizations/:orgId/members", MembersList)
+        .add("POST", "/api/v1/organizations/:orgId/members", MemberAdd)
+        .add("PATCH", "/api/v1/organizations/:orgId/members/:userId", MemberUpdate)
+        .add("DELETE", "/api/v1/organizations/:orgId/members/:userId", MemberRemove)
+        .add("GET", "/api/v1/users/me", Me)
+        .add("PATCH", "/api/v1/users/me", MeUpdate)
+        .add("GET", "/api/v1/users/me/preferences", PreferencesGet)
+        .add("PUT", "/api/v1/users/me/preferences", PreferencesPut)
+        .add("PUT", "/api/v1/users/me/picture", PicturePut)
+        .add("DELETE", "/api/v1/users/me/picture", PictureDelete)
+        .add("GET", "/api/v1/users/:userId/picture", PictureGet)
 }
 
 /// Everything a handler needs.
 pub struct App<'a> {
     pub env: &'a Env,
     pub ctx: &'a Ctx,
-    pub params: Params,
+    wctx: &'a Context,
+    params: Params,
+    /// The resolved caller (`None`: anonymous, or a public route).
+    pub caller: Option<Caller>,
+}
+
+impl App<'_> {
+    /// A path parameter. Route patterns guarantee presence; a miss is a 404, not a panic.
+    pub fn param(&self, name: &str) -> Result<&str> {
+        self.params.get(name).ok_or_else(|| ApiError::route_not_found(&self.ctx.method, &self.ctx.path).into())
+    }
+
+    /// The caller, or 401.
+    pub fn caller(&self) -> Result<&Caller> {
+        self.caller.as_ref().ok_or_else(|| {
+            ApiError::unauthorized("Authentication required: send an API key or a session cookie")
+                .header("WWW-Authenticate", "Bearer realm=\"crow\"")
+                .into()
+        })
+    }
+
+    /// Runs work after the response is sent (bookkeeping writes).
+    pub fn wait_until(&self, fut: impl std::future::Future<Output = ()> + 'static) {
+        self.wctx.wait_until(fut);
+    }
 }
 
 #[event(start)]
@@ -41,22 +144,77 @@ fn start() {
 }
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+async fn fetch(req: Request, env: Env, wctx: Context) -> worker::Result<Response> {
     let ctx = Ctx::begin(&req, GATEWAY_SERVICE);
-    let result = handle(req, &env, &ctx).await.map_err(ApiError::from);
-    Ok(finish(result, &ctx))
+    let origin = cors::allowed_origin(&env, &req);
+    let result = handle(req, &env, &ctx, &wctx).await.map_err(ApiError::from);
+    let mut resp = finish(result, &ctx);
+    cors::decorate(&mut resp, origin.as_deref());
+    Ok(resp)
 }
 
-async fn handle(req: Request, env: &Env, ctx: &Ctx) -> Result<Response> {
-    let resolution = router().resolve(&ctx.method, &ctx.path);
-    let (route, params) = match resolution {
+fn is_unsafe(method: &Method) -> bool {
+    !matches!(method, Method::Get | Method::Head | Method::Options)
+}
+
+async fn handle(mut req: Request, env: &Env, ctx: &Ctx, wctx: &Context) -> Result<Response> {
+    if req.method() == Method::Options {
+        return Ok(cors::preflight(env, &req)?);
+    }
+    let (route, params) = match router().resolve(&ctx.method, &ctx.path) {
         Resolution::Matched { route, params, .. } => (route, params),
         miss => return Err(route_miss(&miss, ctx).into()),
     };
-    let app = App { env, ctx, params };
+    let mut app = App { env, ctx, wctx, params, caller: None };
+    match route.auth() {
+        AuthMode::Public => {
+            if matches!(route, Route::SignUp | Route::SignIn) {
+                cors::check_login_origin(env, &req)?;
+            }
+        }
+        mode => {
+            app.caller = auth::resolve(&app, &req).await?;
+            if mode == AuthMode::Required {
+                app.caller()?;
+            }
+            if app.caller.as_ref().is_some_and(Caller::is_session) && is_unsafe(&req.method()) {
+                cors::check_csrf(env, &req)?;
+            }
+        }
+    }
+    dispatch(route, &app, &mut req).await
+}
+
+async fn dispatch(route: Route, app: &App<'_>, req: &mut Request) -> Result<Response> {
+    use routes::{auth as a, health, orgs, users};
     match route {
-        Route::Health => routes::health::live(&app),
-        Route::Ready => routes::health::ready(&app).await,
+        Route::Health => health::live(app),
+        Route::Ready => health::ready(app).await,
+        Route::SignUp => a::sign_up(app, req).await,
+        Route::SignIn => a::sign_in(app, req).await,
+        Route::SignOut => a::sign_out(app, req).await,
+        Route::GetSession => a::get_session(app).await,
+        Route::CreateKey => a::create_key(app, req).await,
+        Route::ListKeys => a::list_keys(app, req).await,
+        Route::RevokeKey => a::revoke_key(app).await,
+        Route::VerifyKey => a::verify_key(app, req).await,
+        Route::OrgCreate => orgs::create(app, req).await,
+        Route::OrgList => orgs::list_mine(app).await,
+        Route::OrgGet => orgs::get(app).await,
+        Route::OrgUpdate => orgs::update(app, req).await,
+        Route::OrgDelete => orgs::delete(app).await,
+        Route::OrgActivate => orgs::activate(app).await,
+        Route::MembersList => orgs::list_members(app).await,
+        Route::MemberAdd => orgs::add_member(app, req).await,
+        Route::MemberUpdate => orgs::update_member(app, req).await,
+        Route::MemberRemove => orgs::remove_member(app).await,
+        Route::Me => users::me(app).await,
+        Route::MeUpdate => users::update_me(app, req).await,
+        Route::PreferencesGet => users::get_preferences(app).await,
+        Route::PreferencesPut => users::put_preferences(app, req).await,
+        Route::PicturePut => users::put_picture(app, req).await,
+        Route::PictureDelete => users::delete_picture(app).await,
+        Route::PictureGet => users::get_picture(app).await,
     }
 }
 

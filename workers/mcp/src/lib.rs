@@ -1,10 +1,10 @@
 //! CROW MCP server (`mcp.crowai.dev`): Model Context Protocol over Streamable HTTP at `/mcp`.
 //! Tools call the REST gateway over the `GATEWAY` service binding.
 
-use crow_common::jsonrpc::{self, Incoming, RpcError};
+use crow_common::jsonrpc::{self, RpcError};
 use crow_common::router::{Resolution, Router};
 use crow_common::{ApiError, MCP_SERVICE};
-use crow_edge::{finish, json, read_body, route_miss, rpc_reply, upstream_health, Ctx};
+use crow_edge::{finish, json, read_body, route_miss, rpc_reply, rpc_request, Ctx};
 use serde_json::json;
 use worker::{event, Context, Env, Request, Response};
 
@@ -44,11 +44,7 @@ async fn handle(mut req: Request, env: &Env, ctx: &Ctx) -> Result<Response, ApiE
     };
     match route {
         Route::Health => json(200, &json!({ "status": "ok", "service": MCP_SERVICE, "version": "1.0.0" })),
-        Route::Ready => {
-            let gateway = env.service("GATEWAY").map_err(|_| ApiError::unavailable("gateway"))?;
-            let upstream = upstream_health(&gateway, ctx, "gateway").await?;
-            json(200, &json!({ "status": "ready", "service": MCP_SERVICE, "checks": { "gateway": upstream } }))
-        }
+        Route::Ready => crow_edge::ready_via_gateway(env, ctx, MCP_SERVICE).await,
         Route::Rpc => {
             let body = read_body(&mut req, MAX_MESSAGE_BYTES).await?;
             rpc(&body)
@@ -57,16 +53,12 @@ async fn handle(mut req: Request, env: &Env, ctx: &Ctx) -> Result<Response, ApiE
 }
 
 fn rpc(body: &[u8]) -> Result<Response, ApiError> {
-    match jsonrpc::parse(body) {
-        Incoming::Request(r) => match r.method.as_str() {
-            "ping" => rpc_reply(200, &jsonrpc::success(&r.id, json!({}))),
-            other => rpc_reply(200, &jsonrpc::failure(&r.id, &RpcError::method_not_found(other))),
-        },
-        Incoming::Notification(_) | Incoming::Response { .. } => crow_edge::empty(202),
-        Incoming::Batch(_) => rpc_reply(
-            400,
-            &jsonrpc::failure(&jsonrpc::Id::Null, &RpcError::invalid_request("batch requests are not supported")),
-        ),
-        Incoming::Invalid { id, error } => rpc_reply(400, &jsonrpc::failure(&id, &error)),
+    let request = match rpc_request(body) {
+        Ok(r) => r,
+        Err(answer) => return answer,
+    };
+    match request.method.as_str() {
+        "ping" => rpc_reply(200, &jsonrpc::success(&request.id, json!({}))),
+        other => rpc_reply(200, &jsonrpc::failure(&request.id, &RpcError::method_not_found(other))),
     }
 }

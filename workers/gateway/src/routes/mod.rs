@@ -1,1 +1,4 @@
+pub mod auth;
 pub mod health;
+pub mod orgs;
+pub mod users;

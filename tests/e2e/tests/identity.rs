@@ -1,0 +1,411 @@
+//! Issue 02: accounts, sessions, API keys, organizations, members, users, tenancy.
+
+use crow_e2e::{send, session_cookie, unique_email, Stack, Tenant, DASHBOARD_ORIGIN, TEST_PASSWORD};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+#[tokio::test]
+async fn session_lifecycle_and_tampering() {
+    let s = Stack::from_env();
+    let email = unique_email("session");
+    let (user_id, cookie) = s.sign_up(&email).await;
+    assert!(cookie.starts_with("better-auth.session_token="), "{cookie}");
+
+    let r = send(s.gw(Method::GET, "/api/v1/auth/get-session").header("Cookie", &cookie)).await;
+    let body = r.assert_status(200);
+    assert_eq!(body["user"]["id"], user_id.as_str());
+    assert_eq!(body["user"]["email"], email.as_str());
+    assert!(body["user"].get("password_hash").is_none() && !r.text.contains("pbkdf2"));
+
+    // Sign in again: a second, independent session.
+    let r = send(s.gw(Method::POST, "/api/v1/auth/sign-in/email").json(&json!({ "email": email, "password": TEST_PASSWORD }))).await;
+    r.assert_status(200);
+    let set_cookie = r.header("set-cookie").unwrap().to_string();
+    assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Lax"), "{set_cookie}");
+    let second = session_cookie(&r);
+
+    // A tampered signature is refused.
+    let (name, value) = cookie.split_once('=').unwrap();
+    let mut chars: Vec<char> = value.chars().collect();
+    let i = chars.len() - 8;
+    chars[i] = if chars[i] == 'A' { 'B' } else { 'A' };
+    let tampered = format!("{name}={}", chars.into_iter().collect::<String>());
+    send(s.gw(Method::GET, "/api/v1/auth/get-session").header("Cookie", &tampered)).await.assert_error(401, "UNAUTHORIZED");
+    // So is a valid-looking token signed with another secret.
+    let forged = format!("{name}=AbCdEfGhIjKlMnOpQrStUvWxYz012345.mUba1OAOkT%2FIvo5dP34RCkqegy%2BD%2BwnDRShdeGONig4%3D");
+    send(s.gw(Method::GET, "/api/v1/auth/get-session").header("Cookie", &forged)).await.assert_error(401, "UNAUTHORIZED");
+
+    // Sign-out ends the session: the same cookie is refused afterwards.
+    let r = send(s.as_user(Method::POST, "/api/v1/auth/sign-out", &cookie)).await;
+    r.assert_status(200);
+    assert!(r.header("set-cookie").unwrap().contains("Max-Age=0"));
+    send(s.gw(Method::GET, "/api/v1/auth/get-session").header("Cookie", &cookie)).await.assert_error(401, "UNAUTHORIZED");
+    send(s.gw(Method::GET, "/api/v1/users/me").header("Cookie", &cookie)).await.assert_error(401, "UNAUTHORIZED");
+    // The other session is untouched.
+    send(s.gw(Method::GET, "/api/v1/auth/get-session").header("Cookie", &second)).await.assert_status(200);
+}
+
+#[tokio::test]
+async fn sign_in_failures_look_the_same() {
+    let s = Stack::from_env();
+    let email = unique_email("signin");
+    s.sign_up(&email).await;
+    let wrong = send(s.gw(Method::POST, "/api/v1/auth/sign-in/email").json(&json!({ "email": email, "password": "not the password" }))).await;
+    wrong.assert_error(401, "UNAUTHORIZED");
+    let unknown = send(s.gw(Method::POST, "/api/v1/auth/sign-in/email").json(&json!({ "email": unique_email("ghost"), "password": "not the password" }))).await;
+    unknown.assert_error(401, "UNAUTHORIZED");
+    assert_eq!(wrong.body["error"]["message"], unknown.body["error"]["message"]);
+    // Duplicate sign-up is a conflict naming the field.
+    let dup = send(s.gw(Method::POST, "/api/v1/auth/sign-up/email").json(&json!({ "name": "x", "email": email.to_uppercase(), "password": TEST_PASSWORD }))).await;
+    assert_eq!(dup.assert_error(409, "CONFLICT")["field"], "email");
+}
+
+#[tokio::test]
+async fn api_key_lifecycle() {
+    let s = Stack::from_env();
+    let t = s.tenant("keys").await;
+    assert!(t.key.starts_with("crow_") && t.key.len() == 69);
+
+    // Works as Bearer and as X-API-Key.
+    let path = format!("/api/v1/organizations/{}", t.org_id);
+    send(s.as_key(Method::GET, &path, &t.key)).await.assert_status(200);
+    send(s.gw(Method::GET, &path).header("X-API-Key", &t.key)).await.assert_status(200);
+
+    // The list shows the start, never the key or its hash.
+    let r = send(s.as_user(Method::GET, &format!("/api/v1/auth/api-keys?organizationId={}", t.org_id), &t.cookie)).await;
+    let listed = r.assert_status(200)["data"].as_array().unwrap().clone();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0]["start"], &t.key[..10]);
+    assert_eq!(listed[0]["name"], "keys key");
+    assert!(listed[0].get("key").is_none());
+    assert!(!r.text.contains(&t.key) && !r.text.contains(&t.key[10..30]));
+    let expires = listed[0]["expiresAt"].as_str().unwrap();
+    let created = listed[0]["createdAt"].as_str().unwrap();
+    assert_eq!(&expires[4..], &created[4..], "default expiry is one year: {created} -> {expires}");
+
+    // Only a hash is stored: the plaintext appears nowhere in the persisted state.
+    let rows = s.sql(&format!("SELECT key_hash, start FROM api_keys WHERE id = '{}'", t.key_id));
+    assert_eq!(rows[0]["key_hash"].as_str().unwrap().len(), 43);
+    assert!(!s.persisted_state_contains(&t.key));
+    assert!(!s.persisted_state_contains(&t.key[10..]));
+
+    // Revoke: the very next request is refused.
+    let r = send(s.as_user(Method::DELETE, &format!("/api/v1/auth/api-keys/{}", t.key_id), &t.cookie)).await;
+    assert!(r.assert_status(200)["revokedAt"].is_string());
+    send(s.as_key(Method::GET, &path, &t.key)).await.assert_error(401, "UNAUTHORIZED");
+    send(s.gw(Method::GET, &path).header("X-API-Key", &t.key)).await.assert_error(401, "UNAUTHORIZED");
+
+    // Garbage keys are refused by format, before any lookup.
+    send(s.as_key(Method::GET, &path, "crow_nope")).await.assert_error(401, "UNAUTHORIZED");
+    send(s.gw(Method::GET, &path).header("Authorization", "Basic Zm9vOmJhcg==")).await.assert_error(401, "UNAUTHORIZED");
+}
+
+#[tokio::test]
+async fn expired_keys_are_refused() {
+    let s = Stack::from_env();
+    let t = s.tenant("expiry").await;
+    let path = format!("/api/v1/organizations/{}", t.org_id);
+    send(s.as_key(Method::GET, &path, &t.key)).await.assert_status(200);
+    s.sql(&format!("UPDATE api_keys SET expires_at = 1 WHERE id = '{}'", t.key_id));
+    send(s.as_key(Method::GET, &path, &t.key)).await.assert_error(401, "UNAUTHORIZED");
+}
+
+#[tokio::test]
+async fn key_creation_validates_its_input() {
+    let s = Stack::from_env();
+    let t = s.tenant("keyinput").await;
+    for (body, field) in [
+        (json!({ "organizationId": t.org_id }), "name"),
+        (json!({ "name": "", "organizationId": t.org_id }), "name"),
+        (json!({ "name": "x", "expiresIn": 400 * 86400, "organizationId": t.org_id }), "expiresIn"),
+        (json!({ "name": "x", "expiresIn": 10, "organizationId": t.org_id }), "expiresIn"),
+        (json!({ "name": "x", "organizationId": t.org_id, "admin": true }), "admin"),
+    ] {
+        let r = send(s.as_user(Method::POST, "/api/v1/auth/api-keys", &t.cookie).json(&body)).await;
+        assert_eq!(r.assert_error(400, "VALIDATION_ERROR")["field"], field, "{body}");
+    }
+    let rows = s.sql(&format!("SELECT COUNT(*) AS n FROM api_keys WHERE organization_id = '{}'", t.org_id));
+    assert_eq!(rows[0]["n"], 1, "failed creations wrote nothing");
+}
+
+#[tokio::test]
+async fn verify_endpoint_is_not_an_oracle() {
+    let s = Stack::from_env();
+    let t = s.tenant("verify").await;
+    let url = "/api/v1/auth/api-key/verify";
+    // Outsiders learn valid/invalid only.
+    let r = send(s.gw(Method::POST, url).json(&json!({ "key": t.key }))).await;
+    assert_eq!(r.assert_status(200), &json!({ "valid": true }));
+    let r = send(s.gw(Method::POST, url).json(&json!({ "key": "crow_garbage" }))).await;
+    assert_eq!(r.assert_status(200), &json!({ "valid": false }));
+    // The internal caller learns the organization and user.
+    let r = send(s.gw(Method::POST, url).header("X-Internal-Key", s.internal_key()).json(&json!({ "key": t.key }))).await;
+    let body = r.assert_status(200);
+    assert_eq!(body["valid"], true);
+    assert_eq!(body["organizationId"], t.org_id.as_str());
+    assert_eq!(body["userId"], t.user_id.as_str());
+    assert_eq!(body["keyId"], t.key_id.as_str());
+    // A wrong internal key is a 401, not a quiet downgrade.
+    send(s.gw(Method::POST, url).header("X-Internal-Key", "wrong").json(&json!({ "key": t.key }))).await.assert_error(401, "UNAUTHORIZED");
+    // Revoked keys verify as invalid, with the reason only for the internal caller.
+    send(s.as_user(Method::DELETE, &format!("/api/v1/auth/api-keys/{}", t.key_id), &t.cookie)).await.assert_status(200);
+    let r = send(s.gw(Method::POST, url).header("X-Internal-Key", s.internal_key()).json(&json!({ "key": t.key }))).await;
+    assert_eq!(r.assert_status(200), &json!({ "valid": false, "code": "REVOKED" }));
+}
+
+/// Every id-bearing route, with `{org}`, `{user}` and `{key}` standing for org B's ids. A route
+/// added later joins the matrix by adding one line here.
+const CROSS_ORG_ROUTES: &[(&str, &str, Option<&str>)] = &[
+    ("GET", "/api/v1/organizations/{org}", None),
+    ("PATCH", "/api/v1/organizations/{org}", Some(r#"{"name":"pwned"}"#)),
+    ("DELETE", "/api/v1/organizations/{org}", None),
+    ("POST", "/api/v1/organizations/{org}/activate", None),
+    ("GET", "/api/v1/organizations/{org}/members", None),
+    ("POST", "/api/v1/organizations/{org}/members", Some(r#"{"email":"{email}","role":"admin"}"#)),
+    ("PATCH", "/api/v1/organizations/{org}/members/{user}", Some(r#"{"role":"member"}"#)),
+    ("DELETE", "/api/v1/organizations/{org}/members/{user}", None),
+    ("GET", "/api/v1/auth/api-keys?organizationId={org}", None),
+    ("POST", "/api/v1/auth/api-keys", Some(r#"{"name":"stolen","organizationId":"{org}"}"#)),
+    ("DELETE", "/api/v1/auth/api-keys/{key}", None),
+    ("GET", "/api/v1/users/{user}/picture", None),
+];
+
+#[tokio::test]
+async fn cross_organization_matrix() {
+    let s = Stack::from_env();
+    let a = s.tenant("matrix-a").await;
+    let b = s.tenant("matrix-b").await;
+    // B has a picture, so a 404 is about visibility and not absence.
+    send(s.as_user(Method::PUT, "/api/v1/users/me/picture", &b.cookie).header("Content-Type", "image/png").body(tiny_png())).await.assert_status(200);
+    let before = org_snapshot(&s, &b).await;
+
+    for (method, template, body) in CROSS_ORG_ROUTES {
+        let fill = |t: &str| t.replace("{org}", &b.org_id).replace("{user}", &b.user_id).replace("{key}", &b.key_id).replace("{email}", &a.email);
+        let path = fill(template);
+        let method = Method::from_bytes(method.as_bytes()).unwrap();
+        for (label, req) in [
+            ("session", s.as_user(method.clone(), &path, &a.cookie)),
+            ("api key", s.as_key(method.clone(), &path, &a.key)),
+        ] {
+            let req = match body {
+                Some(b) => req.header("Content-Type", "application/json").body(fill(b)),
+                None => req,
+            };
+            let r = send(req).await;
+            assert_eq!(r.status.as_u16(), 404, "{label} {method} {path}: {}", r.text);
+            r.assert_error(404, "NOT_FOUND");
+        }
+    }
+    assert_eq!(org_snapshot(&s, &b).await, before, "org B changed");
+    // B's key still works and A's active organization did not become B.
+    send(s.as_key(Method::GET, &format!("/api/v1/organizations/{}", b.org_id), &b.key)).await.assert_status(200);
+    let me = send(s.as_user(Method::GET, "/api/v1/users/me", &a.cookie)).await;
+    assert_eq!(me.assert_status(200)["activeOrganizationId"], a.org_id.as_str());
+}
+
+async fn org_snapshot(s: &Stack, t: &Tenant) -> Value {
+    let org = send(s.as_user(Method::GET, &format!("/api/v1/organizations/{}", t.org_id), &t.cookie)).await;
+    let members = send(s.as_user(Method::GET, &format!("/api/v1/organizations/{}/members", t.org_id), &t.cookie)).await;
+    let keys = send(s.as_user(Method::GET, &format!("/api/v1/auth/api-keys?organizationId={}", t.org_id), &t.cookie)).await;
+    json!({ "org": org.body, "members": members.body, "keys": keys.body["data"].as_array().unwrap().iter().map(|k| json!([k["id"], k["revokedAt"]])).collect::<Vec<_>>() })
+}
+
+fn tiny_png() -> Vec<u8> {
+    let mut v = b"\x89PNG\r\n\x1a\n".to_vec();
+    v.extend_from_slice(&[0u8; 64]);
+    v
+}
+
+#[tokio::test]
+async fn organization_headers_are_trusted_only_with_the_internal_key() {
+    let s = Stack::from_env();
+    let a = s.tenant("spoof-a").await;
+    let b = s.tenant("spoof-b").await;
+    let path = format!("/api/v1/organizations/{}", b.org_id);
+    // Spoofed headers with A's key: ignored, B stays invisible.
+    let r = send(s.as_key(Method::GET, &path, &a.key).header("X-Organization-Id", &b.org_id).header("X-User-Id", &b.user_id)).await;
+    r.assert_error(404, "NOT_FOUND");
+    let r = send(s.as_key(Method::GET, "/api/v1/organizations", &a.key).header("X-Organization-Id", &b.org_id)).await;
+    let ids: Vec<&str> = r.assert_status(200)["data"].as_array().unwrap().iter().map(|o| o["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, vec![a.org_id.as_str()]);
+    // Without any credential the headers do nothing either.
+    send(s.gw(Method::GET, &path).header("X-Organization-Id", &b.org_id)).await.assert_error(401, "UNAUTHORIZED");
+    // With the internal key they are honoured.
+    let r = send(s.gw(Method::GET, &path).header("X-Internal-Key", s.internal_key()).header("X-Organization-Id", &b.org_id)).await;
+    assert_eq!(r.assert_status(200)["id"], b.org_id.as_str());
+    let r = send(s.gw(Method::GET, &path).header("X-Internal-Key", s.internal_key()).header("X-Organization-Id", &a.org_id)).await;
+    r.assert_error(404, "NOT_FOUND");
+}
+
+async fn add_member(s: &Stack, owner: &Tenant, role: &str) -> (String, String) {
+    let email = unique_email(role);
+    let (user_id, cookie) = s.sign_up(&email).await;
+    let r = send(s.as_user(Method::POST, &format!("/api/v1/organizations/{}/members", owner.org_id), &owner.cookie)
+        .json(&json!({ "email": email, "role": role }))).await;
+    assert_eq!(r.assert_status(201)["role"], role);
+    (user_id, cookie)
+}
+
+#[tokio::test]
+async fn roles_limit_what_members_and_admins_can_do() {
+    let s = Stack::from_env();
+    let owner = s.tenant("roles").await;
+    let (member_id, member) = add_member(&s, &owner, "member").await;
+    let (admin_id, admin) = add_member(&s, &owner, "admin").await;
+    let org = format!("/api/v1/organizations/{}", owner.org_id);
+
+    // A member can read but manages nothing.
+    send(s.as_user(Method::GET, &org, &member)).await.assert_status(200);
+    send(s.as_user(Method::GET, &format!("{org}/members"), &member)).await.assert_status(200);
+    for (m, path, body) in [
+        (Method::POST, "/api/v1/auth/api-keys".to_string(), json!({ "name": "k", "organizationId": owner.org_id })),
+        (Method::POST, format!("{org}/members"), json!({ "email": owner.email, "role": "member" })),
+        (Method::PATCH, format!("{org}/members/{admin_id}"), json!({ "role": "member" })),
+        (Method::DELETE, format!("{org}/members/{admin_id}"), json!({})),
+        (Method::DELETE, org.clone(), json!({})),
+        (Method::PATCH, org.clone(), json!({ "name": "renamed" })),
+    ] {
+        send(s.as_user(m.clone(), &path, &member).json(&body)).await.assert_error(403, "FORBIDDEN");
+    }
+    // An admin manages keys and members, but cannot delete the org or touch owners.
+    send(s.as_user(Method::POST, "/api/v1/auth/api-keys", &admin).json(&json!({ "name": "admin key", "organizationId": owner.org_id }))).await.assert_status(201);
+    let r = send(s.as_user(Method::PATCH, &format!("{org}/members/{member_id}"), &admin).json(&json!({ "role": "admin" }))).await;
+    assert_eq!(r.assert_status(200)["role"], "admin");
+    send(s.as_user(Method::DELETE, &org, &admin)).await.assert_error(403, "FORBIDDEN");
+    send(s.as_user(Method::PATCH, &format!("{org}/members/{}", owner.user_id), &admin).json(&json!({ "role": "member" }))).await.assert_error(403, "FORBIDDEN");
+    send(s.as_user(Method::POST, &format!("{org}/members"), &admin).json(&json!({ "email": unique_email("x"), "role": "owner" }))).await.assert_error(403, "FORBIDDEN");
+    // API keys cannot manage either, even for their own org.
+    send(s.as_key(Method::GET, &format!("{org}/members"), &owner.key)).await.assert_error(403, "FORBIDDEN");
+    send(s.as_key(Method::DELETE, &org, &owner.key)).await.assert_error(403, "FORBIDDEN");
+    // The last owner cannot leave; the owner can delete the org, and then it is gone.
+    send(s.as_user(Method::DELETE, &format!("{org}/members/{}", owner.user_id), &owner.cookie)).await.assert_error(409, "CONFLICT");
+    send(s.as_user(Method::DELETE, &org, &owner.cookie)).await.assert_status(200);
+    send(s.as_user(Method::GET, &org, &owner.cookie)).await.assert_error(404, "NOT_FOUND");
+    send(s.as_key(Method::GET, &org, &owner.key)).await.assert_error(401, "UNAUTHORIZED");
+}
+
+#[tokio::test]
+async fn bad_input_is_a_4xx_naming_the_field_and_writes_nothing() {
+    let s = Stack::from_env();
+    let signup = "/api/v1/auth/sign-up/email";
+    let email = unique_email("badinput");
+    let cases: Vec<(Value, &str)> = vec![
+        (json!({ "name": "x", "email": "not-an-email", "password": TEST_PASSWORD }), "email"),
+        (json!({ "name": "x", "email": email, "password": "short" }), "password"),
+        (json!({ "name": "x", "email": email, "password": "aaaaaaaaaaaaaaa" }), "password"),
+        (json!({ "name": "", "email": email, "password": TEST_PASSWORD }), "name"),
+        (json!({ "name": "x", "email": email, "password": TEST_PASSWORD, "role": "owner" }), "role"),
+        (json!({ "name": "x", "password": TEST_PASSWORD }), "email"),
+        (json!({ "name": 5, "email": email, "password": TEST_PASSWORD }), "name"),
+    ];
+    for (body, field) in cases {
+        let r = send(s.gw(Method::POST, signup).json(&body)).await;
+        assert_eq!(r.assert_error(400, "VALIDATION_ERROR")["field"], field, "{body}");
+    }
+    let r = send(s.gw(Method::POST, signup).header("Content-Type", "application/json").body("{\"name\":")).await;
+    assert_eq!(r.assert_error(400, "VALIDATION_ERROR")["field"], "body");
+    let r = send(s.gw(Method::POST, signup).header("Content-Type", "text/plain").body("hello")).await;
+    r.assert_error(415, "UNSUPPORTED_MEDIA_TYPE");
+    let huge = json!({ "name": "x".repeat(70_000), "email": email, "password": TEST_PASSWORD });
+    send(s.gw(Method::POST, signup).json(&huge)).await.assert_error(413, "PAYLOAD_TOO_LARGE");
+    // None of those created the account.
+    let rows = s.sql(&format!("SELECT COUNT(*) AS n FROM users WHERE email = '{email}'"));
+    assert_eq!(rows[0]["n"], 0);
+
+    // The same for an authenticated write.
+    let t = s.tenant("badinput-org").await;
+    for (body, field) in [(json!({ "name": "" }), "name"), (json!({ "name": "ok", "plan": "enterprise" }), "plan")] {
+        let r = send(s.as_user(Method::PATCH, &format!("/api/v1/organizations/{}", t.org_id), &t.cookie).json(&body)).await;
+        assert_eq!(r.assert_error(400, "VALIDATION_ERROR")["field"], field);
+    }
+    let org = send(s.as_user(Method::GET, &format!("/api/v1/organizations/{}", t.org_id), &t.cookie)).await;
+    assert_eq!(org.body["name"], "badinput-org org");
+    assert_eq!(org.body["plan"], "free");
+}
+
+#[tokio::test]
+async fn cookie_writes_need_an_allowed_origin_and_cors_is_an_allowlist() {
+    let s = Stack::from_env();
+    let t = s.tenant("csrf").await;
+    let path = format!("/api/v1/organizations/{}", t.org_id);
+    let body = json!({ "name": "csrf renamed" });
+    send(s.gw(Method::PATCH, &path).header("Cookie", &t.cookie).json(&body)).await.assert_error(403, "FORBIDDEN");
+    send(s.gw(Method::PATCH, &path).header("Cookie", &t.cookie).header("Origin", "https://evil.example").json(&body)).await.assert_error(403, "FORBIDDEN");
+    // Reads need no origin; API-key writes are not cookie-borne and need none either.
+    send(s.gw(Method::GET, &path).header("Cookie", &t.cookie)).await.assert_status(200);
+    let r = send(s.gw(Method::PATCH, &path).header("Cookie", &t.cookie).header("Origin", DASHBOARD_ORIGIN).json(&body)).await;
+    assert_eq!(r.assert_status(200)["name"], "csrf renamed");
+    assert_eq!(r.header("access-control-allow-origin"), Some(DASHBOARD_ORIGIN));
+    assert_eq!(r.header("access-control-allow-credentials"), Some("true"));
+
+    // Preflight: allowed origin gets the grant, others are refused; never a wildcard.
+    let ok = send(s.gw(Method::OPTIONS, &path).header("Origin", DASHBOARD_ORIGIN).header("Access-Control-Request-Method", "PATCH")).await;
+    assert_eq!(ok.status.as_u16(), 204);
+    assert_eq!(ok.header("access-control-allow-origin"), Some(DASHBOARD_ORIGIN));
+    assert!(ok.header("access-control-allow-methods").unwrap().contains("PATCH"));
+    let bad = send(s.gw(Method::OPTIONS, &path).header("Origin", "https://evil.example")).await;
+    bad.assert_error(403, "FORBIDDEN");
+    assert_eq!(bad.header("access-control-allow-origin"), None);
+    let r = send(s.gw(Method::GET, &path).header("Cookie", &t.cookie).header("Origin", "https://evil.example")).await;
+    assert_eq!(r.header("access-control-allow-origin"), None);
+    // Login CSRF: a foreign page cannot sign a browser in.
+    let r = send(s.gw(Method::POST, "/api/v1/auth/sign-in/email").header("Origin", "https://evil.example").json(&json!({ "email": t.email, "password": TEST_PASSWORD }))).await;
+    r.assert_error(403, "FORBIDDEN");
+}
+
+#[tokio::test]
+async fn users_profile_preferences_and_pictures() {
+    let s = Stack::from_env();
+    let t = s.tenant("profile").await;
+    let r = send(s.as_user(Method::PATCH, "/api/v1/users/me", &t.cookie).json(&json!({ "name": "Grace" }))).await;
+    assert_eq!(r.assert_status(200)["name"], "Grace");
+    // API keys are not users.
+    send(s.as_key(Method::GET, "/api/v1/users/me", &t.key)).await.assert_error(403, "FORBIDDEN");
+
+    let prefs = json!({ "theme": "dark", "dashboard": { "widgets": ["sales", "traffic"] } });
+    send(s.as_user(Method::PUT, "/api/v1/users/me/preferences", &t.cookie).json(&prefs)).await.assert_status(200);
+    let r = send(s.as_user(Method::GET, "/api/v1/users/me/preferences", &t.cookie)).await;
+    assert_eq!(r.assert_status(200)["preferences"], prefs);
+    let big = json!({ "blob": "x".repeat(20_000) });
+    send(s.as_user(Method::PUT, "/api/v1/users/me/preferences", &t.cookie).json(&big)).await.assert_error(413, "PAYLOAD_TOO_LARGE");
+    send(s.as_user(Method::PUT, "/api/v1/users/me/preferences", &t.cookie).json(&json!([1, 2]))).await.assert_error(400, "VALIDATION_ERROR");
+    let r = send(s.as_user(Method::GET, "/api/v1/users/me/preferences", &t.cookie)).await;
+    assert_eq!(r.body["preferences"], prefs, "failed writes changed nothing");
+
+    // Pictures: sniffed, size-limited, visible to org members only.
+    let png = tiny_png();
+    let put = |ct: &str, body: Vec<u8>| s.as_user(Method::PUT, "/api/v1/users/me/picture", &t.cookie).header("Content-Type", ct).body(body);
+    send(put("image/jpeg", png.clone())).await.assert_error(400, "VALIDATION_ERROR");
+    send(put("image/png", b"hello world, not an image".to_vec())).await.assert_error(415, "UNSUPPORTED_MEDIA_TYPE");
+    send(put("image/png", vec![0x89; 3 * 1024 * 1024])).await.assert_error(413, "PAYLOAD_TOO_LARGE");
+    let r = send(put("image/png", png.clone())).await;
+    assert!(r.assert_status(200)["image"].as_str().unwrap().contains(&t.user_id));
+    let pic = format!("/api/v1/users/{}/picture", t.user_id);
+    let mine = s.as_user(Method::GET, &pic, &t.cookie).send().await.unwrap();
+    assert_eq!(mine.status().as_u16(), 200);
+    assert_eq!(mine.headers()["content-type"], "image/png");
+    assert_eq!(mine.bytes().await.unwrap().to_vec(), png);
+    let (_, colleague) = add_member(&s, &t, "member").await;
+    send(s.as_user(Method::GET, &pic, &colleague)).await.assert_status(200);
+    let stranger = s.tenant("profile-stranger").await;
+    send(s.as_user(Method::GET, &pic, &stranger.cookie)).await.assert_error(404, "NOT_FOUND");
+    send(s.as_user(Method::DELETE, "/api/v1/users/me/picture", &t.cookie)).await.assert_status(200);
+    send(s.as_user(Method::GET, &pic, &t.cookie)).await.assert_error(404, "NOT_FOUND");
+}
+
+#[tokio::test]
+async fn users_in_several_organizations_pick_the_active_one() {
+    let s = Stack::from_env();
+    let t = s.tenant("multi").await;
+    let second = s.create_org(&t.cookie, "second org").await;
+    let r = send(s.as_user(Method::GET, "/api/v1/organizations", &t.cookie)).await;
+    let body = r.assert_status(200);
+    assert_eq!(body["data"].as_array().unwrap().len(), 2);
+    assert_eq!(body["activeOrganizationId"], t.org_id.as_str(), "the first org stays active");
+    send(s.as_user(Method::POST, &format!("/api/v1/organizations/{second}/activate"), &t.cookie)).await.assert_status(200);
+    let me = send(s.as_user(Method::GET, "/api/v1/users/me", &t.cookie)).await;
+    assert_eq!(me.body["activeOrganizationId"], second.as_str());
+    // Keys default to the active organization.
+    let r = send(s.as_user(Method::POST, "/api/v1/auth/api-keys", &t.cookie).json(&json!({ "name": "second key" }))).await;
+    assert_eq!(r.assert_status(201)["organizationId"], second.as_str());
+}

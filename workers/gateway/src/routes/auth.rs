@@ -1,0 +1,369 @@
+//! `/api/v1/auth/*`: email/password accounts, sessions, API keys and key verification.
+
+use crow_common::body::DEFAULT_JSON_LIMIT;
+use crow_common::credentials::{self, generate_api_key};
+use crow_common::crypto::{random_string, sha256_b64url, ALPHANUMERIC};
+use crow_common::identity::{check_name, check_password, normalize_email, Action, NAME_MAX};
+use crow_common::time::iso8601;
+use crow_common::{ids, ApiError};
+use crow_edge::{header, json, now_ms, read_json};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use worker::{Headers, Request, Response};
+
+use crate::auth::{self, KeyState};
+use crate::db::{is_unique_violation, Db};
+use crate::error::{Error, Result};
+use crate::routes::users::{user_json, UserRow};
+use crate::{args, kdf, App};
+
+/// Sessions last a week, like Better Auth's default.
+const SESSION_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
+/// API keys: one year by default and at most.
+const KEY_MAX_TTL_SECS: i64 = 365 * 24 * 3600;
+const KEY_MIN_TTL_SECS: i64 = 24 * 3600;
+/// Upper bound on live keys per organization (OWASP API6: key minting is a sensitive flow).
+const MAX_KEYS_PER_ORG: i64 = 100;
+
+fn random_failure(e: crow_common::crypto::RandomError) -> Error {
+    Error::Internal(worker::Error::RustError(e.to_string()))
+}
+
+fn is_https(req: &Request) -> bool {
+    req.url().map(|u| u.scheme() == "https").unwrap_or(false)
+}
+
+/// Creates a session row and returns the `Set-Cookie` value and the expiry.
+async fn start_session(app: &App<'_>, req: &Request, db: &Db, user_id: &str) -> Result<(String, i64)> {
+    let secret = crate::config::secret(app.env, "AUTH_SECRET")
+        .ok_or_else(|| ApiError::unavailable("session signing secret"))?;
+    let token = random_string(credentials::SESSION_TOKEN_LEN, ALPHANUMERIC).map_err(random_failure)?;
+    let now = now_ms() as i64;
+    let expires = now + SESSION_TTL_MS;
+    let id = ids::new_id("ses", now as u64).map_err(random_failure)?;
+    let ua = header(req, "User-Agent").map(|u| u.chars().take(256).collect::<String>());
+    let ip = header(req, "CF-Connecting-IP");
+    db.run(
+        "INSERT INTO sessions (id, token_hash, user_id, expires_at, created_at, ip_address, user_agent) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        args![&id, &sha256_b64url(token.as_bytes()), user_id, expires, now, ip.as_ref(), ua.as_ref()],
+    )
+    .await?;
+    let cookie = credentials::session_set_cookie(
+        &credentials::sign_session_token(&secret, &token),
+        is_https(req),
+        (SESSION_TTL_MS / 1000) as u64,
+    );
+    Ok((cookie, expires))
+}
+
+fn with_cookie(resp: Response, cookie: &str) -> Response {
+    let headers = Headers::new();
+    for (k, v) in resp.headers().entries() {
+        let _ = headers.append(&k, &v);
+    }
+    let _ = headers.append("Set-Cookie", cookie);
+    let _ = headers.set("Cache-Control", "no-store");
+    resp.with_headers(headers)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignUp {
+    name: String,
+    email: String,
+    password: String,
+}
+
+pub async fn sign_up(app: &App<'_>, req: &mut Request) -> Result<Response> {
+    let body: SignUp = read_json(req, DEFAULT_JSON_LIMIT).await?;
+    let name = check_name("name", &body.name, NAME_MAX)?;
+    let email = normalize_email("email", &body.email)?;
+    check_password("password", &body.password, &email)?;
+    let db = Db::new(app.env)?;
+    let exists: Option<serde_json::Value> = db.first("SELECT id FROM users WHERE email = ?1", args![&email]).await?;
+    if exists.is_some() {
+        return Err(conflict_email());
+    }
+    let password_hash = kdf::hash_password(&body.password).await?;
+    let now = now_ms() as i64;
+    let id = ids::new_id("usr", now as u64).map_err(random_failure)?;
+    let inserted = db
+        .run(
+            "INSERT INTO users (id, email, name, password_hash, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+            args![&id, &email, &name, &password_hash, now],
+        )
+        .await;
+    match inserted {
+        Err(e) if is_unique_violation(&e) => return Err(conflict_email()),
+        other => other?,
+    };
+    let (cookie, expires) = start_session(app, req, &db, &id).await?;
+    let user = load_user(&db, &id).await?;
+    let resp = json(201, &json!({ "user": user_json(&user), "session": { "expiresAt": iso8601(expires) } }))?;
+    Ok(with_cookie(resp, &cookie))
+}
+
+fn conflict_email() -> Error {
+    ApiError::conflict("An account with this email already exists").detail("field", "email").into()
+}
+
+pub async fn load_user(db: &Db, id: &str) -> Result<UserRow> {
+    db.first::<UserRow>(
+        "SELECT id, email, name, active_organization_id, image_content_type, image_updated_at, created_at, updated_at FROM users WHERE id = ?1",
+        args![id],
+    )
+    .await?
+    .ok_or_else(|| ApiError::not_found("User").into())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignIn {
+    email: String,
+    password: String,
+}
+
+#[derive(Deserialize)]
+struct Credentials {
+    id: String,
+    password_hash: String,
+}
+
+pub async fn sign_in(app: &App<'_>, req: &mut Request) -> Result<Response> {
+    let body: SignIn = read_json(req, DEFAULT_JSON_LIMIT).await?;
+    let email = normalize_email("email", &body.email)?;
+    if body.password.is_empty() || body.password.chars().count() > crow_common::identity::PASSWORD_MAX {
+        return Err(ApiError::invalid_field("password", "must be 1 to 128 characters").into());
+    }
+    let db = Db::new(app.env)?;
+    let row: Option<Credentials> =
+        db.first("SELECT id, password_hash FROM users WHERE email = ?1", args![&email]).await?;
+    let ok = kdf::verify_password(&body.password, row.as_ref().map(|r| r.password_hash.as_str())).await?;
+    let Some(row) = row.filter(|_| ok) else {
+        return Err(ApiError::unauthorized("Invalid email or password").into());
+    };
+    let (cookie, expires) = start_session(app, req, &db, &row.id).await?;
+    let user = load_user(&db, &row.id).await?;
+    let resp = json(200, &json!({ "user": user_json(&user), "session": { "expiresAt": iso8601(expires) } }))?;
+    Ok(with_cookie(resp, &cookie))
+}
+
+pub async fn sign_out(app: &App<'_>, req: &mut Request) -> Result<Response> {
+    let caller = app.caller()?;
+    let auth::Principal::Session { session_id, .. } = &caller.principal else {
+        return Err(ApiError::validation("Sign-out ends a cookie session; this request has none").into());
+    };
+    let db = Db::new(app.env)?;
+    db.run("DELETE FROM sessions WHERE id = ?1", args![session_id]).await?;
+    let resp = json(200, &json!({ "success": true }))?;
+    Ok(with_cookie(resp, &credentials::session_clear_cookie(is_https(req))))
+}
+
+#[derive(Deserialize)]
+struct SessionInfo {
+    id: String,
+    expires_at: i64,
+    created_at: i64,
+}
+
+pub async fn get_session(app: &App<'_>) -> Result<Response> {
+    let caller = app.caller()?;
+    let auth::Principal::Session { session_id, user_id, .. } = &caller.principal else {
+        return Err(ApiError::unauthorized("No session; sign in first").into());
+    };
+    let db = Db::new(app.env)?;
+    let s: SessionInfo = db
+        .first("SELECT id, expires_at, created_at FROM sessions WHERE id = ?1", args![session_id])
+        .await?
+        .ok_or_else(|| ApiError::unauthorized("The session has ended; sign in again"))?;
+    let user = load_user(&db, user_id).await?;
+    Ok(json(
+        200,
+        &json!({
+            "session": { "id": s.id, "createdAt": iso8601(s.created_at), "expiresAt": iso8601(s.expires_at) },
+            "user": user_json(&user),
+        }),
+    )?)
+}
+
+// ---------------------------------------------------------------------------------------------
+// API keys
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct CreateKey {
+    name: String,
+    /// Lifetime in seconds (Better Auth's `expiresIn`); default and maximum one year.
+    expires_in: Option<i64>,
+    organization_id: Option<String>,
+}
+
+#[derive(Deserialize, Serialize)]
+pub struct KeyRow {
+    id: String,
+    organization_id: String,
+    name: String,
+    start: String,
+    prefix: String,
+    created_by: Option<String>,
+    created_at: i64,
+    expires_at: i64,
+    last_used_at: Option<i64>,
+    revoked_at: Option<i64>,
+}
+
+fn key_json(k: &KeyRow) -> serde_json::Value {
+    json!({
+        "id": k.id,
+        "organizationId": k.organization_id,
+        "name": k.name,
+        "start": k.start,
+        "prefix": k.prefix,
+        "createdBy": k.created_by,
+        "createdAt": iso8601(k.created_at),
+        "expiresAt": iso8601(k.expires_at),
+        "lastUsedAt": k.last_used_at.map(iso8601),
+        "revokedAt": k.revoked_at.map(iso8601),
+    })
+}
+
+/// The organization a key-management request is about: `organizationId` if given, else the
+/// session's active organization.
+fn target_org(app: &App<'_>, explicit: Option<String>) -> Result<String> {
+    let caller = app.caller()?;
+    explicit
+        .or_else(|| caller.default_org().map(str::to_string))
+        .ok_or_else(|| ApiError::invalid_field("organizationId", "is required when no organization is active").into())
+}
+
+pub async fn create_key(app: &App<'_>, req: &mut Request) -> Result<Response> {
+    let caller = app.caller()?;
+    let body: CreateKey = read_json(req, DEFAULT_JSON_LIMIT).await?;
+    let name = check_name("name", &body.name, 64)?;
+    let ttl = body.expires_in.unwrap_or(KEY_MAX_TTL_SECS);
+    if !(KEY_MIN_TTL_SECS..=KEY_MAX_TTL_SECS).contains(&ttl) {
+        return Err(ApiError::invalid_field("expiresIn", "must be between 86400 (1 day) and 31536000 (1 year) seconds")
+            .detail("min", KEY_MIN_TTL_SECS)
+            .detail("max", KEY_MAX_TTL_SECS)
+            .into());
+    }
+    let org_id = target_org(app, body.organization_id)?;
+    let access = auth::org_access(app, caller, &org_id, Action::ManageKeys).await?;
+    let user_id = caller.require_user()?.to_string();
+    let db = Db::new(app.env)?;
+    let now = now_ms() as i64;
+    #[derive(Deserialize)]
+    struct Count {
+        n: i64,
+    }
+    let live: Option<Count> = db
+        .first(
+            "SELECT COUNT(*) AS n FROM api_keys WHERE organization_id = ?1 AND revoked_at IS NULL AND expires_at > ?2",
+            args![&access.org_id, now],
+        )
+        .await?;
+    if live.map(|c| c.n).unwrap_or(0) >= MAX_KEYS_PER_ORG {
+        return Err(ApiError::conflict(format!("An organization can hold at most {MAX_KEYS_PER_ORG} live keys; revoke one first")).into());
+    }
+    let key = generate_api_key().map_err(random_failure)?;
+    let id = ids::new_id("key", now as u64).map_err(random_failure)?;
+    db.run(
+        "INSERT INTO api_keys (id, organization_id, created_by, name, start, prefix, key_hash, created_at, expires_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        args![&id, &access.org_id, &user_id, &name, &key.start, credentials::API_KEY_PREFIX, &key.hash, now, now + ttl * 1000],
+    )
+    .await?;
+    let row = load_key(&db, &access.org_id, &id).await?;
+    let mut body = key_json(&row);
+    // The only time the full key is ever returned.
+    body["key"] = json!(key.plaintext);
+    let resp = json(201, &body)?;
+    let _ = resp.headers().set("Cache-Control", "no-store");
+    Ok(resp)
+}
+
+async fn load_key(db: &Db, org_id: &str, id: &str) -> Result<KeyRow> {
+    db.first::<KeyRow>(
+        "SELECT id, organization_id, name, start, prefix, created_by, created_at, expires_at, last_used_at, revoked_at \
+         FROM api_keys WHERE id = ?1 AND organization_id = ?2",
+        args![id, org_id],
+    )
+    .await?
+    .ok_or_else(|| ApiError::not_found("API key").into())
+}
+
+pub async fn list_keys(app: &App<'_>, req: &Request) -> Result<Response> {
+    let caller = app.caller()?;
+    let explicit = req.url().ok().and_then(|u| u.query_pairs().find(|(k, _)| k == "organizationId").map(|(_, v)| v.into_owned()));
+    let org_id = target_org(app, explicit)?;
+    let access = auth::org_access(app, caller, &org_id, Action::ManageKeys).await?;
+    caller.require_user()?;
+    let db = Db::new(app.env)?;
+    let rows: Vec<KeyRow> = db
+        .all(
+            "SELECT id, organization_id, name, start, prefix, created_by, created_at, expires_at, last_used_at, revoked_at \
+             FROM api_keys WHERE organization_id = ?1 ORDER BY created_at DESC, id DESC LIMIT 200",
+            args![&access.org_id],
+        )
+        .await?;
+    Ok(json(200, &json!({ "data": rows.iter().map(key_json).collect::<Vec<_>>() }))?)
+}
+
+/// Revokes a key: the very next request with it is refused (the lookup reads D1 every time).
+pub async fn revoke_key(app: &App<'_>) -> Result<Response> {
+    let caller = app.caller()?;
+    let key_id = app.param("keyId")?;
+    let db = Db::new(app.env)?;
+    #[derive(Deserialize)]
+    struct Owner {
+        organization_id: String,
+    }
+    // Which org the key belongs to; then the caller must be allowed to manage that org's keys.
+    let owner: Owner = db
+        .first("SELECT organization_id FROM api_keys WHERE id = ?1", args![key_id])
+        .await?
+        .ok_or_else(|| ApiError::not_found("API key"))?;
+    let access = auth::org_access(app, caller, &owner.organization_id, Action::ManageKeys)
+        .await
+        .map_err(|e| match ApiError::from(e) {
+            nf if nf.code == crow_common::ErrorCode::NotFound => ApiError::not_found("API key").into(),
+            other => Error::from(other),
+        })?;
+    caller.require_user()?;
+    let now = now_ms() as i64;
+    db.run(
+        "UPDATE api_keys SET revoked_at = ?1 WHERE id = ?2 AND organization_id = ?3 AND revoked_at IS NULL",
+        args![now, key_id, &access.org_id],
+    )
+    .await?;
+    let row = load_key(&db, &access.org_id, key_id).await?;
+    Ok(json(200, &key_json(&row))?)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VerifyBody {
+    key: String,
+}
+
+/// `POST /api/v1/auth/api-key/verify`, used by the MCP and A2A workers. With the internal key
+/// the answer says which key, organization and user; anyone else learns only valid or invalid
+/// (the endpoint must not be an oracle), and is limited per client IP.
+pub async fn verify_key(app: &App<'_>, req: &mut Request) -> Result<Response> {
+    let body: VerifyBody = read_json(req, 4096).await?;
+    let internal = app.caller.as_ref().is_some_and(|c| c.via_internal);
+    let (state, verified) = auth::lookup_key(app, body.key.trim()).await?;
+    let resp = match (internal, verified) {
+        (true, Some(v)) => json!({
+            "valid": true,
+            "code": KeyState::Valid.code(),
+            "keyId": v.key_id,
+            "organizationId": v.org_id,
+            "userId": v.user_id,
+            "expiresAt": iso8601(v.expires_at),
+        }),
+        (true, None) => json!({ "valid": false, "code": state.code() }),
+        (false, v) => json!({ "valid": v.is_some() }),
+    };
+    Ok(json(200, &resp)?)
+}
