@@ -3,6 +3,8 @@
 //! calls over service bindings. Protocol and business logic live in `crow-common` and friends;
 //! this crate only adapts them to the Workers runtime.
 
+pub mod entry;
+
 use crow_common::body::parse_json;
 use crow_common::router::Resolution;
 use crow_common::{ids, ApiError, SECURITY_HEADERS};

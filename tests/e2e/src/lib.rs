@@ -39,8 +39,16 @@ impl Stack {
             .expect("client")
     }
 
+    /// A request to the gateway. Each one carries a fresh `CF-Connecting-IP` from the IPv6
+    /// documentation range, as Cloudflare's edge would for distinct clients, so anonymous
+    /// requests of different tests do not share the per-IP budget. Use [`Stack::gw_from`] to
+    /// pin the address.
     pub fn gw(&self, method: Method, path: &str) -> RequestBuilder {
-        self.client().request(method, format!("{}{}", self.gateway, path))
+        self.gw_from(&random_client_ip(), method, path)
+    }
+
+    pub fn gw_from(&self, ip: &str, method: Method, path: &str) -> RequestBuilder {
+        self.client().request(method, format!("{}{}", self.gateway, path)).header("CF-Connecting-IP", ip)
     }
 
     /// The local secret shared by the workers (from the state directory), for tests that act
@@ -52,6 +60,15 @@ impl Stack {
             .expect("INTERNAL_API_KEY in secrets.env")
             .to_string()
     }
+}
+
+/// A random address in 2001:db8::/32 (documentation range; only ever sent as a header).
+pub fn random_client_ip() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64;
+    let x = nanos ^ N.fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed).rotate_left(17);
+    format!("2001:db8:{:x}:{:x}:{:x}:{:x}::1", (x >> 48) & 0xffff, (x >> 32) & 0xffff, (x >> 16) & 0xffff, x & 0xffff)
 }
 
 /// Status, headers and JSON body of a response.

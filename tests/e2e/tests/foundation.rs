@@ -76,10 +76,11 @@ async fn wrong_methods_get_405_with_allow() {
     assert!(r.header("allow").unwrap().contains("POST"));
 }
 
-async fn rpc(s: &Stack, url: &str, body: &str) -> crow_e2e::Reply {
+async fn rpc(s: &Stack, url: &str, key: &str, body: &str) -> crow_e2e::Reply {
     send(
         s.client()
             .post(url)
+            .header("Authorization", format!("Bearer {key}"))
             .header("Content-Type", "application/json")
             .header("Accept", "application/json, text/event-stream")
             .body(body.to_string()),
@@ -90,22 +91,31 @@ async fn rpc(s: &Stack, url: &str, body: &str) -> crow_e2e::Reply {
 #[tokio::test]
 async fn json_rpc_endpoints_use_the_standard_error_codes() {
     let s = Stack::from_env();
+    let t = s.tenant("jsonrpc").await;
+    let key = t.key.as_str();
     for url in [format!("{}/mcp", s.mcp), format!("{}/a2a/jsonrpc", s.a2a)] {
-        let r = rpc(&s, &url, "{oops").await;
+        let r = rpc(&s, &url, key, "{oops").await;
         assert_eq!(r.body["error"]["code"], -32700, "{url}: {}", r.text);
         assert_eq!(r.body["id"], Value::Null);
         assert_eq!(r.body["jsonrpc"], "2.0");
 
-        let r = rpc(&s, &url, r#"{"jsonrpc":"1.0","id":4,"method":"x"}"#).await;
+        let r = rpc(&s, &url, key, r#"{"jsonrpc":"1.0","id":4,"method":"x"}"#).await;
         assert_eq!(r.body["error"]["code"], -32600, "{url}: {}", r.text);
         assert_eq!(r.body["id"], 4);
 
-        let r = rpc(&s, &url, r#"[{"jsonrpc":"2.0","id":1,"method":"ping"}]"#).await;
+        let r = rpc(&s, &url, key, r#"[{"jsonrpc":"2.0","id":1,"method":"ping"}]"#).await;
         assert_eq!(r.status.as_u16(), 400);
         assert_eq!(r.body["error"]["code"], -32600);
 
-        let r = rpc(&s, &url, r#"{"jsonrpc":"2.0","id":"m","method":"no/such/method"}"#).await;
+        let r = rpc(&s, &url, key, r#"{"jsonrpc":"2.0","id":"m","method":"no/such/method"}"#).await;
         assert_eq!(r.body["error"]["code"], -32601, "{url}: {}", r.text);
         assert_eq!(r.body["id"], "m");
+
+        // Without a valid key: 401, a Bearer challenge, and a JSON-RPC error carrying the id.
+        let r = rpc(&s, &url, "crow_not_a_key", r#"{"jsonrpc":"2.0","id":9,"method":"ping"}"#).await;
+        assert_eq!(r.status.as_u16(), 401, "{url}: {}", r.text);
+        assert!(r.header("www-authenticate").unwrap().starts_with("Bearer"));
+        assert_eq!(r.body["id"], 9);
+        assert_eq!(r.body["error"]["code"], -32600);
     }
 }

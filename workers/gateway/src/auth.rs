@@ -8,6 +8,7 @@
 use crow_common::credentials::{self, Presented};
 use crow_common::crypto::{secret_eq, sha256_b64url};
 use crow_common::identity::{allows, Action, Role};
+use crow_common::ratelimit::{Policy, Tier};
 use crow_common::ApiError;
 use crow_edge::{header, now_ms};
 use serde::Deserialize;
@@ -16,6 +17,7 @@ use worker::Request;
 use crate::args;
 use crate::config;
 use crate::db::Db;
+use crate::limits::Subject;
 use crate::error::Result;
 use crate::App;
 
@@ -36,6 +38,8 @@ pub struct Caller {
     /// The request came from another CROW worker (internal key verified), possibly carrying the
     /// end caller's API key. Such requests were already rate-limited at the edge they entered.
     pub via_internal: bool,
+    /// The rate-limit policy of the caller's organization plan.
+    pub policy: Policy,
 }
 
 impl Caller {
@@ -43,6 +47,18 @@ impl Caller {
         match &self.principal {
             Principal::Session { user_id, .. } => Some(user_id),
             Principal::ApiKey { user_id, .. } | Principal::Internal { user_id, .. } => user_id.as_deref(),
+        }
+    }
+
+    /// Whom this request counts against (`None` for internal calls, counted where they entered).
+    pub fn rate_subject(&self) -> Option<Subject> {
+        if self.via_internal {
+            return None;
+        }
+        match &self.principal {
+            Principal::Session { user_id, .. } => Some(Subject::User(user_id.clone())),
+            Principal::ApiKey { key_id, .. } => Some(Subject::Key(key_id.clone())),
+            Principal::Internal { .. } => None,
         }
     }
 
@@ -89,6 +105,9 @@ struct KeyRow {
     expires_at: i64,
     revoked_at: Option<i64>,
     last_used_at: Option<i64>,
+    plan: String,
+    custom_limit_per_minute: Option<i64>,
+    custom_limit_per_day: Option<i64>,
 }
 
 #[derive(Deserialize)]
@@ -96,6 +115,18 @@ struct SessionRow {
     id: String,
     user_id: String,
     active_organization_id: Option<String>,
+    plan: Option<String>,
+    custom_limit_per_minute: Option<i64>,
+    custom_limit_per_day: Option<i64>,
+}
+
+/// The rate-limit policy for an organization's plan and (Enterprise) custom limits.
+pub fn plan_policy(plan: Option<&str>, per_minute: Option<i64>, per_day: Option<i64>) -> Policy {
+    let custom = match (per_minute, per_day) {
+        (Some(m), Some(d)) if m > 0 && d > 0 => Some((m as u64, d as u64)),
+        _ => None,
+    };
+    Policy::for_tier(Tier::from_plan(plan.unwrap_or("free")), custom)
 }
 
 /// How a key lookup ended. Only internal callers learn more than valid/invalid.
@@ -123,6 +154,7 @@ pub struct VerifiedKey {
     pub org_id: String,
     pub user_id: Option<String>,
     pub expires_at: i64,
+    pub policy: Policy,
 }
 
 /// Looks a presented API key up by its hash. Records `last_used_at` at most once a minute per key.
@@ -134,7 +166,9 @@ pub async fn lookup_key(app: &App<'_>, key: &str) -> Result<(KeyState, Option<Ve
     let hash = credentials::hash_api_key(key);
     let row: Option<KeyRow> = db
         .first(
-            "SELECT id, organization_id, created_by, expires_at, revoked_at, last_used_at FROM api_keys WHERE key_hash = ?1",
+            "SELECT k.id, k.organization_id, k.created_by, k.expires_at, k.revoked_at, k.last_used_at, \
+             o.plan, o.custom_limit_per_minute, o.custom_limit_per_day \
+             FROM api_keys k JOIN organizations o ON o.id = k.organization_id WHERE k.key_hash = ?1",
             args![&hash],
         )
         .await?;
@@ -159,11 +193,17 @@ pub async fn lookup_key(app: &App<'_>, key: &str) -> Result<(KeyState, Option<Ve
     }
     Ok((
         KeyState::Valid,
-        Some(VerifiedKey { key_id: row.id, org_id: row.organization_id, user_id: row.created_by, expires_at: row.expires_at }),
+        Some(VerifiedKey {
+            policy: plan_policy(Some(&row.plan), row.custom_limit_per_minute, row.custom_limit_per_day),
+            key_id: row.id,
+            org_id: row.organization_id,
+            user_id: row.created_by,
+            expires_at: row.expires_at,
+        }),
     ))
 }
 
-async fn session_caller(app: &App<'_>, cookie_value: &str) -> Result<Principal> {
+async fn session_caller(app: &App<'_>, cookie_value: &str) -> Result<(Principal, Policy)> {
     let secret = config::secret(app.env, "AUTH_SECRET")
         .ok_or_else(|| ApiError::unavailable("session signing secret"))?;
     let token = credentials::verify_session_cookie(&secret, cookie_value)
@@ -171,13 +211,15 @@ async fn session_caller(app: &App<'_>, cookie_value: &str) -> Result<Principal> 
     let db = Db::new(app.env)?;
     let row: Option<SessionRow> = db
         .first(
-            "SELECT s.id, s.user_id, u.active_organization_id FROM sessions s JOIN users u ON u.id = s.user_id \
+            "SELECT s.id, s.user_id, u.active_organization_id, o.plan, o.custom_limit_per_minute, o.custom_limit_per_day \
+             FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN organizations o ON o.id = u.active_organization_id \
              WHERE s.token_hash = ?1 AND s.expires_at > ?2",
             args![&sha256_b64url(token.as_bytes()), now_ms()],
         )
         .await?;
     let row = row.ok_or_else(|| ApiError::unauthorized("The session has ended; sign in again"))?;
-    Ok(Principal::Session { user_id: row.user_id, session_id: row.id, active_org: row.active_organization_id })
+    let policy = plan_policy(row.plan.as_deref(), row.custom_limit_per_minute, row.custom_limit_per_day);
+    Ok((Principal::Session { user_id: row.user_id, session_id: row.id, active_org: row.active_organization_id }, policy))
 }
 
 fn invalid_key() -> ApiError {
@@ -205,19 +247,24 @@ pub async fn resolve(app: &App<'_>, req: &Request) -> Result<Option<Caller>> {
         }
     };
 
-    let principal = match presented {
+    let (principal, policy) = match presented {
         Some(Presented::ApiKey(key)) => match lookup_key(app, &key).await? {
-            (KeyState::Valid, Some(v)) => Principal::ApiKey { key_id: v.key_id, org_id: v.org_id, user_id: v.user_id },
+            (KeyState::Valid, Some(v)) => {
+                (Principal::ApiKey { key_id: v.key_id, org_id: v.org_id, user_id: v.user_id }, v.policy)
+            }
             _ => return Err(invalid_key().into()),
         },
         Some(Presented::SessionCookie(value)) if !via_internal => session_caller(app, &value).await?,
-        _ if via_internal => Principal::Internal {
-            org_id: header(req, "X-Organization-Id").filter(|s| !s.is_empty()),
-            user_id: header(req, "X-User-Id").filter(|s| !s.is_empty()),
-        },
+        _ if via_internal => (
+            Principal::Internal {
+                org_id: header(req, "X-Organization-Id").filter(|s| !s.is_empty()),
+                user_id: header(req, "X-User-Id").filter(|s| !s.is_empty()),
+            },
+            plan_policy(None, None, None),
+        ),
         _ => return Ok(None),
     };
-    Ok(Some(Caller { principal, via_internal }))
+    Ok(Some(Caller { principal, via_internal, policy }))
 }
 
 /// The caller's access to `org_id` for `action`. Organizations the caller cannot see answer 404,

@@ -14,6 +14,7 @@ mod cors;
 mod db;
 mod error;
 mod kdf;
+mod limits;
 mod rate_limiter;
 mod routes;
 
@@ -147,8 +148,15 @@ fn start() {
 async fn fetch(req: Request, env: Env, wctx: Context) -> worker::Result<Response> {
     let ctx = Ctx::begin(&req, GATEWAY_SERVICE);
     let origin = cors::allowed_origin(&env, &req);
-    let result = handle(req, &env, &ctx, &wctx).await.map_err(ApiError::from);
+    let mut limit: Option<limits::Applied> = None;
+    let result = handle(req, &env, &ctx, &wctx, &mut limit).await.map_err(ApiError::from);
     let mut resp = finish(result, &ctx);
+    if let Some(applied) = &limit {
+        applied.apply(&mut resp);
+        if matches!(resp.status_code(), 401 | 403) {
+            limits::refund_later(&env, &wctx, applied);
+        }
+    }
     cors::decorate(&mut resp, origin.as_deref());
     Ok(resp)
 }
@@ -157,7 +165,13 @@ fn is_unsafe(method: &Method) -> bool {
     !matches!(method, Method::Get | Method::Head | Method::Options)
 }
 
-async fn handle(mut req: Request, env: &Env, ctx: &Ctx, wctx: &Context) -> Result<Response> {
+async fn handle(
+    mut req: Request,
+    env: &Env,
+    ctx: &Ctx,
+    wctx: &Context,
+    limit: &mut Option<limits::Applied>,
+) -> Result<Response> {
     if req.method() == Method::Options {
         return Ok(cors::preflight(env, &req)?);
     }
@@ -165,6 +179,7 @@ async fn handle(mut req: Request, env: &Env, ctx: &Ctx, wctx: &Context) -> Resul
         Resolution::Matched { route, params, .. } => (route, params),
         miss => return Err(route_miss(&miss, ctx).into()),
     };
+    let limited = ctx.path.starts_with("/api/v1/") && limits::enabled(env);
     let mut app = App { env, ctx, wctx, params, caller: None };
     match route.auth() {
         AuthMode::Public => {
@@ -172,15 +187,47 @@ async fn handle(mut req: Request, env: &Env, ctx: &Ctx, wctx: &Context) -> Resul
                 cors::check_login_origin(env, &req)?;
             }
         }
-        mode => {
-            app.caller = auth::resolve(&app, &req).await?;
-            if mode == AuthMode::Required {
-                app.caller()?;
-            }
-            if app.caller.as_ref().is_some_and(Caller::is_session) && is_unsafe(&req.method()) {
-                cors::check_csrf(env, &req)?;
+        AuthMode::Optional | AuthMode::Required => {
+            match auth::resolve(&app, &req).await {
+                Ok(caller) => app.caller = caller,
+                // A failed credential counts against the client's address (brute-force guard),
+                // never against the key it named.
+                Err(e) => {
+                    if limited {
+                        let applied = limits::check(env, limits::Subject::Ip(limits::client_ip(&req)), limits::public_policy()).await?;
+                        let refused = !applied.decision.allowed;
+                        let too_many = applied.too_many();
+                        *limit = Some(applied);
+                        if refused {
+                            return Err(too_many.into());
+                        }
+                    }
+                    return Err(e);
+                }
             }
         }
+    }
+    if limited {
+        let target = match &app.caller {
+            Some(c) => c.rate_subject().map(|s| (s, c.policy.clone())),
+            None => Some((limits::Subject::Ip(limits::client_ip(&req)), limits::public_policy())),
+        };
+        if let Some((subject, policy)) = target {
+            let applied = limits::check(env, subject, policy).await?;
+            let refused = !applied.decision.allowed;
+            let too_many = applied.too_many();
+            *limit = Some(applied);
+            if refused {
+                return Err(too_many.into());
+            }
+        }
+    }
+    // After counting: anonymous probing of protected routes spends the client's per-IP budget.
+    if route.auth() == AuthMode::Required {
+        app.caller()?;
+    }
+    if app.caller.as_ref().is_some_and(Caller::is_session) && is_unsafe(&req.method()) {
+        cors::check_csrf(env, &req)?;
     }
     dispatch(route, &app, &mut req).await
 }

@@ -4,7 +4,7 @@
 use crow_common::jsonrpc::{self, RpcError};
 use crow_common::router::{Resolution, Router};
 use crow_common::{ApiError, MCP_SERVICE};
-use crow_edge::{finish, json, read_body, route_miss, rpc_reply, rpc_request, Ctx};
+use crow_edge::{entry, finish, json, read_body, route_miss, rpc_reply, rpc_request, Ctx};
 use serde_json::json;
 use worker::{event, Context, Env, Request, Response};
 
@@ -47,7 +47,11 @@ async fn handle(mut req: Request, env: &Env, ctx: &Ctx) -> Result<Response, ApiE
         Route::Ready => crow_edge::ready_via_gateway(env, ctx, MCP_SERVICE).await,
         Route::Rpc => {
             let body = read_body(&mut req, MAX_MESSAGE_BYTES).await?;
-            rpc(&body)
+            let entry = match entry::authenticate(env, &req, ctx).await {
+                Ok(entry) => entry,
+                Err(refusal) => return entry::refusal_reply(&refusal, &body, "mcp"),
+            };
+            Ok(entry::with_rate_headers(rpc(&body)?, &entry))
         }
     }
 }

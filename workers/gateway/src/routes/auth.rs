@@ -15,7 +15,7 @@ use crate::auth::{self, KeyState};
 use crate::db::{is_unique_violation, Db};
 use crate::error::{Error, Result};
 use crate::routes::users::{user_json, UserRow};
-use crate::{args, kdf, App};
+use crate::{args, kdf, limits, App};
 
 /// Sessions last a week, like Better Auth's default.
 const SESSION_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
@@ -341,29 +341,49 @@ pub async fn revoke_key(app: &App<'_>) -> Result<Response> {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct VerifyBody {
     key: String,
+    /// Internal callers only: also count one request against the key's rate limit (or, for an
+    /// invalid key, against `clientIp`), and return the decision.
+    #[serde(default)]
+    consume: bool,
+    client_ip: Option<String>,
 }
 
 /// `POST /api/v1/auth/api-key/verify`, used by the MCP and A2A workers. With the internal key
-/// the answer says which key, organization and user; anyone else learns only valid or invalid
-/// (the endpoint must not be an oracle), and is limited per client IP.
+/// the answer says which key, organization and user, and with `consume` it also counts the
+/// request against the key's budget (one budget whichever door the key uses). Anyone else learns
+/// only valid or invalid (the endpoint must not be an oracle) and is limited per client IP like
+/// every anonymous request.
 pub async fn verify_key(app: &App<'_>, req: &mut Request) -> Result<Response> {
     let body: VerifyBody = read_json(req, 4096).await?;
     let internal = app.caller.as_ref().is_some_and(|c| c.via_internal);
     let (state, verified) = auth::lookup_key(app, body.key.trim()).await?;
-    let resp = match (internal, verified) {
-        (true, Some(v)) => json!({
+    if !internal {
+        return Ok(json(200, &json!({ "valid": verified.is_some() }))?);
+    }
+    let mut answer = match &verified {
+        Some(v) => json!({
             "valid": true,
             "code": KeyState::Valid.code(),
             "keyId": v.key_id,
             "organizationId": v.org_id,
             "userId": v.user_id,
             "expiresAt": iso8601(v.expires_at),
+            "tier": v.policy.tier.as_str(),
         }),
-        (true, None) => json!({ "valid": false, "code": state.code() }),
-        (false, v) => json!({ "valid": v.is_some() }),
+        None => json!({ "valid": false, "code": state.code() }),
     };
-    Ok(json(200, &resp)?)
+    if body.consume && limits::enabled(app.env) {
+        let target = match verified {
+            Some(v) => Some((limits::Subject::Key(v.key_id), v.policy)),
+            None => body.client_ip.filter(|ip| !ip.is_empty()).map(|ip| (limits::Subject::Ip(ip), limits::public_policy())),
+        };
+        if let Some((subject, policy)) = target {
+            let applied = limits::check(app.env, subject, policy).await?;
+            answer["rateLimit"] = applied.to_json();
+        }
+    }
+    Ok(json(200, &answer)?)
 }

@@ -28,12 +28,18 @@ pub struct OrgRow {
 const ORG_COLUMNS: &str = "id, name, slug, plan, custom_limit_per_minute, custom_limit_per_day, created_at, updated_at";
 
 fn org_json(o: &OrgRow, role: Option<Role>) -> Value {
+    let policy = auth::plan_policy(Some(&o.plan), o.custom_limit_per_minute, o.custom_limit_per_day);
     json!({
         "id": o.id,
         "name": o.name,
         "slug": o.slug,
         "plan": o.plan,
         "role": role.map(Role::as_str),
+        "rateLimits": {
+            "tier": policy.tier.as_str(),
+            "perMinute": policy.windows[0].limit,
+            "perDay": policy.windows[1].limit,
+        },
         "createdAt": iso8601(o.created_at),
         "updatedAt": iso8601(o.updated_at),
     })
