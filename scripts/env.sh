@@ -36,5 +36,8 @@ export CROW_A2A_PORT="${CROW_A2A_PORT:-8789}"
 
 CROW_WORKERS=(gateway mcp a2a)
 
+# A TCP port that is free on loopback right now.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
+
 log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }

@@ -57,13 +57,18 @@ migrate() {
 }
 
 start_one() {
-  local w="$1" port inspector
+  local w="$1" port inspector extra=()
   port="$(port_of "$w")"
-  inspector=$((port + 10000))
+  # Each wrangler needs its own inspector port (they would all take 9229 otherwise).
+  inspector="$(free_port)"
+  # Extra `[vars]` for the gateway, e.g. CROW_GATEWAY_VARS="RATE_LIMITS:off" (benchmarks only).
+  if [ "$w" = gateway ] && [ -n "${CROW_GATEWAY_VARS:-}" ]; then
+    for v in $CROW_GATEWAY_VARS; do extra+=(--var "$v"); done
+  fi
   # setsid: wrangler and its workerd children get their own process group, stopped as one.
   setsid wrangler dev -c "wrangler/$w/wrangler.toml" --local --ip 127.0.0.1 --port "$port" \
     --inspector-port "$inspector" --persist-to "$state/persist" --env-file "$state/secrets.env" \
-    --show-interactive-dev-session=false --log-level "${CROW_LOG_LEVEL:-log}" \
+    --show-interactive-dev-session=false --log-level "${CROW_LOG_LEVEL:-log}" "${extra[@]}" \
     < /dev/null > "$state/logs/$w.log" 2>&1 &
   echo $! > "$state/$w.pid"
 }

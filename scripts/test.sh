@@ -33,7 +33,6 @@ done
 rm -rf "$dist"
 
 log "end-to-end tests"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
 CROW_GATEWAY_PORT="$(free_port)"; CROW_MCP_PORT="$(free_port)"; CROW_A2A_PORT="$(free_port)"
 export CROW_GATEWAY_PORT CROW_MCP_PORT CROW_A2A_PORT
 state="$(mktemp -d /tmp/crow-e2e.XXXXXX)"
