@@ -11,7 +11,7 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
 fi
 
 # worker-build at the worker crate's version (its minor must match the library's).
-if [ "$(worker-build --version 2>/dev/null | awk '{print $2}')" != "$CROW_WORKER_VERSION" ]; then
+if ! worker-build --version 2>/dev/null | grep -qw "$CROW_WORKER_VERSION"; then
   log "installing worker-build $CROW_WORKER_VERSION (takes a few minutes on 2 cores)"
   cargo install worker-build --version "$CROW_WORKER_VERSION"
 fi

@@ -8,6 +8,7 @@ pub mod error;
 pub mod identity;
 pub mod ids;
 pub mod jsonrpc;
+pub mod pagination;
 pub mod ratelimit;
 pub mod router;
 pub mod time;

@@ -233,3 +233,63 @@ impl Stack {
         walk(&std::path::Path::new(&self.state_dir).join("persist"), needle.as_bytes())
     }
 }
+
+/// Serves `body` as `text/html` on a loopback port for the crawler to fetch; returns the base
+/// URL. The server runs until the test process ends.
+pub async fn serve_page(body: &'static str) -> String {
+    serve(move |_| Some(body.as_bytes().to_vec()), "text/html; charset=utf-8").await
+}
+
+/// A loopback server that accepts connections and never answers (for crawler timeouts).
+pub async fn serve_hanging() -> String {
+    serve(|_| None, "text/html").await
+}
+
+async fn serve(respond: impl Fn(&str) -> Option<Vec<u8>> + Send + Sync + 'static, content_type: &'static str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let respond = std::sync::Arc::new(respond);
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut sock, _)) = listener.accept().await else { return };
+            let respond = respond.clone();
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 8192];
+                let n = sock.read(&mut buf).await.unwrap_or(0);
+                let request = String::from_utf8_lossy(&buf[..n]).to_string();
+                let path = request.split_whitespace().nth(1).unwrap_or("/").to_string();
+                match respond(&path) {
+                    Some(body) => {
+                        let head = format!(
+                            "HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                            body.len()
+                        );
+                        let _ = sock.write_all(head.as_bytes()).await;
+                        let _ = sock.write_all(&body).await;
+                    }
+                    None => {
+                        // Hold the connection open, answering nothing.
+                        tokio::time::sleep(std::time::Duration::from_secs(120)).await;
+                    }
+                }
+            });
+        }
+    });
+    format!("http://127.0.0.1:{}", addr.port())
+}
+
+impl Stack {
+    /// Polls a crawler job until it leaves `queued`/`running` (at most `secs` seconds).
+    pub async fn wait_for_job(&self, key: &str, job_id: &str, secs: u64) -> Value {
+        let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+        loop {
+            let r = send(self.as_key(Method::GET, &format!("/api/v1/crawler-jobs/{job_id}"), key)).await;
+            let status = r.body["status"].as_str().unwrap_or("").to_string();
+            if !["queued", "running"].contains(&status.as_str()) || std::time::Instant::now() > deadline {
+                return r.body;
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+}

@@ -1,6 +1,6 @@
 //! Issue 02: accounts, sessions, API keys, organizations, members, users, tenancy.
 
-use crow_e2e::{send, session_cookie, unique_email, Stack, Tenant, DASHBOARD_ORIGIN, TEST_PASSWORD};
+use crow_e2e::{send, serve_page, session_cookie, unique_email, Stack, Tenant, DASHBOARD_ORIGIN, TEST_PASSWORD};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -168,6 +168,23 @@ const CROSS_ORG_ROUTES: &[(&str, &str, Option<&str>)] = &[
     ("POST", "/api/v1/auth/api-keys", Some(r#"{"name":"stolen","organizationId":"{org}"}"#)),
     ("DELETE", "/api/v1/auth/api-keys/{key}", None),
     ("GET", "/api/v1/users/{user}/picture", None),
+    ("GET", "/api/v1/products/{product}", None),
+    ("PATCH", "/api/v1/products/{product}", Some(r#"{"name":"pwned"}"#)),
+    ("DELETE", "/api/v1/products/{product}", None),
+    ("GET", "/api/v1/products/{product}/ai-descriptions", None),
+    ("POST", "/api/v1/products/{product}/ai-descriptions", None),
+    ("GET", "/api/v1/products/organization/{org}", None),
+    ("POST", "/api/v1/products?organizationId={org}", Some(r#"{"name":"planted"}"#)),
+    ("POST", "/api/v1/interactions/organization/{org}/batch", Some(r#"{"interactions":[{"eventId":"x1","sourceType":"web","kind":"page_view","occurredAt":"2026-11-01"}]}"#)),
+    ("GET", "/api/v1/interactions/organization/{org}", None),
+    ("GET", "/api/v1/interactions/organization/{org}/summary", None),
+    ("POST", "/api/v1/patterns/organization/{org}", Some(r#"{"patterns":[{"period":"daily","title":"x","periodStart":"2026-11-01"}]}"#)),
+    ("GET", "/api/v1/patterns/organization/{org}", None),
+    ("GET", "/api/v1/crawler-jobs/{job}", None),
+    ("POST", "/api/v1/crawler-jobs/{job}/cancel", None),
+    ("GET", "/api/v1/crawler-jobs?organizationId={org}", None),
+    ("POST", "/api/v1/crawler-jobs?organizationId={org}", Some(r#"{"url":"https://example.com/"}"#)),
+    ("POST", "/api/v1/notifications/{notification}/read", None),
 ];
 
 #[tokio::test]
@@ -175,12 +192,29 @@ async fn cross_organization_matrix() {
     let s = Stack::from_env();
     let a = s.tenant("matrix-a").await;
     let b = s.tenant("matrix-b").await;
-    // B has a picture, so a 404 is about visibility and not absence.
+    // B has a picture, a product, a finished crawler job and a notification, so every 404 is
+    // about visibility and not absence.
     send(s.as_user(Method::PUT, "/api/v1/users/me/picture", &b.cookie).header("Content-Type", "image/png").body(tiny_png())).await.assert_status(200);
+    let product = send(s.as_key(Method::POST, "/api/v1/products", &b.key).json(&json!({ "name": "B's product" }))).await;
+    let product_id = product.assert_status(201)["id"].as_str().unwrap().to_string();
+    let page = serve_page("<title>B</title><p>B's page</p>").await;
+    let job = send(s.as_user(Method::POST, "/api/v1/crawler-jobs", &b.cookie).json(&json!({ "url": format!("{page}/b") }))).await;
+    let job_id = job.assert_status(202)["id"].as_str().unwrap().to_string();
+    assert_eq!(s.wait_for_job(&b.key, &job_id, 30).await["status"], "completed");
+    let notes = send(s.as_user(Method::GET, "/api/v1/notifications", &b.cookie)).await;
+    let notification_id = notes.body["data"][0]["id"].as_str().unwrap().to_string();
     let before = org_snapshot(&s, &b).await;
 
     for (method, template, body) in CROSS_ORG_ROUTES {
-        let fill = |t: &str| t.replace("{org}", &b.org_id).replace("{user}", &b.user_id).replace("{key}", &b.key_id).replace("{email}", &a.email);
+        let fill = |t: &str| {
+            t.replace("{org}", &b.org_id)
+                .replace("{user}", &b.user_id)
+                .replace("{key}", &b.key_id)
+                .replace("{email}", &a.email)
+                .replace("{product}", &product_id)
+                .replace("{job}", &job_id)
+                .replace("{notification}", &notification_id)
+        };
         let path = fill(template);
         let method = Method::from_bytes(method.as_bytes()).unwrap();
         for (label, req) in [
@@ -204,10 +238,18 @@ async fn cross_organization_matrix() {
 }
 
 async fn org_snapshot(s: &Stack, t: &Tenant) -> Value {
-    let org = send(s.as_user(Method::GET, &format!("/api/v1/organizations/{}", t.org_id), &t.cookie)).await;
-    let members = send(s.as_user(Method::GET, &format!("/api/v1/organizations/{}/members", t.org_id), &t.cookie)).await;
-    let keys = send(s.as_user(Method::GET, &format!("/api/v1/auth/api-keys?organizationId={}", t.org_id), &t.cookie)).await;
-    json!({ "org": org.body, "members": members.body, "keys": keys.body["data"].as_array().unwrap().iter().map(|k| json!([k["id"], k["revokedAt"]])).collect::<Vec<_>>() })
+    let get = |path: String| async move { send(s.as_user(Method::GET, &path, &t.cookie)).await.body };
+    let keys = get(format!("/api/v1/auth/api-keys?organizationId={}", t.org_id)).await;
+    json!({
+        "org": get(format!("/api/v1/organizations/{}", t.org_id)).await,
+        "members": get(format!("/api/v1/organizations/{}/members", t.org_id)).await,
+        "keys": keys["data"].as_array().unwrap().iter().map(|k| json!([k["id"], k["revokedAt"]])).collect::<Vec<_>>(),
+        "products": get(format!("/api/v1/products/organization/{}", t.org_id)).await,
+        "interactions": get(format!("/api/v1/interactions/organization/{}/summary", t.org_id)).await,
+        "patterns": get(format!("/api/v1/patterns/organization/{}", t.org_id)).await,
+        "jobs": get(format!("/api/v1/crawler-jobs?organizationId={}", t.org_id)).await,
+        "notifications": get("/api/v1/notifications".to_string()).await,
+    })
 }
 
 fn tiny_png() -> Vec<u8> {

@@ -12,6 +12,7 @@ use crate::error::{DependencyExt, Error, Result};
 pub enum Arg<'a> {
     Text(&'a str),
     Int(i64),
+    Real(f64),
     Null,
 }
 
@@ -33,6 +34,12 @@ impl From<i64> for Arg<'_> {
     }
 }
 
+impl From<f64> for Arg<'_> {
+    fn from(n: f64) -> Self {
+        Arg::Real(n)
+    }
+}
+
 impl From<u64> for Arg<'_> {
     fn from(n: u64) -> Self {
         Arg::Int(n as i64)
@@ -51,6 +58,7 @@ impl Arg<'_> {
             Arg::Text(s) => JsValue::from_str(s),
             // Safe for every value used here (ids are text; counts and epoch ms fit in 2^53).
             Arg::Int(n) => JsValue::from_f64(*n as f64),
+            Arg::Real(x) => JsValue::from_f64(*x),
             Arg::Null => JsValue::NULL,
         }
     }
@@ -103,4 +111,11 @@ impl Db {
 /// Whether a D1 failure was a UNIQUE constraint (used to turn races into 409s).
 pub fn is_unique_violation(e: &Error) -> bool {
     matches!(e, Error::Dependency { source, .. } if source.to_string().contains("UNIQUE constraint failed"))
+}
+
+impl Db {
+    /// Runs read statements in one round trip and returns each one's rows.
+    pub async fn read_batch(&self, statements: Vec<D1PreparedStatement>) -> Result<Vec<worker::D1Result>> {
+        self.0.batch(statements).await.dep(DEP)
+    }
 }

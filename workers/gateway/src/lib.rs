@@ -8,8 +8,10 @@ use crow_common::{ApiError, GATEWAY_SERVICE};
 use crow_edge::{finish, route_miss, Ctx};
 use worker::{event, Context, Env, Method, Request, Response};
 
+mod ai;
 mod auth;
 mod config;
+mod crawler;
 mod cors;
 mod db;
 mod error;
@@ -17,6 +19,7 @@ mod kdf;
 mod limits;
 mod rate_limiter;
 mod routes;
+mod scope;
 
 pub use rate_limiter::RateLimiter;
 
@@ -53,6 +56,26 @@ pub enum Route {
     PicturePut,
     PictureDelete,
     PictureGet,
+    ProductCreate,
+    ProductList,
+    ProductGet,
+    ProductUpdate,
+    ProductDelete,
+    ProductDescriptions,
+    ProductDescriptionsGenerate,
+    InteractionIngest,
+    InteractionList,
+    InteractionSummary,
+    PatternCreate,
+    PatternList,
+    NotificationList,
+    NotificationUnreadCount,
+    NotificationRead,
+    NotificationReadAll,
+    CrawlerJobCreate,
+    CrawlerJobList,
+    CrawlerJobGet,
+    CrawlerJobCancel,
 }
 
 /// What a route needs from the caller.
@@ -106,6 +129,26 @@ pub fn router() -> Router<Route> {
         .add("PUT", "/api/v1/users/me/picture", PicturePut)
         .add("DELETE", "/api/v1/users/me/picture", PictureDelete)
         .add("GET", "/api/v1/users/:userId/picture", PictureGet)
+        .add("POST", "/api/v1/products", ProductCreate)
+        .add("GET", "/api/v1/products/organization/:orgId", ProductList)
+        .add("GET", "/api/v1/products/:id", ProductGet)
+        .add("PATCH", "/api/v1/products/:id", ProductUpdate)
+        .add("DELETE", "/api/v1/products/:id", ProductDelete)
+        .add("GET", "/api/v1/products/:id/ai-descriptions", ProductDescriptions)
+        .add("POST", "/api/v1/products/:id/ai-descriptions", ProductDescriptionsGenerate)
+        .add("POST", "/api/v1/interactions/organization/:orgId/batch", InteractionIngest)
+        .add("GET", "/api/v1/interactions/organization/:orgId", InteractionList)
+        .add("GET", "/api/v1/interactions/organization/:orgId/summary", InteractionSummary)
+        .add("POST", "/api/v1/patterns/organization/:orgId", PatternCreate)
+        .add("GET", "/api/v1/patterns/organization/:orgId", PatternList)
+        .add("GET", "/api/v1/notifications", NotificationList)
+        .add("GET", "/api/v1/notifications/unread-count", NotificationUnreadCount)
+        .add("POST", "/api/v1/notifications/:id/read", NotificationRead)
+        .add("POST", "/api/v1/notifications/read-all", NotificationReadAll)
+        .add("POST", "/api/v1/crawler-jobs", CrawlerJobCreate)
+        .add("GET", "/api/v1/crawler-jobs", CrawlerJobList)
+        .add("GET", "/api/v1/crawler-jobs/:id", CrawlerJobGet)
+        .add("POST", "/api/v1/crawler-jobs/:id/cancel", CrawlerJobCancel)
 }
 
 /// Everything a handler needs.
@@ -114,6 +157,8 @@ pub struct App<'a> {
     pub ctx: &'a Ctx,
     wctx: &'a Context,
     params: Params,
+    /// Query-string pairs, decoded.
+    pub query: Vec<(String, String)>,
     /// The resolved caller (`None`: anonymous, or a public route).
     pub caller: Option<Caller>,
 }
@@ -122,6 +167,11 @@ impl App<'_> {
     /// A path parameter. Route patterns guarantee presence; a miss is a 404, not a panic.
     pub fn param(&self, name: &str) -> Result<&str> {
         self.params.get(name).ok_or_else(|| ApiError::route_not_found(&self.ctx.method, &self.ctx.path).into())
+    }
+
+    /// A query parameter.
+    pub fn query_param(&self, name: &str) -> Option<&str> {
+        self.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
     /// The caller, or 401.
@@ -142,6 +192,11 @@ impl App<'_> {
 #[event(start)]
 fn start() {
     console_error_panic_hook::set_once();
+}
+
+#[event(queue)]
+async fn queue(batch: worker::MessageBatch<crawler::JobMessage>, env: Env, _ctx: Context) -> worker::Result<()> {
+    crawler::consume(batch, env).await
 }
 
 #[event(fetch)]
@@ -180,7 +235,8 @@ async fn handle(
         miss => return Err(route_miss(&miss, ctx).into()),
     };
     let limited = ctx.path.starts_with("/api/v1/") && limits::enabled(env);
-    let mut app = App { env, ctx, wctx, params, caller: None };
+    let query = req.url().map(|u| u.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect()).unwrap_or_default();
+    let mut app = App { env, ctx, wctx, params, query, caller: None };
     match route.auth() {
         AuthMode::Public => {
             if matches!(route, Route::SignUp | Route::SignIn) {
@@ -233,7 +289,7 @@ async fn handle(
 }
 
 async fn dispatch(route: Route, app: &App<'_>, req: &mut Request) -> Result<Response> {
-    use routes::{auth as a, health, orgs, users};
+    use routes::{auth as a, health, interactions, notifications, orgs, patterns, products, users};
     match route {
         Route::Health => health::live(app),
         Route::Ready => health::ready(app).await,
@@ -262,6 +318,26 @@ async fn dispatch(route: Route, app: &App<'_>, req: &mut Request) -> Result<Resp
         Route::PicturePut => users::put_picture(app, req).await,
         Route::PictureDelete => users::delete_picture(app).await,
         Route::PictureGet => users::get_picture(app).await,
+        Route::ProductCreate => products::create(app, req).await,
+        Route::ProductList => products::list(app).await,
+        Route::ProductGet => products::get(app).await,
+        Route::ProductUpdate => products::update(app, req).await,
+        Route::ProductDelete => products::delete(app).await,
+        Route::ProductDescriptions => products::get_descriptions(app).await,
+        Route::ProductDescriptionsGenerate => products::generate_descriptions(app).await,
+        Route::InteractionIngest => interactions::ingest(app, req).await,
+        Route::InteractionList => interactions::list(app).await,
+        Route::InteractionSummary => interactions::summary(app).await,
+        Route::PatternCreate => patterns::create(app, req).await,
+        Route::PatternList => patterns::list(app).await,
+        Route::NotificationList => notifications::list(app).await,
+        Route::NotificationUnreadCount => notifications::unread_count(app).await,
+        Route::NotificationRead => notifications::mark_read(app).await,
+        Route::NotificationReadAll => notifications::mark_all_read(app).await,
+        Route::CrawlerJobCreate => crawler::create(app, req).await,
+        Route::CrawlerJobList => crawler::list(app).await,
+        Route::CrawlerJobGet => crawler::get(app).await,
+        Route::CrawlerJobCancel => crawler::cancel(app).await,
     }
 }
 
