@@ -137,6 +137,23 @@ impl<R: Copy> Router<R> {
         self.entries.iter().map(|e| (e.method, e.pattern))
     }
 
+    /// Every (method, pattern, route) in the table, in insertion order.
+    pub fn table(&self) -> impl Iterator<Item = (&'static str, &'static str, R)> + '_ {
+        self.entries.iter().map(|e| (e.method, e.pattern, e.route))
+    }
+
+    /// A pattern in OpenAPI form: `/products/:id` becomes `/products/{id}`.
+    pub fn openapi_path(pattern: &str) -> String {
+        pattern
+            .split('/')
+            .map(|seg| match seg.strip_prefix(':').or_else(|| seg.strip_prefix('*')) {
+                Some(name) => format!("{{{name}}}"),
+                None => seg.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+
     pub fn resolve(&self, method: &str, path: &str) -> Resolution<R> {
         let parts = split(path);
         let mut best: Option<(&Entry<R>, Params)> = None;
@@ -249,6 +266,13 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn openapi_paths() {
+        assert_eq!(Router::<R>::openapi_path("/api/v1/products/:id/x"), "/api/v1/products/{id}/x");
+        assert_eq!(Router::<R>::openapi_path("/health"), "/health");
+        assert_eq!(table().table().count(), 6);
     }
 
     #[test]

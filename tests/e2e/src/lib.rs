@@ -2,6 +2,8 @@
 //! `scripts/stack.sh up`), which exports the three base URLs and the state directory; every test
 //! talks to the real workers over HTTP.
 
+pub mod demo;
+
 use std::time::Duration;
 
 use reqwest::{Client, Method, RequestBuilder, Response, StatusCode};
@@ -113,8 +115,97 @@ impl Reply {
     }
 }
 
+/// Sends a request. Every JSON answer from the gateway is checked against the OpenAPI document
+/// it serves: the status must be documented for the operation and the body must match its schema.
 pub async fn send(req: RequestBuilder) -> Reply {
-    Reply::of(req.send().await.expect("request failed")).await
+    let probe = req.try_clone().and_then(|r| r.build().ok());
+    let reply = Reply::of(req.send().await.expect("request failed")).await;
+    if let Some(probe) = probe {
+        openapi::check(probe.method().as_str(), probe.url(), &reply).await;
+    }
+    reply
+}
+
+/// Response validation against the gateway's own OpenAPI document.
+pub mod openapi {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+
+    use serde_json::Value;
+
+    use super::Reply;
+
+    static DOC: tokio::sync::OnceCell<Value> = tokio::sync::OnceCell::const_new();
+    static VALIDATORS: Mutex<Option<HashMap<String, std::sync::Arc<jsonschema::Validator>>>> = Mutex::new(None);
+
+    async fn doc(base: &str) -> &'static Value {
+        DOC.get_or_init(|| async {
+            let text = reqwest::get(format!("{base}/api/v1/openapi.json")).await.expect("openapi").text().await.expect("openapi body");
+            serde_json::from_str(&text).expect("openapi JSON")
+        })
+        .await
+    }
+
+    /// The documented path template matching `path` (literal segments beat parameters).
+    pub fn find_path<'a>(doc: &'a Value, path: &str) -> Option<&'a str> {
+        let parts: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+        let mut best: Option<(&str, usize)> = None;
+        for template in doc["paths"].as_object()?.keys() {
+            let segs: Vec<&str> = template.split('/').collect();
+            if segs.len() != parts.len() {
+                continue;
+            }
+            let mut literals = 0;
+            let ok = segs.iter().zip(&parts).all(|(s, p)| {
+                if s.starts_with('{') {
+                    !p.is_empty()
+                } else {
+                    literals += 1;
+                    s == p
+                }
+            });
+            if ok && best.is_none_or(|(_, l)| literals > l) {
+                best = Some((template, literals));
+            }
+        }
+        best.map(|(t, _)| t)
+    }
+
+    pub async fn check(method: &str, url: &reqwest::Url, reply: &Reply) {
+        let Ok(base) = std::env::var("CROW_GATEWAY_URL") else { return };
+        if !url.as_str().starts_with(&base) || !url.path().starts_with("/api/v1/") {
+            return;
+        }
+        let doc = doc(&base).await;
+        let Some(template) = find_path(doc, url.path()) else { return };
+        let Some(op) = doc["paths"][template].get(method.to_ascii_lowercase()) else { return };
+        let status = reply.status.as_u16().to_string();
+        let response = op["responses"].get(&status).unwrap_or_else(|| {
+            panic!("{method} {} answered {status}, which the OpenAPI document does not list for {template}: {}", url.path(), reply.text)
+        });
+        let Some(schema) = response["content"]["application/json"].get("schema") else { return };
+        if reply.text.is_empty() {
+            return;
+        }
+        let key = format!("{method} {template} {status}");
+        let validator = {
+            let mut guard = VALIDATORS.lock().unwrap();
+            let map = guard.get_or_insert_with(HashMap::new);
+            map.entry(key)
+                .or_insert_with(|| {
+                    let mut root = schema.clone();
+                    if let Value::Object(m) = &mut root {
+                        m.insert("components".into(), doc["components"].clone());
+                    }
+                    std::sync::Arc::new(
+                        jsonschema::options().should_validate_formats(true).build(&root).expect("compilable schema"),
+                    )
+                })
+                .clone()
+        };
+        let errors: Vec<String> = validator.iter_errors(&reply.body).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+        assert!(errors.is_empty(), "{method} {} ({status}) does not match the OpenAPI schema: {errors:?}\nbody: {}", url.path(), reply.text);
+    }
 }
 
 /// The dashboard origin the local configuration allows (see `ALLOWED_ORIGINS`).

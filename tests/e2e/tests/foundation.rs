@@ -119,3 +119,28 @@ async fn json_rpc_endpoints_use_the_standard_error_codes() {
         assert_eq!(r.body["error"]["code"], -32600);
     }
 }
+
+#[tokio::test]
+async fn the_openapi_document_is_served_and_enforced() {
+    let s = Stack::from_env();
+    let r = send(s.gw(Method::GET, "/api/v1/openapi.json")).await;
+    let doc = r.assert_status(200);
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert_eq!(doc["servers"][0]["url"], s.gateway.as_str());
+    for path in ["/api/v1/products/{id}", "/api/v1/interactions/organization/{orgId}/summary", "/api/v1/auth/api-keys"] {
+        assert!(doc["paths"].get(path).is_some(), "{path} missing");
+    }
+    assert!(doc["components"]["schemas"]["Error"].is_object());
+}
+
+/// The response check in `send` really rejects a body that does not match the document.
+#[tokio::test]
+#[should_panic(expected = "does not match the OpenAPI schema")]
+async fn a_response_that_breaks_the_contract_is_caught() {
+    let s = Stack::from_env();
+    let t = s.tenant("contract").await;
+    let url = reqwest::Url::parse(&format!("{}/api/v1/organizations/{}", s.gateway, t.org_id)).unwrap();
+    let mut reply = send(s.as_key(Method::GET, url.path(), &t.key)).await;
+    reply.body["plan"] = json!("platinum");
+    crow_e2e::openapi::check("GET", &url, &reply).await;
+}

@@ -1,3 +1,4 @@
+#![recursion_limit = "512"]
 //! CROW Edge REST API gateway (`api.crowai.dev`): `/api/v1/*`, credential resolution, and the
 //! entry point for the dashboard, external apps, and the MCP and A2A workers' tool calls.
 //!
@@ -17,6 +18,7 @@ mod db;
 mod error;
 mod kdf;
 mod limits;
+pub mod openapi;
 mod rate_limiter;
 mod routes;
 mod scope;
@@ -31,6 +33,7 @@ use error::Result;
 pub enum Route {
     Health,
     Ready,
+    OpenApi,
     SignUp,
     SignIn,
     SignOut,
@@ -92,7 +95,7 @@ pub enum AuthMode {
 impl Route {
     pub fn auth(self) -> AuthMode {
         match self {
-            Route::Health | Route::Ready | Route::SignUp | Route::SignIn => AuthMode::Public,
+            Route::Health | Route::Ready | Route::OpenApi | Route::SignUp | Route::SignIn => AuthMode::Public,
             Route::VerifyKey => AuthMode::Optional,
             _ => AuthMode::Required,
         }
@@ -104,6 +107,7 @@ pub fn router() -> Router<Route> {
     Router::new()
         .add("GET", "/health", Health)
         .add("GET", "/health/ready", Ready)
+        .add("GET", "/api/v1/openapi.json", OpenApi)
         .add("POST", "/api/v1/auth/sign-up/email", SignUp)
         .add("POST", "/api/v1/auth/sign-in/email", SignIn)
         .add("POST", "/api/v1/auth/sign-out", SignOut)
@@ -293,6 +297,10 @@ async fn dispatch(route: Route, app: &App<'_>, req: &mut Request) -> Result<Resp
     match route {
         Route::Health => health::live(app),
         Route::Ready => health::ready(app).await,
+        Route::OpenApi => {
+            let server = req.url().map(|u| u.origin().ascii_serialization()).unwrap_or_default();
+            Ok(crow_edge::json(200, &openapi::document(&server))?)
+        }
         Route::SignUp => a::sign_up(app, req).await,
         Route::SignIn => a::sign_in(app, req).await,
         Route::SignOut => a::sign_out(app, req).await,

@@ -1,0 +1,464 @@
+//! The gateway's OpenAPI 3.1 document, served at `/api/v1/openapi.json`.
+//!
+//! It cannot drift from the routes: paths and methods come from the same route table the
+//! gateway dispatches on, and [`operation`] is an exhaustive `match` on [`Route`], so a new route
+//! does not compile until it is documented. Unit tests check the other direction (every
+//! documented operation is a route) and that every `$ref` resolves; the e2e suite validates real
+//! responses against these schemas, and schemathesis fuzzes the document.
+
+use crow_common::router::Router;
+use crow_common::ErrorCode;
+use serde_json::{json, Map, Value};
+
+use crate::{router, AuthMode, Route};
+
+fn r(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{name}") })
+}
+fn s() -> Value {
+    json!({ "type": "string" })
+}
+fn ns() -> Value {
+    json!({ "type": ["string", "null"] })
+}
+fn int() -> Value {
+    json!({ "type": "integer" })
+}
+fn ts() -> Value {
+    json!({ "type": "string", "format": "date-time" })
+}
+fn nts() -> Value {
+    json!({ "type": ["string", "null"], "format": "date-time" })
+}
+fn arr(items: Value) -> Value {
+    json!({ "type": "array", "items": items })
+}
+fn any_obj() -> Value {
+    json!({ "type": "object" })
+}
+fn en(values: &[&str]) -> Value {
+    json!({ "type": "string", "enum": values })
+}
+/// A closed object: the listed properties, `required` among them, nothing else.
+fn obj(required: &[&str], props: Value) -> Value {
+    json!({ "type": "object", "required": required, "properties": props, "additionalProperties": false })
+}
+fn page(item: &str) -> Value {
+    obj(
+        &["data", "nextCursor", "total", "limit", "page"],
+        json!({
+            "data": arr(r(item)),
+            "nextCursor": { "type": ["string", "null"], "description": "Pass as `cursor` for the next page; null on the last page." },
+            "total": int(),
+            "limit": int(),
+            "page": { "type": ["integer", "null"] },
+        }),
+    )
+}
+
+const API_KEY_FIELDS: [&str; 10] =
+    ["id", "organizationId", "name", "start", "prefix", "createdBy", "createdAt", "expiresAt", "lastUsedAt", "revokedAt"];
+
+fn api_key_props(with_key: bool) -> Value {
+    let mut props = json!({
+        "id": s(), "organizationId": s(), "name": s(), "start": s(), "prefix": s(), "createdBy": ns(),
+        "createdAt": ts(), "expiresAt": ts(), "lastUsedAt": nts(), "revokedAt": nts(),
+    });
+    if with_key {
+        props["key"] = json!({ "type": "string", "description": "The full key. Shown only in this response." });
+    }
+    props
+}
+
+fn schemas() -> Value {
+    let error_codes: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+    json!({
+        "Error": obj(&["error"], json!({ "error": obj(&["code", "message", "details", "request_id"], json!({
+            "code": { "type": "string", "enum": error_codes },
+            "message": s(),
+            "details": { "type": "object", "description": "Machine-readable; `field` names the offending input. Ignore unknown keys." },
+            "request_id": s(),
+        })) })),
+        "Health": obj(&["status", "service", "version", "environment", "api_versions"], json!({
+            "status": s(), "service": s(), "version": s(), "environment": s(), "api_versions": arr(s()),
+        })),
+        "Ready": obj(&["status", "service", "checks", "ms"], json!({ "status": s(), "service": s(), "checks": any_obj(), "ms": int() })),
+        "User": obj(&["id", "email", "name", "image", "activeOrganizationId", "createdAt", "updatedAt"], json!({
+            "id": s(), "email": { "type": "string", "format": "email" }, "name": s(), "image": ns(),
+            "activeOrganizationId": ns(), "createdAt": ts(), "updatedAt": ts(),
+        })),
+        "SignUpRequest": obj(&["name", "email", "password"], json!({
+            "name": { "type": "string", "minLength": 1, "maxLength": 100 },
+            "email": { "type": "string", "format": "email", "maxLength": 254 },
+            "password": { "type": "string", "minLength": 10, "maxLength": 128 },
+        })),
+        "SignInRequest": obj(&["email", "password"], json!({ "email": s(), "password": s() })),
+        "AuthResult": obj(&["user", "session"], json!({ "user": r("User"), "session": obj(&["expiresAt"], json!({ "expiresAt": ts() })) })),
+        "SessionInfo": obj(&["session", "user"], json!({
+            "session": obj(&["id", "createdAt", "expiresAt"], json!({ "id": s(), "createdAt": ts(), "expiresAt": ts() })),
+            "user": r("User"),
+        })),
+        "Success": obj(&["success"], json!({ "success": { "type": "boolean" } })),
+        "ApiKey": obj(&API_KEY_FIELDS, api_key_props(false)),
+        "ApiKeyCreated": obj(&[&API_KEY_FIELDS[..], &["key"]].concat(), api_key_props(true)),
+        "ApiKeyList": obj(&["data"], json!({ "data": arr(r("ApiKey")) })),
+        "CreateApiKeyRequest": obj(&["name"], json!({
+            "name": { "type": "string", "minLength": 1, "maxLength": 64 },
+            "expiresIn": { "type": "integer", "minimum": 86400, "maximum": 31536000, "description": "Seconds; default and maximum one year." },
+            "organizationId": s(),
+        })),
+        "VerifyRequest": obj(&["key"], json!({ "key": s(), "consume": { "type": "boolean" }, "clientIp": s() })),
+        "VerifyResult": {
+            "type": "object", "required": ["valid"],
+            "description": "Callers without the internal key receive only `valid`.",
+            "properties": {
+                "valid": { "type": "boolean" }, "code": s(), "keyId": s(), "organizationId": s(), "userId": ns(),
+                "expiresAt": ts(), "tier": s(), "rateLimit": any_obj(),
+            },
+        },
+        "RateLimits": obj(&["tier", "perMinute", "perDay"], json!({ "tier": en(&["free", "starter", "professional", "enterprise"]), "perMinute": int(), "perDay": int() })),
+        "Organization": obj(&["id", "name", "slug", "plan", "role", "rateLimits", "createdAt", "updatedAt"], json!({
+            "id": s(), "name": s(), "slug": s(), "plan": en(&["free", "starter", "professional", "enterprise"]),
+            "role": { "type": ["string", "null"], "enum": ["owner", "admin", "member", null] },
+            "rateLimits": r("RateLimits"), "createdAt": ts(), "updatedAt": ts(),
+        })),
+        "OrganizationList": obj(&["data", "activeOrganizationId"], json!({ "data": arr(r("Organization")), "activeOrganizationId": ns() })),
+        "NameRequest": obj(&["name"], json!({ "name": { "type": "string", "minLength": 1, "maxLength": 100 } })),
+        "UpdateOrganizationRequest": obj(&[], json!({ "name": { "type": "string", "minLength": 1, "maxLength": 100 } })),
+        "Deleted": obj(&["id", "deleted"], json!({ "id": s(), "deleted": { "type": "boolean" } })),
+        "ActiveOrganization": obj(&["activeOrganizationId"], json!({ "activeOrganizationId": s() })),
+        "Member": obj(&["userId", "email", "name", "role", "joinedAt"], json!({
+            "userId": s(), "email": s(), "name": s(), "role": en(&["owner", "admin", "member"]), "joinedAt": ts(),
+        })),
+        "MemberList": obj(&["data"], json!({ "data": arr(r("Member")) })),
+        "AddMemberRequest": obj(&["email", "role"], json!({ "email": s(), "role": en(&["owner", "admin", "member"]) })),
+        "ChangeRoleRequest": obj(&["role"], json!({ "role": en(&["owner", "admin", "member"]) })),
+        "MemberRemoved": obj(&["userId", "removed"], json!({ "userId": s(), "removed": { "type": "boolean" } })),
+        "UpdateUserRequest": obj(&[], json!({ "name": { "type": "string", "minLength": 1, "maxLength": 100 } })),
+        "Preferences": obj(&["preferences", "updatedAt"], json!({ "preferences": any_obj(), "updatedAt": nts() })),
+        "Product": obj(&["id", "organizationId", "sku", "name", "description", "category", "brand", "priceCents", "currency", "tags", "createdAt", "updatedAt"], json!({
+            "id": s(), "organizationId": s(), "sku": ns(), "name": s(), "description": s(), "category": ns(), "brand": ns(),
+            "priceCents": { "type": ["integer", "null"] }, "currency": s(), "tags": arr(s()), "createdAt": ts(), "updatedAt": ts(),
+        })),
+        "ProductInput": obj(&[], json!({
+            "name": { "type": "string", "minLength": 1, "maxLength": 200 },
+            "description": { "type": "string", "maxLength": 5000 },
+            "sku": { "type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,64}$" },
+            "category": { "type": "string", "maxLength": 100 },
+            "brand": { "type": "string", "maxLength": 100 },
+            "priceCents": { "type": "integer", "minimum": 0, "maximum": 1000000000 },
+            "currency": { "type": "string", "pattern": "^[A-Z]{3}$" },
+            "tags": { "type": "array", "maxItems": 20, "items": { "type": "string", "minLength": 1, "maxLength": 40 } },
+        })),
+        "ProductPage": page("Product"),
+        "Descriptions": obj(&["productId", "descriptions"], json!({
+            "productId": s(),
+            "descriptions": arr(obj(&["style", "text", "model", "generatedAt"], json!({ "style": s(), "text": s(), "model": s(), "generatedAt": ts() }))),
+        })),
+        "InteractionInput": obj(&["eventId", "sourceType", "kind", "occurredAt"], json!({
+            "eventId": { "type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,128}$", "description": "Client-supplied; ingest is idempotent on it." },
+            "sourceType": en(&["web", "cctv", "social"]),
+            "kind": { "type": "string", "pattern": "^[a-z_]{1,40}$" },
+            "occurredAt": { "type": "string", "format": "date-time" },
+            "productId": { "type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,64}$" },
+            "content": { "type": "string", "maxLength": 2000 },
+            "attributes": any_obj(),
+        })),
+        "InteractionBatch": obj(&["interactions"], json!({ "interactions": { "type": "array", "minItems": 1, "maxItems": 500, "items": r("InteractionInput") } })),
+        "IngestResult": obj(&["received", "inserted", "duplicates"], json!({ "received": int(), "inserted": int(), "duplicates": int() })),
+        "Interaction": obj(&["id", "eventId", "sourceType", "kind", "productId", "occurredAt", "content", "attributes"], json!({
+            "id": s(), "eventId": s(), "sourceType": en(&["web", "cctv", "social"]), "kind": s(), "productId": ns(),
+            "occurredAt": ts(), "content": s(), "attributes": any_obj(),
+        })),
+        "InteractionPage": page("Interaction"),
+        "InteractionSummary": obj(&["organizationId", "web", "cctv", "social", "total", "from", "to"], json!({
+            "organizationId": s(), "web": int(), "cctv": int(), "social": int(), "total": int(), "from": ns(), "to": ns(),
+        })),
+        "PatternInput": obj(&["period", "title", "periodStart"], json!({
+            "period": en(&["daily", "weekly", "monthly", "yearly"]),
+            "title": { "type": "string", "minLength": 1, "maxLength": 200 },
+            "description": { "type": "string", "maxLength": 2000 },
+            "metric": { "type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,64}$" },
+            "value": { "type": "number" },
+            "periodStart": { "type": "string", "format": "date-time" },
+            "confidence": { "type": "number", "minimum": 0, "maximum": 1 },
+        })),
+        "PatternBatch": obj(&["patterns"], json!({ "patterns": { "type": "array", "minItems": 1, "maxItems": 200, "items": r("PatternInput") } })),
+        "PatternsCreated": obj(&["created", "ids"], json!({ "created": int(), "ids": arr(s()) })),
+        "Pattern": obj(&["id", "period", "title", "description", "metric", "value", "periodStart", "confidence", "createdAt"], json!({
+            "id": s(), "period": en(&["daily", "weekly", "monthly", "yearly"]), "title": s(), "description": s(), "metric": ns(),
+            "value": { "type": ["number", "null"] }, "periodStart": ts(), "confidence": { "type": ["number", "null"] }, "createdAt": ts(),
+        })),
+        "PatternPage": page("Pattern"),
+        "Notification": obj(&["id", "organizationId", "kind", "title", "body", "data", "read", "readAt", "createdAt"], json!({
+            "id": s(), "organizationId": s(), "kind": s(), "title": s(), "body": s(), "data": any_obj(),
+            "read": { "type": "boolean" }, "readAt": nts(), "createdAt": ts(),
+        })),
+        "NotificationPage": page("Notification"),
+        "UnreadCount": obj(&["unread"], json!({ "unread": int() })),
+        "Marked": obj(&["marked"], json!({ "marked": int() })),
+        "CrawlerJobRequest": obj(&["url"], json!({ "url": { "type": "string", "format": "uri", "maxLength": 2048 } })),
+        "CrawlerJob": obj(&["id", "organizationId", "url", "status", "progress", "error", "title", "bytes", "documentId", "createdAt", "startedAt", "finishedAt"], json!({
+            "id": s(), "organizationId": s(), "url": s(), "status": en(&["queued", "running", "completed", "failed", "cancelled"]),
+            "progress": int(), "error": ns(), "title": ns(), "bytes": { "type": ["integer", "null"] }, "documentId": ns(),
+            "createdAt": ts(), "startedAt": nts(), "finishedAt": nts(),
+        })),
+        "CrawlerJobPage": page("CrawlerJob"),
+    })
+}
+
+/// How one route is documented.
+pub struct Operation {
+    pub summary: &'static str,
+    pub tag: &'static str,
+    pub request: Option<&'static str>,
+    /// Success status and response schema (`None`: no JSON body).
+    pub response: (u16, Option<&'static str>),
+    /// Query parameters: (name, schema, description).
+    pub query: &'static [(&'static str, &'static str, &'static str)],
+}
+
+const PAGE_Q: [(&str, &str, &str); 3] = [
+    ("limit", "limit", "Items per page, 1 to 100 (default 20)."),
+    ("cursor", "string", "`nextCursor` of the previous page."),
+    ("page", "page", "1-based page number (instead of `cursor`)."),
+];
+const ORG_Q: (&str, &str, &str) = ("organizationId", "string", "The organization; defaults to the key's or the active one.");
+
+fn op(
+    summary: &'static str,
+    tag: &'static str,
+    request: Option<&'static str>,
+    response: (u16, Option<&'static str>),
+    query: &'static [(&'static str, &'static str, &'static str)],
+) -> Operation {
+    Operation { summary, tag, request, response, query }
+}
+
+/// Documentation of every route. Exhaustive: adding a `Route` without documenting it does not
+/// compile.
+pub fn operation(route: Route) -> Operation {
+    use Route::*;
+    match route {
+        Health => op("Liveness", "health", None, (200, Some("Health")), &[]),
+        Ready => op("Readiness: every binding exercised", "health", None, (200, Some("Ready")), &[]),
+        OpenApi => op("This document", "health", None, (200, None), &[]),
+        SignUp => op("Create an account and start a session", "auth", Some("SignUpRequest"), (201, Some("AuthResult")), &[]),
+        SignIn => op("Start a session", "auth", Some("SignInRequest"), (200, Some("AuthResult")), &[]),
+        SignOut => op("End the current session", "auth", None, (200, Some("Success")), &[]),
+        GetSession => op("The current session and user", "auth", None, (200, Some("SessionInfo")), &[]),
+        CreateKey => op("Create an API key (shown once)", "auth", Some("CreateApiKeyRequest"), (201, Some("ApiKeyCreated")), &[]),
+        ListKeys => op("List an organization's API keys", "auth", None, (200, Some("ApiKeyList")), &[ORG_Q]),
+        RevokeKey => op("Revoke an API key", "auth", None, (200, Some("ApiKey")), &[]),
+        VerifyKey => op("Verify an API key", "auth", Some("VerifyRequest"), (200, Some("VerifyResult")), &[]),
+        OrgCreate => op("Create an organization", "organizations", Some("NameRequest"), (201, Some("Organization")), &[]),
+        OrgList => op("The caller's organizations", "organizations", None, (200, Some("OrganizationList")), &[]),
+        OrgGet => op("Get an organization", "organizations", None, (200, Some("Organization")), &[]),
+        OrgUpdate => op("Rename an organization", "organizations", Some("UpdateOrganizationRequest"), (200, Some("Organization")), &[]),
+        OrgDelete => op("Delete an organization (owner)", "organizations", None, (200, Some("Deleted")), &[]),
+        OrgActivate => op("Make an organization the active one", "organizations", None, (200, Some("ActiveOrganization")), &[]),
+        MembersList => op("List members", "organizations", None, (200, Some("MemberList")), &[]),
+        MemberAdd => op("Add a member by email", "organizations", Some("AddMemberRequest"), (201, Some("Member")), &[]),
+        MemberUpdate => op("Change a member's role", "organizations", Some("ChangeRoleRequest"), (200, Some("Member")), &[]),
+        MemberRemove => op("Remove a member", "organizations", None, (200, Some("MemberRemoved")), &[]),
+        Me => op("My profile", "users", None, (200, Some("User")), &[]),
+        MeUpdate => op("Update my profile", "users", Some("UpdateUserRequest"), (200, Some("User")), &[]),
+        PreferencesGet => op("My preferences", "users", None, (200, Some("Preferences")), &[]),
+        PreferencesPut => op("Replace my preferences (JSON object, at most 16 KiB)", "users", Some("Preferences.body"), (200, Some("Preferences")), &[]),
+        PicturePut => op("Upload my profile picture (PNG, JPEG, WebP or GIF, at most 2 MiB)", "users", Some("image"), (200, Some("User")), &[]),
+        PictureDelete => op("Delete my profile picture", "users", None, (200, Some("User")), &[]),
+        PictureGet => op("A user's profile picture", "users", None, (200, None), &[]),
+        ProductCreate => op("Create a product", "products", Some("ProductInput"), (201, Some("Product")), &[ORG_Q]),
+        ProductList => op("List an organization's products", "products", None, (200, Some("ProductPage")), &[PAGE_Q[0], PAGE_Q[1], PAGE_Q[2], ("category", "string", "Only this category.")]),
+        ProductGet => op("Get a product", "products", None, (200, Some("Product")), &[]),
+        ProductUpdate => op("Update a product", "products", Some("ProductInput"), (200, Some("Product")), &[]),
+        ProductDelete => op("Delete a product", "products", None, (200, Some("Deleted")), &[]),
+        ProductDescriptions => op("A product's AI descriptions", "products", None, (200, Some("Descriptions")), &[]),
+        ProductDescriptionsGenerate => op("(Re)generate a product's AI descriptions", "products", None, (201, Some("Descriptions")), &[]),
+        InteractionIngest => op("Ingest interactions (idempotent on eventId, at most 500)", "interactions", Some("InteractionBatch"), (200, Some("IngestResult")), &[]),
+        InteractionList => op("List interactions", "interactions", None, (200, Some("InteractionPage")), &[PAGE_Q[0], PAGE_Q[1], PAGE_Q[2], ("sourceType", "sourceType", "web, cctv or social."), ("from", "date-time", "Inclusive lower bound of occurredAt."), ("to", "date-time", "Exclusive upper bound of occurredAt.")]),
+        InteractionSummary => op("Channel breakdown", "interactions", None, (200, Some("InteractionSummary")), &[("from", "date-time", "Inclusive lower bound."), ("to", "date-time", "Exclusive upper bound.")]),
+        PatternCreate => op("Create patterns", "patterns", Some("PatternBatch"), (201, Some("PatternsCreated")), &[]),
+        PatternList => op("List patterns", "patterns", None, (200, Some("PatternPage")), &[PAGE_Q[0], PAGE_Q[1], PAGE_Q[2], ("period", "period", "daily, weekly, monthly or yearly.")]),
+        NotificationList => op("My notifications", "notifications", None, (200, Some("NotificationPage")), &[PAGE_Q[0], PAGE_Q[1], PAGE_Q[2], ("unread", "boolean", "Only unread (true) or read (false).")]),
+        NotificationUnreadCount => op("How many notifications are unread", "notifications", None, (200, Some("UnreadCount")), &[]),
+        NotificationRead => op("Mark a notification read", "notifications", None, (200, Some("Notification")), &[]),
+        NotificationReadAll => op("Mark all my notifications read", "notifications", None, (200, Some("Marked")), &[]),
+        CrawlerJobCreate => op("Queue a crawl (http/https, public hosts only)", "crawler", Some("CrawlerJobRequest"), (202, Some("CrawlerJob")), &[ORG_Q]),
+        CrawlerJobList => op("List crawler jobs", "crawler", None, (200, Some("CrawlerJobPage")), &[PAGE_Q[0], PAGE_Q[1], PAGE_Q[2], ORG_Q, ("status", "status", "Only jobs in this state.")]),
+        CrawlerJobGet => op("Get a crawler job", "crawler", None, (200, Some("CrawlerJob")), &[]),
+        CrawlerJobCancel => op("Cancel a queued or running job", "crawler", None, (200, Some("CrawlerJob")), &[]),
+    }
+}
+
+fn query_schema(kind: &str) -> Value {
+    match kind {
+        "limit" => json!({ "type": "integer", "minimum": 1, "maximum": 100 }),
+        "page" => json!({ "type": "integer", "minimum": 1, "maximum": 10000 }),
+        "date-time" => json!({ "type": "string", "format": "date-time" }),
+        "sourceType" => en(&["web", "cctv", "social"]),
+        "period" => en(&["daily", "weekly", "monthly", "yearly"]),
+        "status" => en(&["queued", "running", "completed", "failed", "cancelled"]),
+        "boolean" => en(&["true", "false"]),
+        _ => s(),
+    }
+}
+
+fn error_response(description: &str) -> Value {
+    json!({ "description": description, "content": { "application/json": { "schema": r("Error") } } })
+}
+
+/// The whole document. `server` is the base URL the request came to.
+pub fn document(server: &str) -> Value {
+    let mut paths = Map::new();
+    for (method, pattern, route) in router().table() {
+        let o = operation(route);
+        let path = Router::<Route>::openapi_path(pattern);
+        let mut params: Vec<Value> = pattern
+            .split('/')
+            .filter_map(|seg| seg.strip_prefix(':'))
+            .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string", "minLength": 1, "maxLength": 64 } }))
+            .collect();
+        params.extend(o.query.iter().map(|(name, kind, desc)| {
+            json!({ "name": name, "in": "query", "required": false, "description": desc, "schema": query_schema(kind) })
+        }));
+        let mut responses = Map::new();
+        let (status, schema) = o.response;
+        let ok = match (route, schema) {
+            (Route::PictureGet, _) => json!({ "description": "The image", "content": { "image/*": { "schema": { "type": "string", "format": "binary" } } } }),
+            (Route::OpenApi, _) => json!({ "description": "OpenAPI 3.1 document", "content": { "application/json": { "schema": any_obj() } } }),
+            (_, Some(name)) => json!({ "description": "Success", "content": { "application/json": { "schema": r(name) } } }),
+            (_, None) => json!({ "description": "Success" }),
+        };
+        responses.insert(status.to_string(), ok);
+        let public = route.auth() == AuthMode::Public;
+        for (code, text) in [
+            ("400", "Invalid input (`details.field` names it)"),
+            ("401", "Missing or invalid credential"),
+            ("403", "Not allowed for this role, credential type or origin"),
+            ("404", "No such resource for this caller"),
+            ("409", "Conflicts with the current state"),
+            ("413", "Body too large"),
+            ("415", "Body is not JSON"),
+            ("429", "Rate limited (see Retry-After and X-RateLimit-*)"),
+            ("500", "Internal error"),
+            ("502", "A dependency answered badly"),
+            ("503", "A dependency is unavailable"),
+        ] {
+            if public && matches!(code, "401" | "403" | "404" | "409") && !matches!(route, Route::SignIn | Route::SignUp) {
+                continue;
+            }
+            responses.insert(code.to_string(), error_response(text));
+        }
+        let mut operation = json!({
+            "operationId": format!("{route:?}"),
+            "summary": o.summary,
+            "tags": [o.tag],
+            "parameters": params,
+            "responses": responses,
+        });
+        if public {
+            operation["security"] = json!([]);
+        }
+        match o.request {
+            Some("image") => {
+                operation["requestBody"] = json!({ "required": true, "content": {
+                    "image/png": { "schema": { "type": "string", "format": "binary" } },
+                    "image/jpeg": { "schema": { "type": "string", "format": "binary" } },
+                    "image/webp": { "schema": { "type": "string", "format": "binary" } },
+                    "image/gif": { "schema": { "type": "string", "format": "binary" } },
+                } });
+            }
+            Some("Preferences.body") => {
+                operation["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": any_obj() } } });
+            }
+            Some(name) => {
+                operation["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": r(name) } } });
+            }
+            None => {}
+        }
+        let entry = paths.entry(path).or_insert_with(|| json!({}));
+        entry[method.to_ascii_lowercase()] = operation;
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "CROW Edge REST API",
+            "version": "1.0.0",
+            "description": "The CROW retail-analytics REST API. Errors use the envelope `{\"error\":{\"code\",\"message\",\"details\",\"request_id\"}}`. \
+Every /api/v1 response carries X-RateLimit-Limit, X-RateLimit-Remaining and X-RateLimit-Reset (Unix seconds at which the reported window ends).",
+        },
+        "servers": [{ "url": server }],
+        "security": [{ "bearer": [] }, { "apiKey": [] }, { "session": [] }],
+        "paths": paths,
+        "components": {
+            "schemas": schemas(),
+            "securitySchemes": {
+                "bearer": { "type": "http", "scheme": "bearer", "description": "An API key: `Authorization: Bearer crow_…`" },
+                "apiKey": { "type": "apiKey", "in": "header", "name": "X-API-Key" },
+                "session": { "type": "apiKey", "in": "cookie", "name": "better-auth.session_token" },
+            },
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refs(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => {
+                if let Some(Value::String(r)) = m.get("$ref") {
+                    out.push(r.clone());
+                }
+                m.values().for_each(|x| refs(x, out));
+            }
+            Value::Array(a) => a.iter().for_each(|x| refs(x, out)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn every_route_is_documented_and_every_operation_is_a_route() {
+        let doc = document("http://localhost");
+        let mut documented = Vec::new();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for method in item.as_object().unwrap().keys() {
+                documented.push((method.to_ascii_uppercase(), path.clone()));
+            }
+        }
+        let mut routes: Vec<(String, String)> =
+            router().routes().map(|(m, p)| (m.to_string(), Router::<Route>::openapi_path(p))).collect();
+        documented.sort();
+        routes.sort();
+        assert_eq!(documented, routes);
+    }
+
+    #[test]
+    fn every_reference_resolves() {
+        let doc = document("http://localhost");
+        let mut all = Vec::new();
+        refs(&doc, &mut all);
+        assert!(!all.is_empty());
+        for r in all {
+            let name = r.strip_prefix("#/components/schemas/").expect("local ref");
+            assert!(doc["components"]["schemas"].get(name).is_some(), "unresolved {r}");
+        }
+    }
+
+    #[test]
+    fn operation_ids_are_unique() {
+        let doc = document("http://localhost");
+        let mut ids: Vec<String> = doc["paths"]
+            .as_object()
+            .unwrap()
+            .values()
+            .flat_map(|i| i.as_object().unwrap().values().map(|o| o["operationId"].as_str().unwrap().to_string()))
+            .collect();
+        let n = ids.len();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), n);
+    }
+}
