@@ -30,4 +30,16 @@ if ! { [ -x node_modules/.bin/wrangler ] && [ -x node_modules/node/bin/node ] &&
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
+# Python tools for the tests (schemathesis, and the official MCP and A2A clients), pinned in
+# tests/python/requirements.txt, in a project virtualenv. Reinstalled only when that file changes.
+venv="$CROW_ROOT/tests/python/.venv"
+stamp="$venv/.requirements.sha256"
+want="$(sha256sum tests/python/requirements.txt | cut -d' ' -f1)"
+if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  log "installing the Python test tools"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r tests/python/requirements.txt
+  echo "$want" > "$stamp"
+fi
+
 log "toolchain ready: $(worker-build --version), $("$WASM_BINDGEN_BIN" --version), node $(node --version), wrangler $(wrangler --version 2>/dev/null | tail -n1)"

@@ -4,7 +4,8 @@
 #   2. host unit tests of the pure crates and the workers' route tables (cargo test)
 #   3. release builds of the three workers, and `wrangler deploy --dry-run` of each production
 #      environment (validates the production config and bundle offline; prints bundle sizes)
-#   4. the end-to-end suite against a fresh local stack on free ports
+#   4. against a fresh local stack on free ports: schemathesis over the OpenAPI document, then the
+#      end-to-end suite (Rust, over HTTP)
 # Exits non-zero on any failure.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
@@ -46,4 +47,5 @@ trap cleanup EXIT
 cargo test -p crow-e2e --no-run --quiet
 bash scripts/stack.sh up --state "$state"
 set -a; source "$state/urls.env"; set +a
+bash tests/schemathesis.sh
 cargo test -p crow-e2e -- --test-threads "${CROW_E2E_THREADS:-4}"

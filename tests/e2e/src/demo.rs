@@ -188,9 +188,9 @@ const PRODUCTS: [Spec; 40] = [
     p("OW-FLEE-003", "Talus Gridline Fleece Midlayer", OUTERWEAR, "Talus", 9_900, &["fleece", "midlayer"],
         "Breathable 250 g grid-backed fleece pullover with a half zip and thumb loops, designed to move sweat during high-output ski touring, running and winter hiking. Layers neatly under a shell and dries in minutes."),
     p("OW-SOFT-004", "Kestrel Windward Softshell", OUTERWEAR, "Kestrel", 17_900, &["softshell", "windproof", "stretch"],
-        "Four-way stretch softshell jacket that blocks gusts while breathing far better than a hard shell. A durable water-repellent finish sheds light showers and snow, and articulated arms never ride up when reaching for holds."),
+        "Four-way stretch softshell jacket, 420 g, that blocks gusts while breathing far better than a hard shell. A durable water-repellent finish sheds light showers and snow, and articulated arms never ride up when reaching for holds."),
     p("OW-PARK-005", "Bramble Peak Harbour Insulated Parka", OUTERWEAR, "Bramble Peak", 25_900, &["parka", "winter", "city"],
-        "Thigh-length winter parka with recycled synthetic insulation that stays warm when damp, a fleece-lined hood and fur-free trim. A two-way zip and fleece-lined hand pockets make it the go-to coat for icy commutes and city winters."),
+        "Thigh-length winter parka with 150 g of recycled synthetic insulation that stays warm when damp, a fleece-lined hood and fur-free trim. A two-way zip and fleece-lined hand pockets make it the go-to coat for icy commutes and city winters."),
     p("BP-DAY-001", "Talus Summit 22 Daypack", BACKPACKS, "Talus", 10_900, &["daypack", "hiking"],
         "A 22-litre daypack with a ventilated mesh back panel, a hydration sleeve for a 3 L reservoir and a padded hip belt with zip pockets. At 780 g it carries lunch, layers and a first-aid kit on summit days."),
     p("BP-TREK-002", "Northvale Longtrail 65 Backpacking Pack", BACKPACKS, "Northvale", 29_900, &["backpacking", "trekking", "expedition"],
@@ -224,17 +224,17 @@ const PRODUCTS: [Spec; 40] = [
     p("CY-HELM-001", "Kestrel Aeroline MIPS Road Helmet", CYCLING, "Kestrel", 17_900, &["cycling", "helmet", "mips"],
         "A 260 g road cycling helmet with a MIPS liner that reduces rotational forces in a crash, 18 vents and a dial-fit cradle. Magnetic buckle and a sunglasses dock for long summer rides."),
     p("CY-GLOV-002", "Talus Gravel Grip Cycling Gloves", CYCLING, "Talus", 3_900, &["cycling", "gloves"],
-        "Full-finger cycling gloves with gel padding over the ulnar nerve, touchscreen-friendly fingertips and a silicone palm print for grip on rough gravel roads. Breathable mesh back for warm days."),
+        "Full-finger cycling gloves with 3 mm gel padding over the ulnar nerve, touchscreen-friendly fingertips and a silicone palm print for grip on rough gravel roads. Breathable mesh back for warm days."),
     p("CY-LGHT-003", "Ridgeline Beacon 1200 Bike Light Set", CYCLING, "Ridgeline", 8_900, &["lights", "cycling", "safety"],
         "Front and rear light set: a 1200-lumen headlight with a cut-off beam and a 100-lumen daytime-visible tail light, both charged by USB-C and rated IPX6. Tool-free mounts fit round and aero bars."),
     p("CY-JERS-004", "Northvale Breakaway Merino Cycling Jersey", CYCLING, "Northvale", 11_900, &["cycling", "merino", "jersey"],
-        "Short-sleeve cycling jersey knitted from a merino-polyester blend that resists odour on multi-day tours, with three rear pockets and a zipped valuables pocket. Race fit with a silicone hem gripper."),
+        "Short-sleeve cycling jersey knitted from a merino-polyester blend that resists odour on multi-day tours, with three rear pockets and a zipped valuables pocket. Race fit with a silicone hem gripper, 160 g in size M."),
     p("CY-BAG-005", "Bramble Peak Bikepacking Frame Bag", CYCLING, "Bramble Peak", 6_900, &["bikepacking", "bags"],
         "A 4.5-litre welded, waterproof frame bag that straps into the main triangle for tools, snacks and a spare tube on bikepacking trips. It fits most medium and large frames."),
     p("AC-HEAD-001", "Talus Nightjar 450 Headlamp", ACCESSORIES, "Talus", 5_400, &["headlamp", "lighting"],
         "A 68 g rechargeable headlamp with 450 lumens, a red-light mode that preserves night vision and a lock-out that stops it switching on in your pack. Runs 5 hours on high and 60 hours on low."),
     p("AC-SOCK-002", "Ridgeline Merino Hiker Socks 2-Pack", ACCESSORIES, "Ridgeline", 3_200, &["socks", "merino", "hiking"],
-        "Mid-cushioned crew socks in merino wool with nylon reinforcement at heel and toe to help prevent blisters on long days. Naturally odour-resistant, two pairs per pack."),
+        "Mid-cushioned crew socks in 70% merino wool with nylon reinforcement at heel and toe to help prevent blisters on long days. Naturally odour-resistant, two pairs per pack."),
     p("AC-POLE-003", "Northvale Carbon Trekking Poles", ACCESSORIES, "Northvale", 15_900, &["poles", "trekking", "carbon"],
         "Pair of three-section carbon fibre trekking poles with cork grips and flick-locks, 440 g the pair. They take pressure off the knees on steep descents and fold to 62 cm for the pack."),
     p("AC-BOTL-004", "Kestrel Thermal Steel Bottle 750 ml", ACCESSORIES, "Kestrel", 3_600, &["bottle", "insulated"],
@@ -323,7 +323,7 @@ const INFO: [CategoryInfo; 8] = [
         complaints: ["condensation built up overnight", "the stuff sack is far too tight"],
     },
     CategoryInfo {
-        zone: "C1", spot: "Climbing wall", weight: 0.8, dwell: (90, 300),
+        zone: "C1", spot: "climbing wall", weight: 0.8, dwell: (90, 300),
         searches: ["climbing harness", "bouldering shoes", "dynamic rope 60m", "climbing helmet", "chalk bucket"],
         praise: ["edges like a dream on small crimps", "comfortable enough for long multi-pitch days"],
         complaints: ["the sizing runs very small", "it felt stiff for the first few sessions"],
@@ -499,7 +499,7 @@ fn generate(skus: &[String], n: usize, seed: u64) -> Vec<Event> {
         let (mut qty, mut duration, mut rating) = (0, 0, 0);
         let (kind, content, attributes) = match channel {
             0 => {
-                let kind = WEB_KINDS[rng.weighted(&[0.55, 0.15, 0.10, 0.20])];
+                let kind = WEB_KINDS[rng.weighted(&[0.62, 0.13, 0.05, 0.20])];
                 let device = DEVICES[rng.weighted(&device_weights)].0;
                 let session = format!("s-{:08x}", rng.next_u64() as u32);
                 match kind {
@@ -557,7 +557,7 @@ fn generate(skus: &[String], n: usize, seed: u64) -> Vec<Event> {
                         let (action, t) = *rng.pick(&[
                             ("picked_up", "Shopper picked up the {name} and carried it to the till"),
                             ("returned", "Shopper picked up the {name}, read the label and put it back"),
-                            ("compared", "Two shoppers compared the {name} with a similar {category} item"),
+                            ("compared", "Two shoppers compared the {name} with its neighbours in the {category} aisle"),
                         ]);
                         (kind, fill(t, item), json!({ "sku": item.sku, "store": store, "zone": info.zone, "camera": camera, "action": action }))
                     }
@@ -710,6 +710,20 @@ pub fn patterns() -> Vec<Value> {
 
     let dwells: Vec<&Event> = events.iter().filter(|e| e.kind == "dwell").collect();
     let avg_dwell = ratio(dwells.iter().map(|e| e.duration as f64).sum(), dwells.len() as f64);
+    // Categories by average dwell, longest first.
+    let mut dwell_by_category = [(0f64, 0f64); 8];
+    for e in &dwells {
+        let c = &mut dwell_by_category[items[e.item].category];
+        c.0 += e.duration as f64;
+        c.1 += 1.0;
+    }
+    let mut dwell_rank: Vec<usize> = (0..8).collect();
+    dwell_rank.sort_by(|a, b| ratio(dwell_by_category[*b].0, dwell_by_category[*b].1).total_cmp(&ratio(dwell_by_category[*a].0, dwell_by_category[*a].1)));
+    let mut social_by_weekday = [0f64; 7];
+    for e in of(2) {
+        social_by_weekday[weekday(start_day + e.day)] += 1.0;
+    }
+    let social_peak = argmax(&(0..7).map(|w| social_by_weekday[w] / occurrences[w]).collect::<Vec<_>>());
     let climbing: Vec<&Event> = dwells.iter().copied().filter(|e| items[e.item].category == CLIMBING).collect();
     let climbing_dwell = ratio(climbing.iter().map(|e| e.duration as f64).sum(), climbing.len() as f64);
 
@@ -749,7 +763,7 @@ pub fn patterns() -> Vec<Value> {
     let pct = |x: f64| format!("{:.1}%", x * 100.0);
     vec![
         pattern("weekly", "Weekend footfall peak".into(),
-            format!("Stores logged {weekend:.1} CCTV events a day on Saturdays and Sundays against {weekdays:.1} on weekdays, {:.2} times as many. Add floor staff from late morning at weekends, above all in footwear and at the climbing wall.", weekend / weekdays),
+            format!("Stores logged {weekend:.1} CCTV events a day on Saturdays and Sundays against {weekdays:.1} on weekdays, {:.2} times as many. Add floor staff from late morning at weekends.", weekend / weekdays),
             "cctv.weekend_weekday_ratio", round(weekend / weekdays, 3), week, confidence(cctv_n)),
         pattern("weekly", format!("{} is the busiest store day", WEEKDAY_NAMES[busiest]),
             format!("{} averages {:.1} in-store events, the most of any day of the week.", WEEKDAY_NAMES[busiest], per_day[busiest]),
@@ -761,7 +775,7 @@ pub fn patterns() -> Vec<Value> {
             format!("Shoppers spend {climbing_dwell:.0} s on average at the climbing wall, against {avg_dwell:.0} s across the store; they try shoes on the bouldering wall before buying."),
             "cctv.dwell.climbing_avg_sec", round(climbing_dwell, 1), week, confidence(climbing.len())),
         pattern("weekly", "Average dwell time in store".into(),
-            format!("Across {} dwell observations the average stay at a display was {avg_dwell:.0} s, longest at the climbing wall and the footwear try-on benches.", dwells.len()),
+            format!("Across {} dwell observations the average stay at a display was {avg_dwell:.0} s, longest at the {} and the {}.", dwells.len(), INFO[dwell_rank[0]].spot, INFO[dwell_rank[1]].spot),
             "cctv.dwell.avg_sec", round(avg_dwell, 1), week, confidence(dwells.len())),
         pattern("daily", "Evening web peak".into(),
             format!("{} of web activity falls between 18:00 and 23:00, when shoppers browse after work; schedule email campaigns and flash sales for early evening.", pct(evening)),
@@ -779,7 +793,7 @@ pub fn patterns() -> Vec<Value> {
             format!("Web {}, CCTV {}, social {} of {n} interactions over the quarter.", pct(web_n as f64 / n as f64), pct(cctv_n as f64 / n as f64), pct(social_n as f64 / n as f64)),
             "channel.web_share", round(web_n as f64 / n as f64, 3), month, confidence(n)),
         pattern("monthly", "Social conversation share".into(),
-            format!("Social mentions, reviews and comments make up {} of interactions, peaking on Sundays when people post their weekend trips.", pct(social_n as f64 / n as f64)),
+            format!("Social mentions, reviews and comments make up {} of interactions and are busiest on {}s, when people post about their trips.", pct(social_n as f64 / n as f64), WEEKDAY_NAMES[social_peak]),
             "channel.social_share", round(social_n as f64 / n as f64, 3), month, confidence(n)),
         pattern("monthly", "Outerwear demand rising into autumn".into(),
             format!("Outerwear accounts for {} of product interest in October against {} in August ({:.2} times). Move rain shells and down jackets to the front of the store.", pct(ow_oct), pct(ow_aug), ratio(ow_oct, ow_aug)),
@@ -803,7 +817,7 @@ pub fn patterns() -> Vec<Value> {
             format!("{} takes {} of product page views, the largest share of any category.", CATEGORIES[top_category], pct(ratio(views_by_category[top_category], views as f64))),
             "web.top_category_view_share", round(ratio(views_by_category[top_category], views as f64), 3), month, confidence(views)),
         pattern("monthly", "Review sentiment".into(),
-            format!("{} of {} reviews are positive (4 or 5 stars), with an average rating of {avg_rating:.2}; complaints mostly concern fit and sizing.", pct(ratio(positive as f64, reviews.len() as f64)), reviews.len()),
+            format!("{} of {} reviews are positive (4 or 5 stars), with an average rating of {avg_rating:.2}.", pct(ratio(positive as f64, reviews.len() as f64)), reviews.len()),
             "social.review_positive_share", round(ratio(positive as f64, reviews.len() as f64), 3), month, confidence(reviews.len())),
         pattern("yearly", "Winter season outlook".into(),
             format!("If outerwear keeps its August-to-October trend ({:.2} times), winter jackets, insulated boots and parkas should lead sales from November to February; stock up on sizes M and L.", ratio(ow_oct, ow_aug)),
