@@ -2,7 +2,8 @@
 # Fuzzes the gateway against its own OpenAPI document with schemathesis: no 5xx, every status
 # documented, every body matching its schema. Runs against a stack that scripts/stack.sh started
 # (CROW_GATEWAY_URL, CROW_STATE_DIR), with a seeded Enterprise organization so requests reach the
-# handlers instead of the rate limiter. Bounded: a fixed seed and example count.
+# handlers instead of the rate limiter. Bounded: a fixed seed and example count. One worker:
+# with two, schemathesis 4.32 + hypothesis 6.170 occasionally crash inside hypothesis.
 set -euo pipefail
 source "$(dirname "$0")/../scripts/env.sh"
 cd "$CROW_ROOT"
@@ -26,6 +27,6 @@ log "schemathesis against $CROW_GATEWAY_URL ($(python3 -c 'import json,sys; d=js
 tests/python/.venv/bin/schemathesis --config-file "$work/schemathesis.toml" run "$work/openapi.json" \
   --url "$CROW_GATEWAY_URL" -H "Authorization: Bearer $CROW_API_KEY" -H "CF-Connecting-IP: 2001:db8::5d" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
-  --max-examples "${SCHEMATHESIS_EXAMPLES:-10}" --seed 7 --workers 2 --request-timeout 30 \
+  --max-examples "${SCHEMATHESIS_EXAMPLES:-10}" --seed 7 --workers 1 --request-timeout 30 \
   > "$work/report.txt" 2>&1 || { cat "$work/report.txt"; die "schemathesis found problems"; }
 grep -E 'generated|Warnings|⚠' "$work/report.txt" || true

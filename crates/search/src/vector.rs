@@ -477,3 +477,30 @@ mod tests {
         );
     }
 }
+
+/// Scales a unit vector's components (in [-1, 1]) to signed bytes, one byte each: a quarter of
+/// the f32 size for the local D1 index, with cosine error well under 1% for normalised vectors.
+pub fn quantize_i8(v: &[f32]) -> Vec<u8> {
+    v.iter().map(|x| ((x.clamp(-1.0, 1.0) * 127.0).round() as i8) as u8).collect()
+}
+
+/// The inverse of [`quantize_i8`] (up to rounding).
+pub fn dequantize_i8(bytes: &[u8]) -> Vec<f32> {
+    bytes.iter().map(|b| (*b as i8) as f32 / 127.0).collect()
+}
+
+#[cfg(test)]
+mod quantize_tests {
+    use super::*;
+
+    #[test]
+    fn quantized_vectors_keep_their_similarity() {
+        let a = normalized(&[0.3, -0.2, 0.9, 0.1]);
+        let b = normalized(&[0.25, -0.1, 0.95, 0.0]);
+        let exact = cosine_similarity(&a, &b).unwrap();
+        let approx = cosine_similarity(&dequantize_i8(&quantize_i8(&a)), &dequantize_i8(&quantize_i8(&b))).unwrap();
+        assert!((exact - approx).abs() < 0.01, "{exact} vs {approx}");
+        assert_eq!(quantize_i8(&[1.0, -1.0, 0.0]), vec![127, 129, 0]);
+        assert_eq!(dequantize_i8(&[127, 129, 0]), vec![1.0, -1.0, 0.0]);
+    }
+}

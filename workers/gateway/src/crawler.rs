@@ -248,7 +248,7 @@ async fn fetch_with_deadline(url: &str, allow_loopback: bool) -> std::result::Re
     }
 }
 
-async fn finish_job(db: &Db, job: &JobRow, outcome: std::result::Result<(String, Vec<u8>), CrawlError>) -> Result<()> {
+async fn finish_job(env: &Env, db: &Db, job: &JobRow, outcome: std::result::Result<(String, Vec<u8>), CrawlError>) -> Result<()> {
     let now = now_ms() as i64;
     let running = "EXISTS (SELECT 1 FROM crawler_jobs WHERE id = ?1 AND status = 'running')";
     let extracted = outcome.and_then(|(final_url, bytes)| {
@@ -272,6 +272,8 @@ async fn finish_job(db: &Db, job: &JobRow, outcome: std::result::Result<(String,
                 ),
                 args![&job.id, &doc_id, &job.organization_id, final_url, &title, &page.text, now],
             )?);
+            // Its passages and their vectors, in the same batch and under the same condition.
+            statements.extend(crate::routes::qna::index_statements(env, db, &job.organization_id, &doc_id, &page.text, Some(&job.id)).await?);
             statements.push(db.statement(
                 "UPDATE crawler_jobs SET status = 'completed', progress = 100, title = ?2, bytes = ?3, document_id = ?4, finished_at = ?5, updated_at = ?5 \
                  WHERE id = ?1 AND status = 'running'",
@@ -322,7 +324,7 @@ async fn run_job(env: &Env, msg: &JobMessage) -> Result<()> {
     let job = load(&db, &msg.organization_id, &msg.job_id).await?;
     let outcome = fetch_with_deadline(&job.url, allow_loopback(env)).await;
     console_log!("crawler job {} finished: {}", job.id, if outcome.is_ok() { "ok" } else { "failed" });
-    finish_job(&db, &job, outcome).await
+    finish_job(env, &db, &job, outcome).await
 }
 
 /// The Queue consumer. A message whose job cannot be recorded (D1 unavailable) is retried by the

@@ -22,6 +22,7 @@ pub mod openapi;
 mod rate_limiter;
 mod routes;
 mod scope;
+mod semantic;
 
 pub use rate_limiter::RateLimiter;
 
@@ -79,6 +80,14 @@ pub enum Route {
     CrawlerJobList,
     CrawlerJobGet,
     CrawlerJobCancel,
+    ProductSearch,
+    InteractionSearch,
+    PatternSearch,
+    QnaSearch,
+    QnaDocumentCreate,
+    QnaDocumentList,
+    QnaDocumentGet,
+    QnaDocumentDelete,
 }
 
 /// What a route needs from the caller.
@@ -153,6 +162,14 @@ pub fn router() -> Router<Route> {
         .add("GET", "/api/v1/crawler-jobs", CrawlerJobList)
         .add("GET", "/api/v1/crawler-jobs/:id", CrawlerJobGet)
         .add("POST", "/api/v1/crawler-jobs/:id/cancel", CrawlerJobCancel)
+        .add("GET", "/api/v1/products/search", ProductSearch)
+        .add("GET", "/api/v1/interactions/organization/:orgId/search", InteractionSearch)
+        .add("GET", "/api/v1/patterns/organization/:orgId/search", PatternSearch)
+        .add("GET", "/api/v1/qna/search", QnaSearch)
+        .add("POST", "/api/v1/qna/documents", QnaDocumentCreate)
+        .add("GET", "/api/v1/qna/documents", QnaDocumentList)
+        .add("GET", "/api/v1/qna/documents/:id", QnaDocumentGet)
+        .add("DELETE", "/api/v1/qna/documents/:id", QnaDocumentDelete)
 }
 
 /// Everything a handler needs.
@@ -293,7 +310,7 @@ async fn handle(
 }
 
 async fn dispatch(route: Route, app: &App<'_>, req: &mut Request) -> Result<Response> {
-    use routes::{auth as a, health, interactions, notifications, orgs, patterns, products, users};
+    use routes::{auth as a, health, interactions, notifications, orgs, patterns, products, qna, search, users};
     match route {
         Route::Health => health::live(app),
         Route::Ready => health::ready(app).await,
@@ -346,6 +363,14 @@ async fn dispatch(route: Route, app: &App<'_>, req: &mut Request) -> Result<Resp
         Route::CrawlerJobList => crawler::list(app).await,
         Route::CrawlerJobGet => crawler::get(app).await,
         Route::CrawlerJobCancel => crawler::cancel(app).await,
+        Route::ProductSearch => search::products(app).await,
+        Route::InteractionSearch => search::interactions(app).await,
+        Route::PatternSearch => search::patterns(app).await,
+        Route::QnaSearch => search::qna(app).await,
+        Route::QnaDocumentCreate => qna::create(app, req).await,
+        Route::QnaDocumentList => qna::list(app).await,
+        Route::QnaDocumentGet => qna::get(app).await,
+        Route::QnaDocumentDelete => qna::delete(app).await,
     }
 }
 

@@ -70,6 +70,55 @@ fn api_key_props(with_key: bool) -> Value {
     props
 }
 
+const PRODUCT_FIELDS: [&str; 12] =
+    ["id", "organizationId", "sku", "name", "description", "category", "brand", "priceCents", "currency", "tags", "createdAt", "updatedAt"];
+fn product_props() -> Value {
+    json!({
+        "id": s(), "organizationId": s(), "sku": ns(), "name": s(), "description": s(), "category": ns(), "brand": ns(),
+        "priceCents": { "type": ["integer", "null"] }, "currency": s(), "tags": arr(s()), "createdAt": ts(), "updatedAt": ts(),
+    })
+}
+const INTERACTION_FIELDS: [&str; 8] = ["id", "eventId", "sourceType", "kind", "productId", "occurredAt", "content", "attributes"];
+fn interaction_props() -> Value {
+    json!({
+        "id": s(), "eventId": s(), "sourceType": en(&["web", "cctv", "social"]), "kind": s(), "productId": ns(),
+        "occurredAt": ts(), "content": s(), "attributes": any_obj(),
+    })
+}
+const PATTERN_FIELDS: [&str; 9] = ["id", "period", "title", "description", "metric", "value", "periodStart", "confidence", "createdAt"];
+fn pattern_props() -> Value {
+    json!({
+        "id": s(), "period": en(&["daily", "weekly", "monthly", "yearly"]), "title": s(), "description": s(), "metric": ns(),
+        "value": { "type": ["number", "null"] }, "periodStart": ts(), "confidence": { "type": ["number", "null"] }, "createdAt": ts(),
+    })
+}
+const DOCUMENT_FIELDS: [&str; 8] = ["id", "organizationId", "source", "sourceUrl", "title", "characters", "createdAt", "updatedAt"];
+fn document_props(with_content: bool) -> Value {
+    let mut p = json!({
+        "id": s(), "organizationId": s(), "source": en(&["text", "crawler"]), "sourceUrl": ns(), "title": s(),
+        "characters": int(), "createdAt": ts(), "updatedAt": ts(),
+    });
+    if with_content {
+        p["content"] = s();
+    }
+    p
+}
+
+/// A search answer: the items (with `score`, and `snippet` when full-text matched) and paging.
+fn search_page(_item: &str, fields: &[&str], mut props: Value) -> Value {
+    props["score"] = json!({ "type": "number" });
+    props["snippet"] = s();
+    let required: Vec<&str> = fields.iter().copied().chain(["score"]).collect();
+    obj(
+        &["query", "mode", "data", "limit", "page", "matched"],
+        json!({
+            "query": s(), "mode": en(&["semantic", "fts", "hybrid"]),
+            "data": arr(obj(&required, props)),
+            "limit": int(), "page": int(), "matched": int(),
+        }),
+    )
+}
+
 fn schemas() -> Value {
     let error_codes: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
     json!({
@@ -136,10 +185,7 @@ fn schemas() -> Value {
         "MemberRemoved": obj(&["userId", "removed"], json!({ "userId": s(), "removed": { "type": "boolean" } })),
         "UpdateUserRequest": obj(&[], json!({ "name": { "type": "string", "minLength": 1, "maxLength": 100 } })),
         "Preferences": obj(&["preferences", "updatedAt"], json!({ "preferences": any_obj(), "updatedAt": nts() })),
-        "Product": obj(&["id", "organizationId", "sku", "name", "description", "category", "brand", "priceCents", "currency", "tags", "createdAt", "updatedAt"], json!({
-            "id": s(), "organizationId": s(), "sku": ns(), "name": s(), "description": s(), "category": ns(), "brand": ns(),
-            "priceCents": { "type": ["integer", "null"] }, "currency": s(), "tags": arr(s()), "createdAt": ts(), "updatedAt": ts(),
-        })),
+        "Product": obj(&PRODUCT_FIELDS, product_props()),
         "ProductInput": obj(&[], json!({
             "name": { "type": "string", "minLength": 1, "maxLength": 200 },
             "description": { "type": "string", "maxLength": 5000 },
@@ -166,10 +212,7 @@ fn schemas() -> Value {
         })),
         "InteractionBatch": obj(&["interactions"], json!({ "interactions": { "type": "array", "minItems": 1, "maxItems": 500, "items": r("InteractionInput") } })),
         "IngestResult": obj(&["received", "inserted", "duplicates"], json!({ "received": int(), "inserted": int(), "duplicates": int() })),
-        "Interaction": obj(&["id", "eventId", "sourceType", "kind", "productId", "occurredAt", "content", "attributes"], json!({
-            "id": s(), "eventId": s(), "sourceType": en(&["web", "cctv", "social"]), "kind": s(), "productId": ns(),
-            "occurredAt": ts(), "content": s(), "attributes": any_obj(),
-        })),
+        "Interaction": obj(&INTERACTION_FIELDS, interaction_props()),
         "InteractionPage": page("Interaction"),
         "InteractionSummary": obj(&["organizationId", "web", "cctv", "social", "total", "from", "to"], json!({
             "organizationId": s(), "web": int(), "cctv": int(), "social": int(), "total": int(), "from": ns(), "to": ns(),
@@ -185,10 +228,7 @@ fn schemas() -> Value {
         })),
         "PatternBatch": obj(&["patterns"], json!({ "patterns": { "type": "array", "minItems": 1, "maxItems": 200, "items": r("PatternInput") } })),
         "PatternsCreated": obj(&["created", "ids"], json!({ "created": int(), "ids": arr(s()) })),
-        "Pattern": obj(&["id", "period", "title", "description", "metric", "value", "periodStart", "confidence", "createdAt"], json!({
-            "id": s(), "period": en(&["daily", "weekly", "monthly", "yearly"]), "title": s(), "description": s(), "metric": ns(),
-            "value": { "type": ["number", "null"] }, "periodStart": ts(), "confidence": { "type": ["number", "null"] }, "createdAt": ts(),
-        })),
+        "Pattern": obj(&PATTERN_FIELDS, pattern_props()),
         "PatternPage": page("Pattern"),
         "Notification": obj(&["id", "organizationId", "kind", "title", "body", "data", "read", "readAt", "createdAt"], json!({
             "id": s(), "organizationId": s(), "kind": s(), "title": s(), "body": s(), "data": any_obj(),
@@ -204,6 +244,20 @@ fn schemas() -> Value {
             "createdAt": ts(), "startedAt": nts(), "finishedAt": nts(),
         })),
         "CrawlerJobPage": page("CrawlerJob"),
+        "ProductSearch": search_page("Product", &PRODUCT_FIELDS, product_props()),
+        "InteractionSearch": search_page("Interaction", &INTERACTION_FIELDS, interaction_props()),
+        "PatternSearch": search_page("Pattern", &PATTERN_FIELDS, pattern_props()),
+        "PassageSearch": search_page("Passage", &["documentId", "title", "chunkIndex", "text", "charStart", "charEnd"], json!({
+            "documentId": s(), "title": s(), "chunkIndex": int(), "text": s(), "charStart": int(), "charEnd": int(),
+        })),
+        "DocumentRequest": obj(&["title", "text"], json!({
+            "title": { "type": "string", "minLength": 1, "maxLength": 200 },
+            "text": { "type": "string", "minLength": 1, "maxLength": 200000 },
+        })),
+        "Document": obj(&DOCUMENT_FIELDS, document_props(false)),
+        "DocumentCreated": obj(&[&DOCUMENT_FIELDS[..], &["chunks"]].concat(), { let mut p = document_props(false); p["chunks"] = int(); p }),
+        "DocumentWithContent": obj(&[&DOCUMENT_FIELDS[..], &["content"]].concat(), document_props(true)),
+        "DocumentPage": page("Document"),
     })
 }
 
@@ -222,6 +276,13 @@ const PAGE_Q: [(&str, &str, &str); 3] = [
     ("limit", "limit", "Items per page, 1 to 100 (default 20)."),
     ("cursor", "string", "`nextCursor` of the previous page."),
     ("page", "page", "1-based page number (instead of `cursor`)."),
+];
+const SEARCH_Q: [(&str, &str, &str); 5] = [
+    ("query", "query", "What to look for, 1 to 512 characters."),
+    ("mode", "mode", "semantic, fts or hybrid (default)."),
+    ("limit", "limit50", "Results per page, 1 to 50."),
+    ("page", "page100", "1-based page of the ranked results."),
+    ("organizationId", "string", "The organization; defaults to the key's or the active one."),
 ];
 const ORG_Q: (&str, &str, &str) = ("organizationId", "string", "The organization; defaults to the key's or the active one.");
 
@@ -288,12 +349,25 @@ pub fn operation(route: Route) -> Operation {
         CrawlerJobList => op("List crawler jobs", "crawler", None, (200, Some("CrawlerJobPage")), &[PAGE_Q[0], PAGE_Q[1], PAGE_Q[2], ORG_Q, ("status", "status", "Only jobs in this state.")]),
         CrawlerJobGet => op("Get a crawler job", "crawler", None, (200, Some("CrawlerJob")), &[]),
         CrawlerJobCancel => op("Cancel a queued or running job", "crawler", None, (200, Some("CrawlerJob")), &[]),
+        ProductSearch => op("Search products (fts, semantic or hybrid)", "search", None, (200, Some("ProductSearch")), &SEARCH_Q[..5]),
+        InteractionSearch => op("Search interactions", "search", None, (200, Some("InteractionSearch")), &[SEARCH_Q[0], SEARCH_Q[1], ("limit", "limit100", "1 to 100, default 20."), SEARCH_Q[3], ("sourceType", "sourceType", "web, cctv or social.")]),
+        PatternSearch => op("Search patterns", "search", None, (200, Some("PatternSearch")), &[SEARCH_Q[0], SEARCH_Q[1], SEARCH_Q[2], SEARCH_Q[3], ("period", "period", "daily, weekly, monthly or yearly.")]),
+        QnaSearch => op("Search the knowledge base: ranked passages", "qna", None, (200, Some("PassageSearch")), &[SEARCH_Q[0], SEARCH_Q[1], ("limit", "limit20", "1 to 20, default 5."), SEARCH_Q[3], ORG_Q]),
+        QnaDocumentCreate => op("Add a document to the knowledge base", "qna", Some("DocumentRequest"), (201, Some("DocumentCreated")), &[ORG_Q]),
+        QnaDocumentList => op("List knowledge-base documents", "qna", None, (200, Some("DocumentPage")), &[PAGE_Q[0], PAGE_Q[1], PAGE_Q[2], ORG_Q]),
+        QnaDocumentGet => op("Get a document with its text", "qna", None, (200, Some("DocumentWithContent")), &[]),
+        QnaDocumentDelete => op("Delete a document and its index entries", "qna", None, (200, Some("Deleted")), &[]),
     }
 }
 
 fn query_schema(kind: &str) -> Value {
     match kind {
-        "limit" => json!({ "type": "integer", "minimum": 1, "maximum": 100 }),
+        "limit" | "limit100" => json!({ "type": "integer", "minimum": 1, "maximum": 100 }),
+        "limit50" => json!({ "type": "integer", "minimum": 1, "maximum": 50 }),
+        "limit20" => json!({ "type": "integer", "minimum": 1, "maximum": 20 }),
+        "page100" => json!({ "type": "integer", "minimum": 1, "maximum": 100 }),
+        "query" => json!({ "type": "string", "minLength": 1, "maxLength": 512 }),
+        "mode" => en(&["semantic", "fts", "hybrid"]),
         "page" => json!({ "type": "integer", "minimum": 1, "maximum": 10000 }),
         "date-time" => json!({ "type": "string", "format": "date-time" }),
         "sourceType" => en(&["web", "cctv", "social"]),

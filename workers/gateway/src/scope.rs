@@ -32,6 +32,7 @@ pub enum Owned {
     Product,
     Notification,
     CrawlerJob,
+    Document,
 }
 
 impl Owned {
@@ -40,6 +41,7 @@ impl Owned {
             Owned::Product => "products",
             Owned::Notification => "notifications",
             Owned::CrawlerJob => "crawler_jobs",
+            Owned::Document => "documents",
         }
     }
 
@@ -48,6 +50,7 @@ impl Owned {
             Owned::Product => "Product",
             Owned::Notification => "Notification",
             Owned::CrawlerJob => "Crawler job",
+            Owned::Document => "Document",
         }
     }
 }

@@ -14,6 +14,7 @@ use worker::{Request, Response};
 use crate::db::{Arg, Db};
 use crate::error::{Error, Result};
 use crate::routes::list_page;
+use crate::semantic::{self, Kind};
 use crate::{args, scope, App};
 
 /// Largest ingest body: 500 interactions of up to ~2 KB each.
@@ -56,17 +57,22 @@ pub async fn ingest(app: &App<'_>, req: &mut Request) -> Result<Response> {
     let items = batch.validate()?;
     let db = Db::new(app.env)?;
     let now = now_ms() as i64;
-    let mut statements = Vec::with_capacity(items.len());
+    let mut statements = Vec::with_capacity(items.len() * 2);
+    let mut texts = Vec::with_capacity(items.len());
     for it in &items {
         let id = ids::new_id("int", now as u64).map_err(|e| Error::Internal(worker::Error::RustError(e.to_string())))?;
+        texts.push((id.clone(), format!("{} {} {}", it.source_type.as_str(), it.kind.replace('_', " "), it.content)));
         statements.push(db.statement(
             "INSERT INTO interactions (id, organization_id, event_id, source_type, kind, product_id, occurred_at, content, attributes, created_at) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (organization_id, event_id) DO NOTHING",
             args![&id, &access.org_id, &it.event_id, it.source_type.as_str(), &it.kind, it.product_id.as_ref(), it.occurred_at, &it.content, &it.attributes, now],
         )?);
     }
+    let row_count = statements.len();
+    // Vectors of skipped duplicates are not written (they are conditional on the row).
+    statements.extend(semantic::index_items(app.env, &db, &access.org_id, Kind::Interaction, texts).await?);
     let changes = db.batch(statements).await?;
-    let inserted: u64 = changes.iter().sum();
+    let inserted: u64 = changes.iter().take(row_count).sum();
     Ok(json(
         200,
         &json!({ "received": items.len(), "inserted": inserted, "duplicates": items.len() as u64 - inserted }),

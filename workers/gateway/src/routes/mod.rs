@@ -5,6 +5,8 @@ pub mod notifications;
 pub mod orgs;
 pub mod patterns;
 pub mod products;
+pub mod qna;
+pub mod search;
 pub mod users;
 
 use crow_common::pagination::Pagination;

@@ -13,6 +13,7 @@ use worker::{Request, Response};
 use crate::db::{Arg, Db};
 use crate::error::{Error, Result};
 use crate::routes::list_page;
+use crate::semantic::{self, Kind};
 use crate::{args, scope, App};
 
 #[derive(Debug, Deserialize)]
@@ -54,9 +55,11 @@ pub async fn create(app: &App<'_>, req: &mut Request) -> Result<Response> {
     let db = Db::new(app.env)?;
     let now = now_ms() as i64;
     let mut ids_out = Vec::with_capacity(items.len());
-    let mut statements = Vec::with_capacity(items.len());
+    let mut statements = Vec::with_capacity(items.len() * 2);
+    let mut texts = Vec::with_capacity(items.len());
     for p in &items {
         let id = ids::new_id("pat", now as u64).map_err(|e| Error::Internal(worker::Error::RustError(e.to_string())))?;
+        texts.push((id.clone(), format!("{} {} {} {}", p.period, p.title, p.description, p.metric.as_deref().unwrap_or(""))));
         statements.push(db.statement(
             "INSERT INTO patterns (id, organization_id, period, title, description, metric, value, period_start, confidence, created_at) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
@@ -64,6 +67,7 @@ pub async fn create(app: &App<'_>, req: &mut Request) -> Result<Response> {
         )?);
         ids_out.push(id);
     }
+    statements.extend(semantic::index_items(app.env, &db, &access.org_id, Kind::Pattern, texts).await?);
     db.batch(statements).await?;
     Ok(json(201, &json!({ "created": ids_out.len(), "ids": ids_out }))?)
 }

@@ -16,6 +16,7 @@ use crate::db::{is_unique_violation, Arg, Db};
 use crate::error::{Error, Result};
 use crate::routes::list_page;
 use crate::scope::{self, Owned};
+use crate::semantic::{self, Kind};
 use crate::{args, App};
 
 #[derive(Debug, Deserialize)]
@@ -78,6 +79,18 @@ pub async fn load(db: &Db, org_id: &str, id: &str) -> Result<ProductRow> {
     .ok_or_else(|| ApiError::not_found("Product").into())
 }
 
+/// The text a product is embedded from.
+pub fn search_text(p: &Product) -> String {
+    format!(
+        "{}. {} {} {}. {}",
+        p.name,
+        p.brand.as_deref().unwrap_or(""),
+        p.category.as_deref().unwrap_or(""),
+        p.tags.join(", "),
+        p.description
+    )
+}
+
 fn sku_conflict() -> Error {
     ApiError::conflict("Another product of this organization has this SKU").detail("field", "sku").into()
 }
@@ -90,14 +103,13 @@ pub async fn create(app: &App<'_>, req: &mut Request) -> Result<Response> {
     let id = ids::new_id("prd", now as u64).map_err(|e| Error::Internal(worker::Error::RustError(e.to_string())))?;
     let db = Db::new(app.env)?;
     let tags = serde_json::to_string(&p.tags).unwrap_or_else(|_| "[]".into());
-    let inserted = db
-        .run(
-            "INSERT INTO products (id, organization_id, sku, name, description, category, brand, price_cents, currency, tags, created_at, updated_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
-            args![&id, &access.org_id, p.sku.as_ref(), &p.name, &p.description, p.category.as_ref(), p.brand.as_ref(), p.price_cents, &p.currency, &tags, now],
-        )
-        .await;
-    match inserted {
+    let mut statements = vec![db.statement(
+        "INSERT INTO products (id, organization_id, sku, name, description, category, brand, price_cents, currency, tags, created_at, updated_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
+        args![&id, &access.org_id, p.sku.as_ref(), &p.name, &p.description, p.category.as_ref(), p.brand.as_ref(), p.price_cents, &p.currency, &tags, now],
+    )?];
+    statements.extend(semantic::index_items(app.env, &db, &access.org_id, Kind::Product, vec![(id.clone(), search_text(&p))]).await?);
+    match db.batch(statements).await {
         Err(e) if is_unique_violation(&e) => return Err(sku_conflict()),
         other => other?,
     };
@@ -119,14 +131,13 @@ pub async fn update(app: &App<'_>, req: &mut Request) -> Result<Response> {
     let current = load(&db, &access.org_id, id).await?;
     let p = input.validate(Some(&current.product()))?;
     let tags = serde_json::to_string(&p.tags).unwrap_or_else(|_| "[]".into());
-    let updated = db
-        .run(
-            "UPDATE products SET sku = ?1, name = ?2, description = ?3, category = ?4, brand = ?5, price_cents = ?6, currency = ?7, tags = ?8, updated_at = ?9 \
-             WHERE id = ?10 AND organization_id = ?11",
-            args![p.sku.as_ref(), &p.name, &p.description, p.category.as_ref(), p.brand.as_ref(), p.price_cents, &p.currency, &tags, now_ms(), id, &access.org_id],
-        )
-        .await;
-    match updated {
+    let mut statements = vec![db.statement(
+        "UPDATE products SET sku = ?1, name = ?2, description = ?3, category = ?4, brand = ?5, price_cents = ?6, currency = ?7, tags = ?8, updated_at = ?9 \
+         WHERE id = ?10 AND organization_id = ?11",
+        args![p.sku.as_ref(), &p.name, &p.description, p.category.as_ref(), p.brand.as_ref(), p.price_cents, &p.currency, &tags, now_ms(), id, &access.org_id],
+    )?];
+    statements.extend(semantic::index_items(app.env, &db, &access.org_id, Kind::Product, vec![(id.to_string(), search_text(&p))]).await?);
+    match db.batch(statements).await {
         Err(e) if is_unique_violation(&e) => return Err(sku_conflict()),
         other => other?,
     };
@@ -137,7 +148,9 @@ pub async fn delete(app: &App<'_>) -> Result<Response> {
     let id = app.param("id")?;
     let access = scope::owned(app, Owned::Product, id, Action::WriteData).await?;
     let db = Db::new(app.env)?;
-    db.run("DELETE FROM products WHERE id = ?1 AND organization_id = ?2", args![id, &access.org_id]).await?;
+    let mut statements = semantic::unindex_items(app.env, &db, &access.org_id, Kind::Product, &[id.to_string()]).await?;
+    statements.push(db.statement("DELETE FROM products WHERE id = ?1 AND organization_id = ?2", args![id, &access.org_id])?);
+    db.batch(statements).await?;
     Ok(json(200, &json!({ "id": id, "deleted": true }))?)
 }
 
