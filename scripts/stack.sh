@@ -52,8 +52,13 @@ ensure_secrets() {
 
 migrate() {
   log "applying D1 migrations (state: $state)"
-  wrangler d1 migrations apply DB --local --persist-to "$state/persist" -c wrangler/gateway/wrangler.toml \
-    > "$state/logs/migrations.log" 2>&1 || { cat "$state/logs/migrations.log" >&2; die "migrations failed"; }
+  local w
+  for w in "${CROW_WORKERS[@]}"; do
+    # Every worker whose config declares a D1 database with migrations gets them applied.
+    grep -q 'migrations_dir' "wrangler/$w/wrangler.toml" || continue
+    wrangler d1 migrations apply DB --local --persist-to "$state/persist" -c "wrangler/$w/wrangler.toml" \
+      > "$state/logs/migrations-$w.log" 2>&1 || { cat "$state/logs/migrations-$w.log" >&2; die "migrations of $w failed"; }
+  done
 }
 
 start_one() {
