@@ -88,6 +88,12 @@ pub enum Route {
     QnaDocumentList,
     QnaDocumentGet,
     QnaDocumentDelete,
+    ChatSessionCreate,
+    ChatSessionList,
+    ChatSessionGet,
+    ChatSessionDelete,
+    ChatMessagePost,
+    ChatMessageList,
 }
 
 /// What a route needs from the caller.
@@ -170,6 +176,12 @@ pub fn router() -> Router<Route> {
         .add("GET", "/api/v1/qna/documents", QnaDocumentList)
         .add("GET", "/api/v1/qna/documents/:id", QnaDocumentGet)
         .add("DELETE", "/api/v1/qna/documents/:id", QnaDocumentDelete)
+        .add("POST", "/api/v1/chat/sessions", ChatSessionCreate)
+        .add("GET", "/api/v1/chat/sessions", ChatSessionList)
+        .add("GET", "/api/v1/chat/sessions/:id", ChatSessionGet)
+        .add("DELETE", "/api/v1/chat/sessions/:id", ChatSessionDelete)
+        .add("POST", "/api/v1/chat/sessions/:id/messages", ChatMessagePost)
+        .add("GET", "/api/v1/chat/sessions/:id/messages", ChatMessageList)
 }
 
 /// Everything a handler needs.
@@ -310,7 +322,7 @@ async fn handle(
 }
 
 async fn dispatch(route: Route, app: &App<'_>, req: &mut Request) -> Result<Response> {
-    use routes::{auth as a, health, interactions, notifications, orgs, patterns, products, qna, search, users};
+    use routes::{auth as a, chat, health, interactions, notifications, orgs, patterns, products, qna, search, users};
     match route {
         Route::Health => health::live(app),
         Route::Ready => health::ready(app).await,
@@ -371,6 +383,11 @@ async fn dispatch(route: Route, app: &App<'_>, req: &mut Request) -> Result<Resp
         Route::QnaDocumentList => qna::list(app).await,
         Route::QnaDocumentGet => qna::get(app).await,
         Route::QnaDocumentDelete => qna::delete(app).await,
+        Route::ChatSessionCreate | Route::ChatSessionList => chat::forward(app, req, "sessions").await,
+        Route::ChatSessionGet | Route::ChatSessionDelete => chat::forward(app, req, &format!("sessions/{}", app.param("id")?)).await,
+        Route::ChatMessagePost | Route::ChatMessageList => {
+            chat::forward(app, req, &format!("sessions/{}/messages", app.param("id")?)).await
+        }
     }
 }
 

@@ -258,6 +258,14 @@ fn schemas() -> Value {
         "DocumentCreated": obj(&[&DOCUMENT_FIELDS[..], &["chunks"]].concat(), { let mut p = document_props(false); p["chunks"] = int(); p }),
         "DocumentWithContent": obj(&[&DOCUMENT_FIELDS[..], &["content"]].concat(), document_props(true)),
         "DocumentPage": page("Document"),
+        "ChatSessionRequest": { "type": "object", "properties": { "title": { "type": "string", "maxLength": 200 } } },
+        "ChatSession": { "type": "object", "required": ["id"], "properties": { "id": s(), "title": ns(), "createdAt": ts() } },
+        "ChatSessionList": { "type": "object", "required": ["data"], "properties": { "data": arr(r("ChatSession")) } },
+        "ChatMessageRequest": { "type": "object", "required": ["content"], "properties": { "content": { "type": "string", "minLength": 1, "maxLength": 4000 } } },
+        "ChatMessage": { "type": "object", "required": ["id", "role", "content"], "properties": {
+            "id": s(), "role": en(&["user", "assistant"]), "content": s(), "sources": arr(any_obj()), "createdAt": ts(),
+        } },
+        "ChatMessageList": { "type": "object", "required": ["data"], "properties": { "data": arr(r("ChatMessage")) } },
     })
 }
 
@@ -357,6 +365,12 @@ pub fn operation(route: Route) -> Operation {
         QnaDocumentList => op("List knowledge-base documents", "qna", None, (200, Some("DocumentPage")), &[PAGE_Q[0], PAGE_Q[1], PAGE_Q[2], ORG_Q]),
         QnaDocumentGet => op("Get a document with its text", "qna", None, (200, Some("DocumentWithContent")), &[]),
         QnaDocumentDelete => op("Delete a document and its index entries", "qna", None, (200, Some("Deleted")), &[]),
+        ChatSessionCreate => op("Start a chat session", "chat", Some("ChatSessionRequest"), (201, Some("ChatSession")), &[ORG_Q]),
+        ChatSessionList => op("My chat sessions", "chat", None, (200, Some("ChatSessionList")), &[ORG_Q]),
+        ChatSessionGet => op("Get a chat session", "chat", None, (200, Some("ChatSession")), &[ORG_Q]),
+        ChatSessionDelete => op("Delete a chat session", "chat", None, (200, Some("Deleted")), &[ORG_Q]),
+        ChatMessagePost => op("Ask a question: runs the agent and stores both messages", "chat", Some("ChatMessageRequest"), (201, Some("ChatMessage")), &[ORG_Q]),
+        ChatMessageList => op("A session's messages", "chat", None, (200, Some("ChatMessageList")), &[ORG_Q]),
     }
 }
 

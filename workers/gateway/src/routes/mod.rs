@@ -1,4 +1,5 @@
 pub mod auth;
+pub mod chat;
 pub mod health;
 pub mod interactions;
 pub mod notifications;
