@@ -40,14 +40,24 @@ port_of() {
 # Local secrets, made once per state directory and never committed. Production sets them with
 # `wrangler secret put`.
 ensure_secrets() {
-  local f="$state/secrets.env"
-  if [ ! -f "$f" ]; then
-    umask 077
-    {
-      echo "INTERNAL_API_KEY=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-      echo "AUTH_SECRET=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-    } > "$f"
-  fi
+  local f="$state/secrets.env" name prefix
+  umask 077
+  touch "$f"
+  for entry in INTERNAL_API_KEY: AUTH_SECRET: STRIPE_SECRET_KEY:sk_test_ STRIPE_WEBHOOK_SECRET:whsec_; do
+    name="${entry%%:*}"; prefix="${entry#*:}"
+    grep -q "^$name=" "$f" || echo "$name=$prefix$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" >> "$f"
+  done
+}
+
+# The local fake of Stripe's API (tests/fake_stripe.py); the gateway is pointed at it.
+start_fake_stripe() {
+  local port
+  port="$(free_port)"
+  setsid python3 tests/fake_stripe.py --port "$port" < /dev/null > "$state/logs/fake-stripe.log" 2>&1 &
+  echo $! > "$state/fake-stripe.pid"
+  echo "http://127.0.0.1:$port" > "$state/fake-stripe.url"
+  for _ in $(seq 1 50); do curl -fsS -o /dev/null "http://127.0.0.1:$port/_requests" 2>/dev/null && return 0; sleep 0.1; done
+  die "the fake Stripe did not start"
 }
 
 migrate() {
@@ -69,6 +79,9 @@ start_one() {
   # Extra `[vars]` for the gateway, e.g. CROW_GATEWAY_VARS="RATE_LIMITS:off" (benchmarks only).
   if [ "$w" = gateway ] && [ -n "${CROW_GATEWAY_VARS:-}" ]; then
     for v in $CROW_GATEWAY_VARS; do extra+=(--var "$v"); done
+  fi
+  if [ "$w" = gateway ] && [ -f "$state/fake-stripe.url" ]; then
+    extra+=(--var "STRIPE_API_BASE:$(cat "$state/fake-stripe.url")")
   fi
   # setsid: wrangler and its workerd children get their own process group, stopped as one.
   setsid wrangler dev -c "wrangler/$w/wrangler.toml" --local --ip 127.0.0.1 --port "$port" \
@@ -112,17 +125,20 @@ case "$cmd" in
   up)
     ensure_secrets
     migrate
+    start_fake_stripe
     for w in "${CROW_WORKERS[@]}"; do start_one "$w"; done
     for w in "${CROW_WORKERS[@]}"; do wait_healthy "$w"; done
     {
       echo "CROW_GATEWAY_URL=http://127.0.0.1:$CROW_GATEWAY_PORT"
       echo "CROW_MCP_URL=http://127.0.0.1:$CROW_MCP_PORT"
       echo "CROW_A2A_URL=http://127.0.0.1:$CROW_A2A_PORT"
+      echo "CROW_FAKE_STRIPE_URL=$(cat "$state/fake-stripe.url")"
     } > "$state/urls.env"
     log "all three workers are up (gateway :$CROW_GATEWAY_PORT, mcp :$CROW_MCP_PORT, a2a :$CROW_A2A_PORT)"
     ;;
   down)
     for w in "${CROW_WORKERS[@]}"; do stop_one "$w"; done
+    stop_one fake-stripe
     ;;
   restart)
     [ -n "$target" ] || die "restart needs a worker name"

@@ -56,11 +56,14 @@ impl Stack {
     /// The local secret shared by the workers (from the state directory), for tests that act
     /// as an internal caller.
     pub fn internal_key(&self) -> String {
+        self.secret("INTERNAL_API_KEY")
+    }
+
+    /// A local secret of the stack (`secrets.env` in its state directory).
+    pub fn secret(&self, name: &str) -> String {
         let text = std::fs::read_to_string(format!("{}/secrets.env", self.state_dir)).expect("secrets.env");
-        text.lines()
-            .find_map(|l| l.strip_prefix("INTERNAL_API_KEY="))
-            .expect("INTERNAL_API_KEY in secrets.env")
-            .to_string()
+        let prefix = format!("{name}=");
+        text.lines().find_map(|l| l.strip_prefix(&prefix)).unwrap_or_else(|| panic!("{name} in secrets.env")).to_string()
     }
 }
 

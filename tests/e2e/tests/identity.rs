@@ -185,6 +185,19 @@ const CROSS_ORG_ROUTES: &[(&str, &str, Option<&str>)] = &[
     ("GET", "/api/v1/crawler-jobs?organizationId={org}", None),
     ("POST", "/api/v1/crawler-jobs?organizationId={org}", Some(r#"{"url":"https://example.com/"}"#)),
     ("POST", "/api/v1/notifications/{notification}/read", None),
+    ("GET", "/api/v1/billing/subscription?organizationId={org}", None),
+    ("GET", "/api/v1/billing/invoices?organizationId={org}", None),
+    ("POST", "/api/v1/billing/checkout/session?organizationId={org}", Some(r#"{"plan":"starter"}"#)),
+    ("POST", "/api/v1/billing/portal-session?organizationId={org}", Some(r#"{}"#)),
+    ("POST", "/api/v1/billing/subscriptions/{org}/cancel", None),
+    ("POST", "/api/v1/billing/subscriptions/{org}/resume", None),
+    ("GET", "/api/v1/products/search?organizationId={org}&query=x", None),
+    ("GET", "/api/v1/interactions/organization/{org}/search?query=x", None),
+    ("GET", "/api/v1/patterns/organization/{org}/search?query=x", None),
+    ("GET", "/api/v1/qna/search?organizationId={org}&query=x", None),
+    ("GET", "/api/v1/qna/documents?organizationId={org}", None),
+    ("POST", "/api/v1/qna/documents?organizationId={org}", Some(r#"{"title":"x","text":"y"}"#)),
+    ("GET", "/api/v1/chat/sessions?organizationId={org}", None),
 ];
 
 #[tokio::test]

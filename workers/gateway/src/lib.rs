@@ -11,6 +11,7 @@ use worker::{event, Context, Env, Method, Request, Response};
 
 mod ai;
 mod auth;
+mod billing;
 mod config;
 mod crawler;
 mod cors;
@@ -94,6 +95,14 @@ pub enum Route {
     ChatSessionDelete,
     ChatMessagePost,
     ChatMessageList,
+    BillingPlans,
+    BillingCheckout,
+    BillingPortal,
+    BillingSubscription,
+    BillingCancel,
+    BillingResume,
+    BillingInvoices,
+    BillingWebhook,
 }
 
 /// What a route needs from the caller.
@@ -110,7 +119,9 @@ pub enum AuthMode {
 impl Route {
     pub fn auth(self) -> AuthMode {
         match self {
-            Route::Health | Route::Ready | Route::OpenApi | Route::SignUp | Route::SignIn => AuthMode::Public,
+            Route::Health | Route::Ready | Route::OpenApi | Route::SignUp | Route::SignIn | Route::BillingPlans | Route::BillingWebhook => {
+                AuthMode::Public
+            }
             Route::VerifyKey => AuthMode::Optional,
             _ => AuthMode::Required,
         }
@@ -182,6 +193,14 @@ pub fn router() -> Router<Route> {
         .add("DELETE", "/api/v1/chat/sessions/:id", ChatSessionDelete)
         .add("POST", "/api/v1/chat/sessions/:id/messages", ChatMessagePost)
         .add("GET", "/api/v1/chat/sessions/:id/messages", ChatMessageList)
+        .add("GET", "/api/v1/billing/plans", BillingPlans)
+        .add("POST", "/api/v1/billing/checkout/session", BillingCheckout)
+        .add("POST", "/api/v1/billing/portal-session", BillingPortal)
+        .add("GET", "/api/v1/billing/subscription", BillingSubscription)
+        .add("POST", "/api/v1/billing/subscriptions/:orgId/cancel", BillingCancel)
+        .add("POST", "/api/v1/billing/subscriptions/:orgId/resume", BillingResume)
+        .add("GET", "/api/v1/billing/invoices", BillingInvoices)
+        .add("POST", "/api/v1/billing/webhook", BillingWebhook)
 }
 
 /// Everything a handler needs.
@@ -267,7 +286,8 @@ async fn handle(
         Resolution::Matched { route, params, .. } => (route, params),
         miss => return Err(route_miss(&miss, ctx).into()),
     };
-    let limited = ctx.path.starts_with("/api/v1/") && limits::enabled(env);
+    // Stripe's webhook deliveries are authenticated by signature and must never be throttled.
+    let limited = ctx.path.starts_with("/api/v1/") && route != Route::BillingWebhook && limits::enabled(env);
     let query = req.url().map(|u| u.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect()).unwrap_or_default();
     let mut app = App { env, ctx, wctx, params, query, caller: None };
     match route.auth() {
@@ -388,6 +408,14 @@ async fn dispatch(route: Route, app: &App<'_>, req: &mut Request) -> Result<Resp
         Route::ChatMessagePost | Route::ChatMessageList => {
             chat::forward(app, req, &format!("sessions/{}/messages", app.param("id")?)).await
         }
+        Route::BillingPlans => billing::plans(app),
+        Route::BillingCheckout => billing::checkout(app, req).await,
+        Route::BillingPortal => billing::portal(app, req).await,
+        Route::BillingSubscription => billing::subscription(app).await,
+        Route::BillingCancel => billing::set_cancel(app, true).await,
+        Route::BillingResume => billing::set_cancel(app, false).await,
+        Route::BillingInvoices => billing::invoices(app).await,
+        Route::BillingWebhook => billing::webhook(app, req).await,
     }
 }
 

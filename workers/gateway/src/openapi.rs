@@ -258,6 +258,23 @@ fn schemas() -> Value {
         "DocumentCreated": obj(&[&DOCUMENT_FIELDS[..], &["chunks"]].concat(), { let mut p = document_props(false); p["chunks"] = int(); p }),
         "DocumentWithContent": obj(&[&DOCUMENT_FIELDS[..], &["content"]].concat(), document_props(true)),
         "DocumentPage": page("Document"),
+        "PlanList": obj(&["data"], json!({ "data": arr(obj(&["id", "priceId", "rateLimits", "custom"], json!({
+            "id": en(&["free", "starter", "professional", "enterprise"]), "priceId": ns(),
+            "rateLimits": obj(&["perMinute", "perDay"], json!({ "perMinute": int(), "perDay": int() })), "custom": { "type": "boolean" },
+        }))) })),
+        "CheckoutRequest": obj(&["plan"], json!({ "plan": en(&["starter", "professional", "enterprise"]), "successUrl": s(), "cancelUrl": s() })),
+        "CheckoutSession": obj(&["id", "url", "plan"], json!({ "id": s(), "url": ns(), "plan": s() })),
+        "PortalRequest": obj(&[], json!({ "returnUrl": s() })),
+        "PortalSession": obj(&["url"], json!({ "url": ns() })),
+        "Subscription": obj(&["organizationId", "plan", "status", "subscriptionId", "currentPeriodEnd", "cancelAtPeriodEnd"], json!({
+            "organizationId": s(), "plan": en(&["free", "starter", "professional", "enterprise"]), "status": ns(), "subscriptionId": ns(),
+            "currentPeriodEnd": nts(), "cancelAtPeriodEnd": { "type": "boolean" },
+        })),
+        "InvoiceList": obj(&["data"], json!({ "data": arr(obj(&["id", "status", "amountDue", "amountPaid", "currency", "hostedInvoiceUrl", "createdAt"], json!({
+            "id": s(), "status": s(), "amountDue": int(), "amountPaid": int(), "currency": s(), "hostedInvoiceUrl": ns(), "createdAt": ts(),
+        }))) })),
+        "StripeEvent": { "type": "object", "required": ["id", "type", "data"], "properties": { "id": s(), "type": s(), "created": int(), "data": any_obj() } },
+        "WebhookResult": { "type": "object", "required": ["received"], "properties": { "received": { "type": "boolean" }, "duplicate": { "type": "boolean" }, "applied": { "type": "boolean" } } },
         "ChatSessionRequest": { "type": "object", "properties": { "title": { "type": "string", "maxLength": 200 } } },
         "ChatSession": { "type": "object", "required": ["id"], "properties": { "id": s(), "title": ns(), "createdAt": ts() } },
         "ChatSessionList": { "type": "object", "required": ["data"], "properties": { "data": arr(r("ChatSession")) } },
@@ -371,6 +388,14 @@ pub fn operation(route: Route) -> Operation {
         ChatSessionDelete => op("Delete a chat session", "chat", None, (200, Some("Deleted")), &[ORG_Q]),
         ChatMessagePost => op("Ask a question: runs the agent and stores both messages", "chat", Some("ChatMessageRequest"), (201, Some("ChatMessage")), &[ORG_Q]),
         ChatMessageList => op("A session's messages", "chat", None, (200, Some("ChatMessageList")), &[ORG_Q]),
+        BillingPlans => op("Plans, their Stripe prices and rate limits", "billing", None, (200, Some("PlanList")), &[]),
+        BillingCheckout => op("Start a Stripe Checkout for a plan (owners and admins)", "billing", Some("CheckoutRequest"), (201, Some("CheckoutSession")), &[ORG_Q]),
+        BillingPortal => op("Open the Stripe customer portal", "billing", Some("PortalRequest"), (201, Some("PortalSession")), &[ORG_Q]),
+        BillingSubscription => op("The organization's subscription", "billing", None, (200, Some("Subscription")), &[ORG_Q]),
+        BillingCancel => op("Cancel at the end of the period", "billing", None, (200, Some("Subscription")), &[]),
+        BillingResume => op("Undo a scheduled cancellation", "billing", None, (200, Some("Subscription")), &[]),
+        BillingInvoices => op("Invoices", "billing", None, (200, Some("InvoiceList")), &[ORG_Q]),
+        BillingWebhook => op("Stripe webhook (signed with Stripe-Signature)", "billing", Some("StripeEvent"), (200, Some("WebhookResult")), &[]),
     }
 }
 

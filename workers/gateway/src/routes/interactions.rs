@@ -64,15 +64,20 @@ pub async fn ingest(app: &App<'_>, req: &mut Request) -> Result<Response> {
         texts.push((id.clone(), format!("{} {} {}", it.source_type.as_str(), it.kind.replace('_', " "), it.content)));
         statements.push(db.statement(
             "INSERT INTO interactions (id, organization_id, event_id, source_type, kind, product_id, occurred_at, content, attributes, created_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (organization_id, event_id) DO NOTHING",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (organization_id, event_id) DO NOTHING RETURNING id",
             args![&id, &access.org_id, &it.event_id, it.source_type.as_str(), &it.kind, it.product_id.as_ref(), it.occurred_at, &it.content, &it.attributes, now],
         )?);
     }
     let row_count = statements.len();
     // Vectors of skipped duplicates are not written (they are conditional on the row).
     statements.extend(semantic::index_items(app.env, &db, &access.org_id, Kind::Interaction, texts).await?);
-    let changes = db.batch(statements).await?;
-    let inserted: u64 = changes.iter().take(row_count).sum();
+    // Each insert returns its id only if it inserted (`meta.changes` would also count the
+    // full-text index rows its trigger writes).
+    let results = db.read_batch(statements).await?;
+    let mut inserted = 0u64;
+    for r in results.iter().take(row_count) {
+        inserted += r.results::<serde_json::Value>().map(|rows| rows.len() as u64).unwrap_or(0);
+    }
     Ok(json(
         200,
         &json!({ "received": items.len(), "inserted": inserted, "duplicates": items.len() as u64 - inserted }),
