@@ -84,12 +84,27 @@ impl Db {
         self.0.prepare(sql).bind(&values).map_err(Error::Internal)
     }
 
+    /// A read. Reads are idempotent, so one transient failure (a dropped connection to the
+    /// database) is retried once before it becomes a 503.
     pub async fn first<T: DeserializeOwned>(&self, sql: &str, args: &[Arg<'_>]) -> Result<Option<T>> {
-        self.statement(sql, args)?.first::<T>(None).await.dep(DEP)
+        match self.statement(sql, args)?.first::<T>(None).await {
+            Ok(v) => Ok(v),
+            Err(e) => {
+                worker::console_warn!("D1 read failed, retrying once: {e}");
+                self.statement(sql, args)?.first::<T>(None).await.dep(DEP)
+            }
+        }
     }
 
     pub async fn all<T: DeserializeOwned>(&self, sql: &str, args: &[Arg<'_>]) -> Result<Vec<T>> {
-        self.statement(sql, args)?.all().await.dep(DEP)?.results::<T>().dep(DEP)
+        let rows = match self.statement(sql, args)?.all().await {
+            Ok(r) => r,
+            Err(e) => {
+                worker::console_warn!("D1 read failed, retrying once: {e}");
+                self.statement(sql, args)?.all().await.dep(DEP)?
+            }
+        };
+        rows.results::<T>().dep(DEP)
     }
 
     /// Runs a write and returns how many rows it changed.
