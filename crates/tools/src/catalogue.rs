@@ -143,6 +143,7 @@ impl ToolKind {
                     "page": {
                         "type": "integer",
                         "minimum": 1,
+                        "maximum": crate::MAX_PAGE,
                         "default": 1,
                         "description": "Page number, starting at 1."
                     },
@@ -332,6 +333,7 @@ mod tests {
         assert_eq!(i["properties"]["sourceType"]["enum"], json!(["web", "cctv", "social"]));
         assert_eq!(i["properties"]["limit"]["maximum"], 100);
         assert_eq!(i["properties"]["page"]["minimum"], 1);
+        assert_eq!(i["properties"]["page"]["maximum"], 10_000);
         assert_eq!(ToolKind::GetInteractionSummary.input_schema(), json!({"type":"object","properties":{},"additionalProperties":false}));
         let pa = ToolKind::SearchPatterns.input_schema();
         assert_eq!(pa["properties"]["period"]["enum"], json!(["daily", "weekly", "monthly", "yearly"]));

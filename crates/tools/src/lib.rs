@@ -25,3 +25,6 @@ pub use validate::{validate, Period, SearchMode, SourceType, ToolCall, ToolError
 
 /// Longest accepted query string, in characters, after trimming.
 pub const MAX_QUERY_CHARS: usize = 512;
+
+/// Highest `page` of `crow_search_interactions` (the gateway's page limit).
+pub const MAX_PAGE: u32 = 10_000;

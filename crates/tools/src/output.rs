@@ -278,6 +278,63 @@ mod tests {
         assert!(out.summary.starts_with("Found 1 pattern (limit 20)."), "{}", out.summary);
     }
 
+    /// The shapes the gateway actually answers with: lists, searches, QnA and descriptions.
+    #[test]
+    fn gateway_answers_become_items() {
+        // Lists: `{data, nextCursor, total, limit, page}`.
+        let out = render(
+            "crow_search_interactions",
+            json!({"limit": 2}),
+            json!({"data": [{"id": "i1", "content": "Viewed tent"}, {"id": "i2", "content": "Bought stove"}],
+                   "nextCursor": "c2", "total": 3000, "limit": 2, "page": 1}),
+        );
+        assert_eq!(out.structured["count"], 2);
+        assert_eq!(out.structured["total"], 3000);
+        assert_eq!(out.structured["items"][0]["id"], "i1");
+        assert_eq!(out.structured["meta"], json!({"nextCursor": "c2", "total": 3000, "limit": 2, "page": 1}));
+        assert!(out.summary.contains("3000 in total") && out.summary.contains("Viewed tent"), "{}", out.summary);
+
+        // Searches: `{query, mode, data: [{..., score}], limit}`.
+        let out = render(
+            "crow_search_products",
+            json!({"query": "tent", "mode": "fts", "limit": 5}),
+            json!({"query": "tent", "mode": "fts", "data": [{"id": "p1", "name": "Ridge Tent 2P", "score": 0.92}], "limit": 5}),
+        );
+        assert_eq!(out.structured["items"], json!([{"id": "p1", "name": "Ridge Tent 2P", "score": 0.92}]));
+        assert_eq!(out.structured["count"], 1);
+        assert!(out.structured.get("total").is_none());
+        assert_eq!(out.structured["meta"], json!({"query": "tent", "mode": "fts", "limit": 5}));
+        assert!(out.summary.starts_with("Found 1 product for \"tent\" (fts search, limit 5). Top results: Ridge Tent 2P."), "{}", out.summary);
+
+        let qna = json!({"query": "returns", "mode": "hybrid", "limit": 5, "data": [
+            {"documentId": "d1", "title": "Return policy", "chunkIndex": 0, "text": "30 days", "charStart": 0, "charEnd": 7, "score": 0.8}
+        ]});
+        let out = render("crow_search_org_context", json!({"query": "returns"}), qna);
+        assert_eq!(out.structured["items"][0]["documentId"], "d1");
+        assert!(out.summary.contains("Return policy"), "{}", out.summary);
+
+        let out = render(
+            "crow_search_patterns",
+            json!({"query": "weekend", "period": "weekly"}),
+            json!({"query": "weekend", "mode": "hybrid", "data": [], "limit": 20}),
+        );
+        assert_eq!(out.structured["items"], json!([]));
+        assert_eq!(out.summary, "No patterns found matching \"weekend\" for the weekly period (limit 20).");
+
+        // AI descriptions: `{productId, descriptions: [...]}`.
+        let out = render(
+            "crow_get_product_ai_descriptions",
+            json!({"productId": "p1"}),
+            json!({"productId": "p1", "descriptions": [
+                {"style": "short", "text": "A light tent.", "model": "m", "generatedAt": "2026-01-01T00:00:00Z"},
+                {"style": "marketing", "text": "Sleep under the stars.", "model": "m", "generatedAt": "2026-01-01T00:00:00Z"}
+            ]}),
+        );
+        assert_eq!(out.structured["count"], 2);
+        assert_eq!(out.structured["items"][1]["style"], "marketing");
+        assert_eq!(out.structured["meta"], json!({"productId": "p1"}));
+    }
+
     #[test]
     fn single_objects_and_empty_answers() {
         let out = render("crow_get_product_ai_descriptions", json!({"productId": "p1"}), json!({"data": {"productId": "p1", "short": "Comfy"}}));

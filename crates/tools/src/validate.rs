@@ -185,7 +185,7 @@ pub fn validate(name: &str, arguments: &Value) -> Result<ToolCall, ToolError> {
             query: a.optional_query("query")?,
             source_type: a.enumeration("sourceType", SourceType::ALL, SourceType::as_str)?,
             limit: a.integer("limit", 1, 100, 20)?,
-            page: a.integer("page", 1, u32::MAX, 1)?,
+            page: a.integer("page", 1, crate::MAX_PAGE, 1)?,
         },
         ToolKind::GetInteractionSummary => ToolCall::GetInteractionSummary,
         ToolKind::SearchPatterns => ToolCall::SearchPatterns {
@@ -427,7 +427,10 @@ mod tests {
             assert_eq!(f, field, "{tool} {bad}");
             assert!(m.contains("integer"), "{m}");
         }
-        assert_eq!(validate("crow_search_interactions", &json!({"page": 4_000_000_000u64})).unwrap().arguments()["page"], 4_000_000_000u64);
+        assert_eq!(validate("crow_search_interactions", &json!({"page": 10_000})).unwrap().arguments()["page"], 10_000);
+        let (f, m) = invalid("crow_search_interactions", json!({"page": 10_001}));
+        assert_eq!(f, "page");
+        assert!(m.contains("10000"), "{m}");
     }
 
     #[test]

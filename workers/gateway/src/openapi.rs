@@ -276,13 +276,20 @@ fn schemas() -> Value {
         "StripeEvent": { "type": "object", "required": ["id", "type", "data"], "properties": { "id": s(), "type": s(), "created": int(), "data": any_obj() } },
         "WebhookResult": { "type": "object", "required": ["received"], "properties": { "received": { "type": "boolean" }, "duplicate": { "type": "boolean" }, "applied": { "type": "boolean" } } },
         "ChatSessionRequest": { "type": "object", "properties": { "title": { "type": "string", "maxLength": 200 } } },
-        "ChatSession": { "type": "object", "required": ["id"], "properties": { "id": s(), "title": ns(), "createdAt": ts() } },
-        "ChatSessionList": { "type": "object", "required": ["data"], "properties": { "data": arr(r("ChatSession")) } },
-        "ChatMessageRequest": { "type": "object", "required": ["content"], "properties": { "content": { "type": "string", "minLength": 1, "maxLength": 4000 } } },
-        "ChatMessage": { "type": "object", "required": ["id", "role", "content"], "properties": {
-            "id": s(), "role": en(&["user", "assistant"]), "content": s(), "sources": arr(any_obj()), "createdAt": ts(),
+        "ChatSession": { "type": "object", "required": ["id", "title", "messageCount", "createdAt", "updatedAt"], "properties": {
+            "id": s(), "title": ns(), "messageCount": int(), "createdAt": ts(), "updatedAt": ts(),
         } },
-        "ChatMessageList": { "type": "object", "required": ["data"], "properties": { "data": arr(r("ChatMessage")) } },
+        "ChatSessionList": { "type": "object", "required": ["data", "nextCursor", "total", "limit", "page"], "properties": {
+            "data": arr(r("ChatSession")), "nextCursor": ns(), "total": int(), "limit": int(), "page": { "type": ["integer", "null"] },
+        } },
+        "ChatMessageRequest": { "type": "object", "required": ["content"], "properties": { "content": { "type": "string", "minLength": 1, "maxLength": 4000 } } },
+        "ChatMessage": { "type": "object", "required": ["id", "sessionId", "role", "content", "createdAt"], "properties": {
+            "id": s(), "sessionId": s(), "role": en(&["user", "assistant"]), "content": s(), "sources": arr(any_obj()),
+            "toolCalls": arr(any_obj()), "model": ns(), "createdAt": ts(),
+        } },
+        "ChatMessageList": { "type": "object", "required": ["data", "nextCursor", "total", "limit", "page"], "properties": {
+            "data": arr(r("ChatMessage")), "nextCursor": ns(), "total": int(), "limit": int(), "page": { "type": ["integer", "null"] },
+        } },
     })
 }
 
@@ -383,11 +390,11 @@ pub fn operation(route: Route) -> Operation {
         QnaDocumentGet => op("Get a document with its text", "qna", None, (200, Some("DocumentWithContent")), &[]),
         QnaDocumentDelete => op("Delete a document and its index entries", "qna", None, (200, Some("Deleted")), &[]),
         ChatSessionCreate => op("Start a chat session", "chat", Some("ChatSessionRequest"), (201, Some("ChatSession")), &[ORG_Q]),
-        ChatSessionList => op("My chat sessions", "chat", None, (200, Some("ChatSessionList")), &[ORG_Q]),
+        ChatSessionList => op("My chat sessions", "chat", None, (200, Some("ChatSessionList")), &[PAGE_Q[0], PAGE_Q[1], PAGE_Q[2], ORG_Q]),
         ChatSessionGet => op("Get a chat session", "chat", None, (200, Some("ChatSession")), &[ORG_Q]),
-        ChatSessionDelete => op("Delete a chat session", "chat", None, (200, Some("Deleted")), &[ORG_Q]),
+        ChatSessionDelete => op("Delete a chat session", "chat", None, (204, None), &[ORG_Q]),
         ChatMessagePost => op("Ask a question: runs the agent and stores both messages", "chat", Some("ChatMessageRequest"), (201, Some("ChatMessage")), &[ORG_Q]),
-        ChatMessageList => op("A session's messages", "chat", None, (200, Some("ChatMessageList")), &[ORG_Q]),
+        ChatMessageList => op("A session's messages, oldest first", "chat", None, (200, Some("ChatMessageList")), &[PAGE_Q[0], PAGE_Q[1], PAGE_Q[2], ORG_Q]),
         BillingPlans => op("Plans, their Stripe prices and rate limits", "billing", None, (200, Some("PlanList")), &[]),
         BillingCheckout => op("Start a Stripe Checkout for a plan (owners and admins)", "billing", Some("CheckoutRequest"), (201, Some("CheckoutSession")), &[ORG_Q]),
         BillingPortal => op("Open the Stripe customer portal", "billing", Some("PortalRequest"), (201, Some("PortalSession")), &[ORG_Q]),

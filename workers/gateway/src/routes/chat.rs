@@ -28,7 +28,8 @@ pub async fn forward(app: &App<'_>, req: &mut Request, suffix: &str) -> Result<R
     } else {
         None
     };
-    let path = format!("/internal/chat/{suffix}");
+    let query = req.url().ok().and_then(|u| u.query().map(str::to_string)).map(|q| format!("?{q}")).unwrap_or_default();
+    let path = format!("/internal/chat/{suffix}{query}");
     let mut call = ServiceCall::new(method, &path)
         .header("X-Internal-Key", internal)
         .header("X-Organization-Id", access.org_id.clone())

@@ -1,0 +1,229 @@
+//! The agent's two halves for `crow_agent::run_loop`: the model backend chosen by `AI_BACKEND`
+//! (the offline planner, an OpenAI-compatible HTTP server, or Workers AI) and the six CROW tools,
+//! executed against the gateway's REST API over the `GATEWAY` service binding.
+
+use crow_agent::{
+    openai_request, parse_openai_chat_completion, parse_workers_ai_output, workers_ai_request, Message, Model, ModelError,
+    ModelTurn, OfflineModel, SourceKind, SourceRef, ToolCallRequest, ToolExecutor, ToolFailure, ToolOutput, ToolSpec,
+    WORKERS_AI_MODEL,
+};
+use crow_edge::{Ctx, ServiceCall};
+use crow_tools::{ToolCall, ToolError, ToolKind};
+use serde::Serialize;
+use serde_json::Value;
+use wasm_bindgen::JsCast;
+use worker::{console_error, Ai, Env, Fetch, Fetcher, Headers, Method, Request, RequestInit};
+
+fn var(env: &Env, name: &str) -> Option<String> {
+    env.var(name).ok().map(|v| v.to_string()).filter(|v| !v.trim().is_empty())
+}
+
+/// The configured model backend.
+pub enum Backend {
+    /// `AI_BACKEND=local` (the default): the deterministic offline planner. Not a language model;
+    /// every answer says so in its first line.
+    Offline(OfflineModel),
+    /// `AI_BACKEND=openai`: `POST {OPENAI_BASE_URL}/chat/completions`.
+    OpenAi { base_url: String, model: String, api_key: Option<String> },
+    /// `AI_BACKEND=workers-ai`: the `AI` binding.
+    WorkersAi(Ai),
+}
+
+impl Backend {
+    pub fn from_env(env: &Env) -> Result<Backend, String> {
+        match var(env, "AI_BACKEND").as_deref().unwrap_or("local") {
+            "local" | "offline" => Ok(Backend::Offline(OfflineModel::new())),
+            "openai" => {
+                let base_url = var(env, "OPENAI_BASE_URL").ok_or("AI_BACKEND=openai needs OPENAI_BASE_URL")?;
+                let model = var(env, "OPENAI_MODEL").ok_or("AI_BACKEND=openai needs OPENAI_MODEL")?;
+                let api_key = env.secret("OPENAI_API_KEY").ok().map(|s| s.to_string()).filter(|s| !s.is_empty());
+                Ok(Backend::OpenAi { base_url: base_url.trim_end_matches('/').to_string(), model, api_key })
+            }
+            "workers-ai" => env.ai("AI").map(Backend::WorkersAi).map_err(|e| format!("AI binding: {e}")),
+            other => Err(format!("unknown AI_BACKEND {other:?} (local, openai or workers-ai)")),
+        }
+    }
+}
+
+impl Model for Backend {
+    fn name(&self) -> &str {
+        match self {
+            Backend::Offline(m) => m.name(),
+            Backend::OpenAi { model, .. } => model,
+            Backend::WorkersAi(_) => WORKERS_AI_MODEL,
+        }
+    }
+
+    async fn complete(&self, messages: &[Message], tools: &[ToolSpec]) -> Result<ModelTurn, ModelError> {
+        match self {
+            Backend::Offline(m) => m.complete(messages, tools).await,
+            Backend::OpenAi { base_url, model, api_key } => {
+                let body = openai_request(model, messages, tools);
+                let out = post_json(&format!("{base_url}/chat/completions"), &body, api_key.as_deref()).await?;
+                Ok(parse_openai_chat_completion(out))
+            }
+            Backend::WorkersAi(ai) => {
+                let input = workers_ai_request(messages, tools);
+                let out = ai_run_json(ai, WORKERS_AI_MODEL, &input).await?;
+                Ok(parse_workers_ai_output(out))
+            }
+        }
+    }
+}
+
+async fn post_json(url: &str, body: &Value, key: Option<&str>) -> Result<Value, ModelError> {
+    let fail = |what: &str, e: worker::Error| ModelError::new(format!("{what}: {e}"));
+    let headers = Headers::new();
+    headers.set("Content-Type", "application/json").map_err(|e| fail("headers", e))?;
+    if let Some(k) = key {
+        headers.set("Authorization", &format!("Bearer {k}")).map_err(|e| fail("headers", e))?;
+    }
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post)
+        .with_headers(headers)
+        .with_body(Some(wasm_bindgen::JsValue::from_str(&body.to_string())));
+    let req = Request::new_with_init(url, &init).map_err(|e| fail("building the model request", e))?;
+    let mut resp = Fetch::Request(req).send().await.map_err(|e| fail("calling the model server", e))?;
+    let status = resp.status_code();
+    let text = resp.text().await.map_err(|e| fail("reading the model's answer", e))?;
+    if !(200..300).contains(&status) {
+        return Err(ModelError::new(format!("the model server answered HTTP {status}: {}", text.chars().take(200).collect::<String>())));
+    }
+    serde_json::from_str(&text).map_err(|e| ModelError::new(format!("the model server sent invalid JSON: {e}")))
+}
+
+/// `Ai::run` with the JSON-compatible serializer: the default one turns objects into JS `Map`s,
+/// which the AI runtime drops (workers-rs #1050), losing every tool's parameters.
+async fn ai_run_json<I: Serialize>(ai: &Ai, model: &str, input: &I) -> Result<Value, ModelError> {
+    let js = input
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| ModelError::new(format!("serialising the model input: {e}")))?;
+    let sys: &worker::worker_sys::Ai = ai.as_ref().unchecked_ref();
+    let out = wasm_bindgen_futures::JsFuture::from(sys.run(model, js))
+        .await
+        .map_err(|e| ModelError::new(format!("Workers AI failed: {e:?}")))?;
+    serde_wasm_bindgen::from_value(out).map_err(|e| ModelError::new(format!("Workers AI output: {e}")))
+}
+
+/// On whose behalf tools call the gateway.
+#[derive(Debug, Clone)]
+pub enum Caller {
+    /// An A2A client: its API key (as Bearer) plus the internal key, so the call is not counted
+    /// against the key's budget a second time.
+    ApiKey { key: String, org_id: String },
+    /// A dashboard chat user, forwarded by the gateway: internal key + organization + user.
+    User { org_id: String, user_id: String },
+}
+
+impl Caller {
+    pub fn org_id(&self) -> &str {
+        match self {
+            Caller::ApiKey { org_id, .. } | Caller::User { org_id, .. } => org_id,
+        }
+    }
+}
+
+/// The six CROW tools over the gateway.
+pub struct GatewayTools<'a> {
+    pub gateway: Fetcher,
+    pub internal_key: String,
+    pub caller: Caller,
+    pub ctx: &'a Ctx,
+}
+
+impl ToolExecutor for GatewayTools<'_> {
+    fn specs(&self) -> Vec<ToolSpec> {
+        ToolKind::ALL.iter().map(|k| ToolSpec::new(k.name(), k.description(), k.input_schema())).collect()
+    }
+
+    async fn execute(&self, call: &ToolCallRequest) -> Result<ToolOutput, ToolFailure> {
+        let tool = crow_tools::validate(&call.name, &call.arguments).map_err(|e| match e {
+            ToolError::UnknownTool(n) => ToolFailure::new(format!("unknown tool {n}")),
+            e => ToolFailure::new(e.to_string()),
+        })?;
+        let rest = tool.rest_request(self.caller.org_id());
+        let mut sc = ServiceCall::new(Method::Get, &rest.path_and_query)
+            .header("X-Internal-Key", self.internal_key.clone())
+            .header("Accept", "application/json");
+        sc = match &self.caller {
+            Caller::ApiKey { key, .. } => sc.header("Authorization", format!("Bearer {key}")),
+            Caller::User { org_id, user_id } => sc.header("X-Organization-Id", org_id.clone()).header("X-User-Id", user_id.clone()),
+        };
+        let mut resp = sc
+            .send(&self.gateway, self.ctx, "gateway")
+            .await
+            .map_err(|_| ToolFailure::new("the CROW API could not be reached; try again shortly"))?;
+        let status = resp.status_code();
+        let text = resp.text().await.map_err(|_| ToolFailure::new("the CROW API's answer could not be read"))?;
+        let body: Option<Value> = serde_json::from_str(&text).ok();
+        let body = match status {
+            200..=299 => body.ok_or_else(|| ToolFailure::new("the CROW API sent an unreadable answer"))?,
+            400..=499 => {
+                let msg = body
+                    .as_ref()
+                    .and_then(|b| b["error"]["message"].as_str().map(str::to_string))
+                    .unwrap_or_else(|| format!("the request was refused (HTTP {status})"));
+                return Err(ToolFailure::new(msg));
+            }
+            _ => {
+                console_error!("{} answered HTTP {status} from the gateway", tool.name());
+                return Err(ToolFailure::new(format!("the CROW API is unavailable (HTTP {status})")));
+            }
+        };
+        let rendered = tool.render(&body);
+        let sources = sources_of(&tool, &rendered.structured);
+        Ok(ToolOutput::with_sources(rendered.structured, sources))
+    }
+}
+
+const TITLE_KEYS: [&str; 6] = ["name", "title", "pattern", "question", "kind", "summary"];
+
+/// The records a tool result is based on: (tool, kind, id, title).
+pub fn sources_of(tool: &ToolCall, structured: &Value) -> Vec<SourceRef> {
+    let name = tool.name();
+    let kind = match tool.kind() {
+        ToolKind::SearchProducts | ToolKind::GetProductAiDescriptions => SourceKind::Product,
+        ToolKind::SearchInteractions => SourceKind::Interaction,
+        ToolKind::SearchPatterns => SourceKind::Pattern,
+        ToolKind::SearchOrgContext => SourceKind::Document,
+        ToolKind::GetInteractionSummary => {
+            return vec![SourceRef::new(name, SourceKind::Summary, "interaction-summary").titled("Interaction channel summary")]
+        }
+    };
+    if let ToolCall::GetProductAiDescriptions { product_id } = tool {
+        return vec![SourceRef::new(name, kind, product_id.clone())];
+    }
+    let items = structured["items"].as_array().cloned().unwrap_or_default();
+    items
+        .iter()
+        .filter_map(|item| {
+            let id = ["id", "documentId", "productId"].iter().find_map(|k| item[*k].as_str())?;
+            let mut s = SourceRef::new(name, kind, id);
+            if let Some(t) = TITLE_KEYS.iter().find_map(|k| item[*k].as_str()) {
+                s = s.titled(t.chars().take(120).collect::<String>());
+            }
+            Some(s)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn sources_name_the_tool_kind_id_and_title() {
+        let call = crow_tools::validate("crow_search_products", &json!({"query": "tent"})).unwrap();
+        let structured = json!({"items": [{"id": "prd_1", "name": "Skyhaven Tent"}, {"name": "no id"}], "count": 2});
+        let s = sources_of(&call, &structured);
+        assert_eq!(s, vec![SourceRef::new("crow_search_products", SourceKind::Product, "prd_1").titled("Skyhaven Tent")]);
+        let summary = crow_tools::validate("crow_get_interaction_summary", &json!({})).unwrap();
+        assert_eq!(sources_of(&summary, &json!({}))[0].kind, SourceKind::Summary);
+        let docs = crow_tools::validate("crow_search_org_context", &json!({"query": "returns"})).unwrap();
+        let s = sources_of(&docs, &json!({"items": [{"documentId": "doc_1", "title": "Returns"}]}));
+        assert_eq!((s[0].kind, s[0].id.as_str()), (SourceKind::Document, "doc_1"));
+        let desc = crow_tools::validate("crow_get_product_ai_descriptions", &json!({"productId": "prd_9"})).unwrap();
+        assert_eq!(sources_of(&desc, &json!({"items": []}))[0].id, "prd_9");
+    }
+}
