@@ -148,8 +148,17 @@ case "$cmd" in
     ;;
   sql)
     [ -n "$sql" ] || die "sql needs a statement"
-    wrangler d1 execute DB --local --persist-to "$state/persist" -c wrangler/gateway/wrangler.toml \
-      --json --command "$sql" 2>"$state/logs/sql.log" || { cat "$state/logs/sql.log" >&2; die "sql failed"; }
+    # Several of these may run at once (parallel tests) against the database the running
+    # gateway holds open; SQLite can then report it busy, so a failed attempt is retried.
+    sql_log="$(mktemp "$state/logs/sql.XXXXXX")"
+    for attempt in 1 2 3 4 5; do
+      if out="$(wrangler d1 execute DB --local --persist-to "$state/persist" -c wrangler/gateway/wrangler.toml \
+                --json --command "$sql" 2>"$sql_log")"; then
+        printf '%s\n' "$out"; rm -f "$sql_log"; exit 0
+      fi
+      sleep "0.$((RANDOM % 9 + 1))"
+    done
+    cat "$sql_log" >&2; die "sql failed after 5 attempts"
     ;;
   *)
     die "usage: stack.sh up|down|restart [WORKER]|sql STATEMENT [--state DIR]"

@@ -145,10 +145,11 @@ async fn load<T: DeserializeOwned>(
         params.push(Arg::Text(value));
         sql.push_str(&format!(" AND {col} = ?2"));
     }
-    let first = params.len() + 1;
-    let marks: Vec<String> = (0..ids.len()).map(|i| format!("?{}", first + i)).collect();
-    sql.push_str(&format!(" AND id IN ({})", marks.join(", ")));
-    params.extend(ids.iter().map(|i| Arg::Text(i)));
+    // One JSON-array parameter instead of one parameter per id: D1 allows at most 100 bound
+    // parameters per statement, and a ranking window can hold 100 ids.
+    let id_list = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+    params.push(Arg::Text(&id_list));
+    sql.push_str(&format!(" AND id IN (SELECT value FROM json_each(?{}))", params.len()));
     let rows: Vec<T> = db.all(&sql, &params).await?;
     let mut by_id: HashMap<String, T> = rows.into_iter().map(|r| (id_of(&r).to_string(), r)).collect();
     Ok(ids.iter().filter_map(|i| by_id.remove(i)).collect())
