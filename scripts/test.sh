@@ -5,8 +5,8 @@
 #   3. release builds of the three workers, and `wrangler deploy --dry-run` of each production
 #      environment (validates the production config and bundle offline; prints bundle sizes)
 #   4. against a fresh local stack on free ports: schemathesis over the OpenAPI document, the
-#      official A2A client (a2a-sdk) and the seed's Python client, then the end-to-end suite (Rust,
-#      over HTTP)
+#      official MCP client (Python `mcp`) and the MCP conformance suite, the official A2A client
+#      (a2a-sdk) and the seed's Python client, then the end-to-end suite (Rust, over HTTP)
 # Exits non-zero on any failure.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
@@ -49,5 +49,6 @@ cargo test -p crow-e2e --no-run --quiet
 bash scripts/stack.sh up --state "$state"
 set -a; source "$state/urls.env"; set +a
 bash tests/schemathesis.sh
+bash tests/mcp.sh
 bash tests/a2a.sh
 cargo test -p crow-e2e -- --test-threads "${CROW_E2E_THREADS:-4}"

@@ -163,7 +163,10 @@ impl Server {
         match req.get("origin") {
             Some(origin) if self.origin_allowed(origin) => vec![
                 ("Access-Control-Allow-Origin".into(), origin.trim().to_string()),
-                ("Access-Control-Expose-Headers".into(), "WWW-Authenticate, Allow".into()),
+                (
+                    "Access-Control-Expose-Headers".into(),
+                    "WWW-Authenticate, Allow, X-Request-Id, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, RateLimit, RateLimit-Policy".into(),
+                ),
                 ("Vary".into(), "Origin".into()),
             ],
             _ => Vec::new(),
