@@ -51,12 +51,14 @@ cat <<MSG
     # REST: the demo organization, with the demo key
     curl -s $CROW_GATEWAY_URL/api/v1/organizations/$CROW_ORG_ID -H "Authorization: Bearer $CROW_API_KEY"
 
-    # MCP: a JSON-RPC ping
+    # MCP: call a tool (stateless Streamable HTTP; MCP clients set this up themselves)
     curl -s $CROW_MCP_URL/mcp -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \\
-      -d '{"jsonrpc":"2.0","id":1,"method":"ping"}'
+      -H 'MCP-Protocol-Version: 2025-11-25' -H "Authorization: Bearer $CROW_API_KEY" \\
+      -d '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"crow_search_products","arguments":{"query":"waterproof hiking boots","limit":3}}}'
 
-    # A2A: the service and its binding to the gateway
-    curl -s $CROW_A2A_URL/health/ready
+    # A2A: ask the agent (A2A 1.0 JSON-RPC; the card is at $CROW_A2A_URL/.well-known/agent-card.json)
+    curl -s $CROW_A2A_URL/a2a/jsonrpc -H 'Content-Type: application/json' -H 'A2A-Version: 1.0' -H "X-API-Key: $CROW_API_KEY" \\
+      -d '{"jsonrpc":"2.0","id":1,"method":"SendMessage","params":{"message":{"messageId":"m1","role":"ROLE_USER","parts":[{"text":"What are our top performing products?"}]}}}'
 
   Press Ctrl-C to stop.
 MSG
