@@ -6,6 +6,7 @@
 #   scripts/stack.sh up      [--state DIR]   apply migrations, start all three, wait until healthy
 #   scripts/stack.sh down    [--state DIR]   stop all three
 #   scripts/stack.sh restart WORKER [--state DIR]
+#   scripts/stack.sh stop WORKER | start WORKER [--state DIR]   (fault tests)
 #   scripts/stack.sh sql "SELECT …" [--state DIR]   run SQL on the local D1 database (JSON out)
 #
 # Ports come from CROW_GATEWAY_PORT, CROW_MCP_PORT and CROW_A2A_PORT (8787, 8788, 8789).
@@ -143,6 +144,15 @@ case "$cmd" in
   restart)
     [ -n "$target" ] || die "restart needs a worker name"
     stop_one "$target"
+    start_one "$target"
+    wait_healthy "$target"
+    ;;
+  stop)
+    [ -n "$target" ] || die "stop needs a worker name"
+    stop_one "$target"
+    ;;
+  start)
+    [ -n "$target" ] || die "start needs a worker name"
     start_one "$target"
     wait_healthy "$target"
     ;;

@@ -33,8 +33,16 @@ impl Stack {
     }
 
     /// A client that keeps no cookies (tests pass them explicitly) and never follows redirects.
+    /// Each client presents its own `CF-Connecting-IP` (as Cloudflare's edge would for distinct
+    /// clients; requests may still pin one), so failed-credential tests of different test
+    /// functions do not share the per-IP budget.
     pub fn client(&self) -> Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        if let Ok(ip) = reqwest::header::HeaderValue::from_str(&random_client_ip()) {
+            headers.insert("CF-Connecting-IP", ip);
+        }
         Client::builder()
+            .default_headers(headers)
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(60))
             .build()
@@ -124,9 +132,29 @@ pub async fn send(req: RequestBuilder) -> Reply {
     let probe = req.try_clone().and_then(|r| r.build().ok());
     let reply = Reply::of(req.send().await.expect("request failed")).await;
     if let Some(probe) = probe {
+        hygiene(probe.url(), &reply);
         openapi::check(probe.method().as_str(), probe.url(), &reply).await;
     }
     reply
+}
+
+/// Checks every answer from the three workers: the security headers are there, and no body
+/// leaks internals (stack traces, panics, SQL or D1 errors).
+fn hygiene(url: &reqwest::Url, reply: &Reply) {
+    let ours = ["CROW_GATEWAY_URL", "CROW_MCP_URL", "CROW_A2A_URL"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .any(|base| url.as_str().starts_with(&base));
+    if !ours {
+        return;
+    }
+    for (name, value) in [("x-content-type-options", "nosniff"), ("x-frame-options", "DENY"), ("referrer-policy", "no-referrer")] {
+        assert_eq!(reply.header(name), Some(value), "{name} missing on {} ({})", url.path(), reply.status);
+    }
+    let lower = reply.text.to_ascii_lowercase();
+    for leak in ["panicked at", "stack backtrace", "d1_error", "sqlite_error", "sqlite error", "syntax error", "wasm-function", "rustc/", "no such table", "no such column"] {
+        assert!(!lower.contains(leak), "{} leaks internals ({leak}): {}", url.path(), reply.text);
+    }
 }
 
 /// Response validation against the gateway's own OpenAPI document.
