@@ -440,6 +440,8 @@ async fn users_profile_preferences_and_pictures() {
     assert_eq!(mine.status().as_u16(), 200);
     assert_eq!(mine.headers()["content-type"], "image/png");
     assert_eq!(mine.bytes().await.unwrap().to_vec(), png);
+    let own = s.as_user(Method::GET, "/api/v1/users/me/picture", &t.cookie).send().await.unwrap();
+    assert_eq!(own.status().as_u16(), 200, "`me` means the caller");
     let (_, colleague) = add_member(&s, &t, "member").await;
     send(s.as_user(Method::GET, &pic, &colleague)).await.assert_status(200);
     let stranger = s.tenant("profile-stranger").await;

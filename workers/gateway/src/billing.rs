@@ -54,16 +54,15 @@ pub fn plans(app: &App<'_>) -> Result<Response> {
 // ---------------------------------------------------------------------------------------------
 // The Stripe client
 
-struct Stripe<'a> {
-    env: &'a Env,
+struct Stripe {
     base: String,
     key: String,
 }
 
-impl<'a> Stripe<'a> {
-    fn new(env: &'a Env) -> Result<Stripe<'a>> {
+impl Stripe {
+    fn new(env: &Env) -> Result<Stripe> {
         let key = config::secret(env, "STRIPE_SECRET_KEY").ok_or_else(|| ApiError::unavailable("billing configuration"))?;
-        Ok(Stripe { env, base: config::var(env, "STRIPE_API_BASE", "https://api.stripe.com"), key })
+        Ok(Stripe { base: config::var(env, "STRIPE_API_BASE", "https://api.stripe.com"), key })
     }
 
     /// One call. Network failures and 5xx are 503/502; Stripe's 4xx are 502 too (our request or
@@ -92,7 +91,6 @@ impl<'a> Stripe<'a> {
             console_error!("Stripe {path} answered {status}: {}", body["error"]["message"]);
             return Err(if status >= 500 { ApiError::unavailable("payment provider") } else { ApiError::bad_gateway("payment provider") }.into());
         }
-        let _ = self.env;
         Ok(body)
     }
 }

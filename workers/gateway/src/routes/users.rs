@@ -181,7 +181,11 @@ pub async fn delete_picture(app: &App<'_>) -> Result<Response> {
 /// anyone else gets the same 404 as for a user without a picture.
 pub async fn get_picture(app: &App<'_>) -> Result<Response> {
     let caller = app.caller()?;
-    let target = app.param("userId")?;
+    // `/api/v1/users/me/picture` means the caller's own picture.
+    let target = match app.param("userId")? {
+        "me" => caller.user_id().ok_or_else(|| ApiError::not_found("Picture"))?,
+        id => id,
+    };
     let db = Db::new(app.env)?;
     let visible = match caller.user_id() {
         Some(me) if me == target => true,
