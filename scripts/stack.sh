@@ -77,9 +77,11 @@ start_one() {
   port="$(port_of "$w")"
   # Each wrangler needs its own inspector port (they would all take 9229 otherwise).
   inspector="$(free_port)"
-  # Extra `[vars]` for the gateway, e.g. CROW_GATEWAY_VARS="RATE_LIMITS:off" (benchmarks only).
-  if [ "$w" = gateway ] && [ -n "${CROW_GATEWAY_VARS:-}" ]; then
-    for v in $CROW_GATEWAY_VARS; do extra+=(--var "$v"); done
+  # Extra `[vars]` per worker, e.g. CROW_GATEWAY_VARS="RATE_LIMITS:off" (benchmarks) or
+  # CROW_A2A_VARS="AI_BACKEND:openai OPENAI_BASE_URL:http://…" (fault tests).
+  local vars_name="CROW_${w^^}_VARS"
+  if [ -n "${!vars_name:-}" ]; then
+    for v in ${!vars_name}; do extra+=(--var "$v"); done
   fi
   if [ "$w" = gateway ] && [ -f "$state/fake-stripe.url" ]; then
     extra+=(--var "STRIPE_API_BASE:$(cat "$state/fake-stripe.url")")

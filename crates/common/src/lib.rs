@@ -13,6 +13,7 @@ pub mod ratelimit;
 pub mod router;
 pub mod stripe;
 pub mod time;
+pub mod timing;
 
 pub use error::{ApiError, ErrorCode};
 

@@ -14,7 +14,8 @@ use crate::{header, Ctx, ServiceCall};
 /// A verified caller.
 #[derive(Debug, Clone)]
 pub struct Entry {
-    /// The caller's key, passed on to the gateway with the internal key for tool calls.
+    /// The caller's key. A2A tool calls pass it on (a task that outlives its request must stop
+    /// when the key is revoked); MCP tool calls, inside the verifying request, name `key_id`.
     pub key: String,
     pub key_id: String,
     pub org_id: String,

@@ -3,7 +3,33 @@
 //! calls over service bindings. Protocol and business logic live in `crow-common` and friends;
 //! this crate only adapts them to the Workers runtime.
 
+pub mod d1;
 pub mod entry;
+pub mod meter;
+
+pub use meter::Meter;
+
+/// The crate's one error type: binding failures the workers map into their own errors (and so
+/// into the one envelope: a 503 naming the dependency).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// D1 refused or failed a statement.
+    #[error("D1 failed while {op}: {source}")]
+    D1 {
+        op: &'static str,
+        #[source]
+        source: worker::Error,
+    },
+}
+
+impl Error {
+    /// Whether a D1 failure was a UNIQUE constraint (callers turn races into 409s).
+    pub fn is_unique_violation(&self) -> bool {
+        match self {
+            Error::D1 { source, .. } => source.to_string().contains("UNIQUE constraint failed"),
+        }
+    }
+}
 
 use crow_common::body::parse_json;
 use crow_common::router::Resolution;
@@ -12,6 +38,18 @@ use futures::StreamExt;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use worker::{console_error, console_log, Fetcher, Headers, Method, Request, RequestInit, Response};
+
+/// Runs `fut` for at most `limit`: `None` when the time ran out first (the future is dropped,
+/// so nothing it would still have done happens).
+pub async fn deadline<T>(fut: impl std::future::Future<Output = T>, limit: std::time::Duration) -> Option<T> {
+    use futures::future::{select, Either};
+    let work = std::pin::pin!(fut);
+    let timer = std::pin::pin!(worker::Delay::from(limit));
+    match select(work, timer).await {
+        Either::Left((value, _)) => Some(value),
+        Either::Right(_) => None,
+    }
+}
 
 /// Milliseconds since the Unix epoch, from the runtime clock.
 pub fn now_ms() -> u64 {
@@ -25,18 +63,31 @@ pub struct Ctx {
     pub method: String,
     pub path: String,
     pub service: &'static str,
+    /// Binding calls made for this request (see `meter`).
+    pub meter: Meter,
+    /// Whether responses carry the meter as `Server-Timing` (`SERVER_TIMING=on`, local only).
+    pub server_timing: bool,
     started_ms: f64,
 }
 
 impl Ctx {
     /// Takes `X-Request-Id` from the caller when it is well-formed (so ids survive the
     /// service-binding hop between workers), otherwise makes a new `req_…` id.
-    pub fn begin(req: &Request, service: &'static str) -> Ctx {
+    pub fn begin(req: &Request, env: &worker::Env, service: &'static str) -> Ctx {
         let incoming = header(req, "X-Request-Id");
         let request_id = ids::accept_request_id(incoming.as_deref())
             .or_else(|| ids::new_id("req", now_ms()).ok())
             .unwrap_or_else(|| format!("req_{}", now_ms()));
-        Ctx { request_id, method: req.method().to_string(), path: req.path(), service, started_ms: js_sys::Date::now() }
+        let server_timing = env.var("SERVER_TIMING").map(|v| v.to_string() == "on").unwrap_or(false);
+        Ctx {
+            request_id,
+            method: req.method().to_string(),
+            path: req.path(),
+            service,
+            meter: Meter::new(),
+            server_timing,
+            started_ms: js_sys::Date::now(),
+        }
     }
 }
 
@@ -112,8 +163,15 @@ pub fn finish(result: Result<Response, ApiError>, ctx: &Ctx) -> Response {
     for (name, value) in SECURITY_HEADERS {
         set(&headers, name, value);
     }
-    let resp = resp.with_headers(headers);
     let elapsed = js_sys::Date::now() - ctx.started_ms;
+    let tally = ctx.meter.tally();
+    if ctx.server_timing {
+        set(&headers, "Server-Timing", &tally.to_header(elapsed));
+    } else {
+        // Never relay another worker's timings either.
+        let _ = headers.delete("Server-Timing");
+    }
+    let resp = resp.with_headers(headers);
     console_log!(
         "{}",
         serde_json::json!({
@@ -123,6 +181,7 @@ pub fn finish(result: Result<Response, ApiError>, ctx: &Ctx) -> Response {
             "path": ctx.path,
             "status": resp.status_code(),
             "ms": elapsed,
+            "bindings": tally.to_json(),
         })
     );
     resp
@@ -223,10 +282,27 @@ impl<'a> ServiceCall<'a> {
             init.with_body(Some(js_sys::Uint8Array::from(body.as_slice()).into()));
         }
         let url = format!("https://internal{}", self.path);
-        fetcher.fetch(url, Some(init)).await.map_err(|e| {
-            console_error!("service call to {dependency} failed: {e}");
-            ApiError::unavailable(dependency)
-        })
+        let resp = {
+            let _span = ctx.meter.span("svc");
+            fetcher.fetch(url, Some(init)).await.map_err(|e| {
+                console_error!("service call to {dependency} failed: {e}");
+                ApiError::unavailable(dependency)
+            })?
+        };
+        // The target's own binding calls, when it reports them.
+        if let Ok(Some(timing)) = resp.headers().get("Server-Timing") {
+            ctx.meter.merge_header(prefix_of(dependency), &timing);
+        }
+        Ok(resp)
+    }
+}
+
+/// The Server-Timing prefix for a dependency's own binding calls.
+fn prefix_of(dependency: &str) -> &'static str {
+    match dependency {
+        "gateway" => "gw",
+        "chat service" | "a2a" => "a2a",
+        _ => "up",
     }
 }
 

@@ -14,6 +14,8 @@ use serde_json::Value;
 use wasm_bindgen::JsCast;
 use worker::{console_error, Ai, Env, Fetch, Fetcher, Headers, Method, Request, RequestInit};
 
+const DEFAULT_MODEL_TIMEOUT_MS: u64 = 30_000;
+
 fn var(env: &Env, name: &str) -> Option<String> {
     env.var(name).ok().map(|v| v.to_string()).filter(|v| !v.trim().is_empty())
 }
@@ -24,22 +26,27 @@ pub enum Backend {
     /// every answer says so in its first line.
     Offline(OfflineModel),
     /// `AI_BACKEND=openai`: `POST {OPENAI_BASE_URL}/chat/completions`.
-    OpenAi { base_url: String, model: String, api_key: Option<String> },
+    OpenAi { base_url: String, model: String, api_key: Option<String>, timeout_ms: u64 },
     /// `AI_BACKEND=workers-ai`: the `AI` binding.
-    WorkersAi(Ai),
+    WorkersAi { ai: Ai, timeout_ms: u64 },
 }
 
 impl Backend {
     pub fn from_env(env: &Env) -> Result<Backend, String> {
+        // Per model call (one round of the loop); `MODEL_TIMEOUT_MS`, 30 s by default.
+        let timeout_ms = match var(env, "MODEL_TIMEOUT_MS") {
+            None => DEFAULT_MODEL_TIMEOUT_MS,
+            Some(v) => v.parse::<u64>().ok().filter(|n| (100..=300_000).contains(n)).ok_or("MODEL_TIMEOUT_MS must be 100 to 300000")?,
+        };
         match var(env, "AI_BACKEND").as_deref().unwrap_or("local") {
             "local" | "offline" => Ok(Backend::Offline(OfflineModel::new())),
             "openai" => {
                 let base_url = var(env, "OPENAI_BASE_URL").ok_or("AI_BACKEND=openai needs OPENAI_BASE_URL")?;
                 let model = var(env, "OPENAI_MODEL").ok_or("AI_BACKEND=openai needs OPENAI_MODEL")?;
                 let api_key = env.secret("OPENAI_API_KEY").ok().map(|s| s.to_string()).filter(|s| !s.is_empty());
-                Ok(Backend::OpenAi { base_url: base_url.trim_end_matches('/').to_string(), model, api_key })
+                Ok(Backend::OpenAi { base_url: base_url.trim_end_matches('/').to_string(), model, api_key, timeout_ms })
             }
-            "workers-ai" => env.ai("AI").map(Backend::WorkersAi).map_err(|e| format!("AI binding: {e}")),
+            "workers-ai" => env.ai("AI").map(|ai| Backend::WorkersAi { ai, timeout_ms }).map_err(|e| format!("AI binding: {e}")),
             other => Err(format!("unknown AI_BACKEND {other:?} (local, openai or workers-ai)")),
         }
     }
@@ -50,19 +57,36 @@ impl Model for Backend {
         match self {
             Backend::Offline(m) => m.name(),
             Backend::OpenAi { model, .. } => model,
-            Backend::WorkersAi(_) => WORKERS_AI_MODEL,
+            Backend::WorkersAi { .. } => WORKERS_AI_MODEL,
         }
     }
 
     async fn complete(&self, messages: &[Message], tools: &[ToolSpec]) -> Result<ModelTurn, ModelError> {
+        // A model that does not answer in time is a failed round, not a hung request.
+        let limit = std::time::Duration::from_millis(self.timeout_ms());
+        crow_edge::deadline(self.complete_now(messages, tools), limit)
+            .await
+            .unwrap_or_else(|| Err(ModelError::new(format!("the model did not answer within {} ms", limit.as_millis()))))
+    }
+}
+
+impl Backend {
+    fn timeout_ms(&self) -> u64 {
+        match self {
+            Backend::Offline(_) => 10_000,
+            Backend::OpenAi { timeout_ms, .. } | Backend::WorkersAi { timeout_ms, .. } => *timeout_ms,
+        }
+    }
+
+    async fn complete_now(&self, messages: &[Message], tools: &[ToolSpec]) -> Result<ModelTurn, ModelError> {
         match self {
             Backend::Offline(m) => m.complete(messages, tools).await,
-            Backend::OpenAi { base_url, model, api_key } => {
+            Backend::OpenAi { base_url, model, api_key, .. } => {
                 let body = openai_request(model, messages, tools);
                 let out = post_json(&format!("{base_url}/chat/completions"), &body, api_key.as_deref()).await?;
                 Ok(parse_openai_chat_completion(out))
             }
-            Backend::WorkersAi(ai) => {
+            Backend::WorkersAi { ai, .. } => {
                 let input = workers_ai_request(messages, tools);
                 let out = ai_run_json(ai, WORKERS_AI_MODEL, &input).await?;
                 Ok(parse_workers_ai_output(out))

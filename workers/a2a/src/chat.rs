@@ -76,7 +76,7 @@ fn body_object(body: &[u8]) -> Result<serde_json::Map<String, Value>, ApiError> 
 
 pub async fn handle(env: &Env, ctx: &Ctx, req: &Request, route: ChatRoute, session_id: Option<&str>, body: &[u8]) -> Result<Response, ApiError> {
     let who = principal(env, req)?;
-    let db = db(env)?;
+    let db = db(env, ctx)?;
     let (org, user) = (who.org_id.as_str(), who.user_id.as_str());
     match (route, ctx.method.as_str()) {
         (ChatRoute::Sessions, "POST") => {
@@ -88,10 +88,10 @@ pub async fn handle(env: &Env, ctx: &Ctx, req: &Request, route: ChatRoute, sessi
             };
             let id = new_id("chs")?;
             let now = now_ms() as i64;
-            store::run(stmt(
+            store::run(&db, stmt(
                 &db,
                 "INSERT INTO chat_sessions (id, organization_id, user_id, title, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-                &[A::S(&id), A::S(org), A::S(user), A::S(&title), A::N(now)],
+                &[A::Text(&id), A::Text(org), A::Text(user), A::Text(&title), A::Int(now)],
             )?)
             .await?;
             let s = store::get_session(&db, org, user, &id).await?.ok_or_else(ApiError::internal)?;
@@ -152,7 +152,7 @@ pub async fn handle(env: &Env, ctx: &Ctx, req: &Request, route: ChatRoute, sessi
     }
 }
 
-async fn post_message(env: &Env, ctx: &Ctx, db: &worker::D1Database, who: &Principal, session_id: &str, body: &[u8]) -> Result<Response, ApiError> {
+async fn post_message(env: &Env, ctx: &Ctx, db: &store::D1, who: &Principal, session_id: &str, body: &[u8]) -> Result<Response, ApiError> {
     let (org, user) = (who.org_id.as_str(), who.user_id.as_str());
     let session = store::get_session(db, org, user, session_id).await?.ok_or_else(|| ApiError::not_found("Chat session"))?;
     let b = body_object(body)?;
@@ -192,18 +192,18 @@ async fn post_message(env: &Env, ctx: &Ctx, db: &worker::D1Database, who: &Princ
             stmt(
                 db,
                 "INSERT INTO chat_messages (id, session_id, organization_id, user_id, role, content, created_at) VALUES (?1, ?2, ?3, ?4, 'user', ?5, ?6)",
-                &[A::S(&user_msg), A::S(session_id), A::S(org), A::S(user), A::S(&content), A::N(now)],
+                &[A::Text(&user_msg), A::Text(session_id), A::Text(org), A::Text(user), A::Text(&content), A::Int(now)],
             )?,
             stmt(
                 db,
                 "INSERT INTO chat_messages (id, session_id, organization_id, user_id, role, content, sources, tool_calls, model, created_at) \
                  VALUES (?1, ?2, ?3, ?4, 'assistant', ?5, ?6, ?7, ?8, ?9)",
-                &[A::S(&bot_msg), A::S(session_id), A::S(org), A::S(user), A::S(&a.text), A::S(&sources), A::S(&calls), A::S(&a.model), A::N(now + 1)],
+                &[A::Text(&bot_msg), A::Text(session_id), A::Text(org), A::Text(user), A::Text(&a.text), A::Text(&sources), A::Text(&calls), A::Text(&a.model), A::Int(now + 1)],
             )?,
             stmt(
                 db,
                 "UPDATE chat_sessions SET updated_at = ?4, title = ?5 WHERE organization_id = ?1 AND user_id = ?2 AND id = ?3",
-                &[A::S(org), A::S(user), A::S(session_id), A::N(now + 1), A::S(&title)],
+                &[A::Text(org), A::Text(user), A::Text(session_id), A::Int(now + 1), A::Text(&title)],
             )?,
         ],
     )

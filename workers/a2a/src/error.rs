@@ -36,6 +36,14 @@ impl Error {
     }
 }
 
+impl From<crow_edge::Error> for Error {
+    fn from(e: crow_edge::Error) -> Error {
+        match e {
+            crow_edge::Error::D1 { op, source } => Error::Db { what: op, source },
+        }
+    }
+}
+
 impl From<ApiError> for Error {
     fn from(e: ApiError) -> Error {
         Error::Api(e)

@@ -59,7 +59,7 @@ fn start() {
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, wctx: Context) -> worker::Result<Response> {
-    let ctx = Ctx::begin(&req, A2A_SERVICE);
+    let ctx = Ctx::begin(&req, &env, A2A_SERVICE);
     let result = handle(req, &env, &ctx, &wctx).await;
     Ok(finish(result, &ctx))
 }
@@ -91,7 +91,7 @@ async fn handle(mut req: Request, env: &Env, ctx: &Ctx, wctx: &Context) -> Resul
         }
         Route::RestGet => {
             let entry = rest_entry(env, &req, ctx).await?;
-            let resp = tasks::rest_get(env, &entry, params.get("taskId").unwrap_or_default()).await;
+            let resp = tasks::rest_get(env, ctx, &entry, params.get("taskId").unwrap_or_default()).await;
             Ok(with_rate(resp, &entry, ctx))
         }
         Route::Chat(r) => {

@@ -4,70 +4,31 @@
 use crow_common::pagination::Cursor;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use wasm_bindgen::JsValue;
-use worker::{D1Database, D1PreparedStatement};
+use worker::D1PreparedStatement;
 
 use crate::error::Error;
 use crate::protocol::{Part, StoredMessage, StoredTask};
 
-/// A bind argument.
-pub enum A<'a> {
-    S(&'a str),
-    N(i64),
-    Null,
+pub use crow_edge::d1::{Arg as A, D1};
+
+pub fn stmt(db: &D1, sql: &str, args: &[A]) -> Result<D1PreparedStatement, Error> {
+    Ok(db.statement(sql, args)?)
 }
 
-impl A<'_> {
-    fn js(&self) -> JsValue {
-        match self {
-            A::S(s) => JsValue::from_str(s),
-            A::N(n) => JsValue::from_f64(*n as f64),
-            A::Null => JsValue::NULL,
-        }
-    }
+pub async fn all<T: for<'de> Deserialize<'de>>(db: &D1, s: D1PreparedStatement) -> Result<Vec<T>, Error> {
+    Ok(db.all_of(&s).await?)
 }
 
-impl<'a> From<&'a str> for A<'a> {
-    fn from(s: &'a str) -> Self {
-        A::S(s)
-    }
-}
-impl<'a> From<&'a String> for A<'a> {
-    fn from(s: &'a String) -> Self {
-        A::S(s)
-    }
-}
-impl From<i64> for A<'_> {
-    fn from(n: i64) -> Self {
-        A::N(n)
-    }
-}
-impl<'a> From<Option<&'a str>> for A<'a> {
-    fn from(s: Option<&'a str>) -> Self {
-        s.map(A::S).unwrap_or(A::Null)
-    }
+pub async fn first<T: for<'de> Deserialize<'de>>(db: &D1, s: D1PreparedStatement) -> Result<Option<T>, Error> {
+    Ok(db.first_of(&s).await?)
 }
 
-pub fn stmt(db: &D1Database, sql: &str, args: &[A]) -> Result<D1PreparedStatement, Error> {
-    let js: Vec<JsValue> = args.iter().map(A::js).collect();
-    db.prepare(sql).bind(&js).map_err(Error::db("binding a statement"))
+pub async fn run(db: &D1, s: D1PreparedStatement) -> Result<u64, Error> {
+    Ok(db.run_of(&s).await?)
 }
 
-pub async fn all<T: for<'de> Deserialize<'de>>(s: D1PreparedStatement) -> Result<Vec<T>, Error> {
-    s.all().await.map_err(Error::db("querying"))?.results::<T>().map_err(Error::db("reading rows"))
-}
-
-pub async fn first<T: for<'de> Deserialize<'de>>(s: D1PreparedStatement) -> Result<Option<T>, Error> {
-    s.first::<T>(None).await.map_err(Error::db("querying"))
-}
-
-pub async fn run(s: D1PreparedStatement) -> Result<u64, Error> {
-    let r = s.run().await.map_err(Error::db("writing"))?;
-    Ok(r.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0) as u64)
-}
-
-pub async fn batch(db: &D1Database, stmts: Vec<D1PreparedStatement>) -> Result<(), Error> {
-    db.batch(stmts).await.map_err(Error::db("writing a batch"))?;
+pub async fn batch(db: &D1, stmts: Vec<D1PreparedStatement>) -> Result<(), Error> {
+    db.batch(stmts).await?;
     Ok(())
 }
 
@@ -150,7 +111,7 @@ pub struct NewTask<'a> {
 }
 
 /// A new task in `working` state with the caller's message as its first history entry.
-pub fn insert_task(db: &D1Database, t: &NewTask<'_>) -> Result<Vec<D1PreparedStatement>, Error> {
+pub fn insert_task(db: &D1, t: &NewTask<'_>) -> Result<Vec<D1PreparedStatement>, Error> {
     let NewTask { org, key_id, task_id, context_id, message_id, text, metadata, now } = *t;
     let meta = metadata.to_string();
     let parts = serde_json::to_string(&vec![Part::Text(text.to_string())]).unwrap_or_else(|_| "[]".into());
@@ -182,7 +143,7 @@ pub struct Outcome<'a> {
 
 /// Records the outcome (only while the task is still `working`, so a cancel wins) and, for an
 /// answer, the agent's message.
-pub async fn finish_task(db: &D1Database, org: &str, task_id: &str, context_id: &str, agent_message_id: &str, o: &Outcome<'_>, now: i64) -> Result<(), Error> {
+pub async fn finish_task(db: &D1, org: &str, task_id: &str, context_id: &str, agent_message_id: &str, o: &Outcome<'_>, now: i64) -> Result<(), Error> {
     let sources = o.sources.to_string();
     let calls = o.tool_calls.to_string();
     let mut stmts = vec![stmt(
@@ -204,26 +165,27 @@ pub async fn finish_task(db: &D1Database, org: &str, task_id: &str, context_id: 
     batch(db, stmts).await
 }
 
-pub async fn get_task(db: &D1Database, org: &str, id: &str) -> Result<Option<StoredTask>, Error> {
-    let row: Option<TaskRow> = first(stmt(
-        db,
-        &format!("SELECT {TASK_COLUMNS} FROM a2a_tasks WHERE organization_id = ?1 AND id = ?2"),
-        &[org.into(), id.into()],
-    )?)
-    .await?;
-    let Some(row) = row else { return Ok(None) };
-    let msgs: Vec<MessageRow> = all(stmt(
+/// A task with its messages, in one round trip (both reads in one D1 batch).
+pub async fn get_task(db: &D1, org: &str, id: &str) -> Result<Option<StoredTask>, Error> {
+    let task = stmt(db, &format!("SELECT {TASK_COLUMNS} FROM a2a_tasks WHERE organization_id = ?1 AND id = ?2"), &[org.into(), id.into()])?;
+    let messages = stmt(
         db,
         "SELECT id, task_id, context_id, role, parts FROM a2a_messages WHERE organization_id = ?1 AND task_id = ?2 ORDER BY seq",
         &[org.into(), id.into()],
-    )?)
-    .await?;
+    )?;
+    let results = db.results(vec![task, messages]).await?;
+    let [task, messages] = results.as_slice() else {
+        return Err(Error::Runtime { what: "reading a task", source: worker::Error::RustError("D1 batch returned the wrong number of results".into()) });
+    };
+    let row: Option<TaskRow> = task.results::<TaskRow>().map_err(Error::db("reading a task"))?.into_iter().next();
+    let Some(row) = row else { return Ok(None) };
+    let msgs: Vec<MessageRow> = messages.results::<MessageRow>().map_err(Error::db("reading a task's messages"))?;
     Ok(Some(row.into_task(msgs.into_iter().map(MessageRow::into_message).collect())))
 }
 
 /// The conversation so far in a context (oldest first, at most `limit` messages), for the loop.
-pub async fn context_history(db: &D1Database, org: &str, context_id: &str, except_task: &str, limit: i64) -> Result<Vec<(String, String)>, Error> {
-    let rows: Vec<MessageRow> = all(stmt(
+pub async fn context_history(db: &D1, org: &str, context_id: &str, except_task: &str, limit: i64) -> Result<Vec<(String, String)>, Error> {
+    let rows: Vec<MessageRow> = all(db, stmt(
         db,
         "SELECT id, task_id, context_id, role, parts FROM (SELECT * FROM a2a_messages WHERE organization_id = ?1 AND context_id = ?2 \
          AND task_id != ?4 ORDER BY created_at DESC, seq DESC LIMIT ?3) ORDER BY created_at, seq",
@@ -251,22 +213,22 @@ pub struct ListQuery<'a> {
 }
 
 /// One page of tasks, newest status first; returns (tasks, total, next page token).
-pub async fn list_tasks(db: &D1Database, org: &str, q: &ListQuery<'_>) -> Result<(Vec<StoredTask>, i64, String), Error> {
+pub async fn list_tasks(db: &D1, org: &str, q: &ListQuery<'_>) -> Result<(Vec<StoredTask>, i64, String), Error> {
     let filter = "organization_id = ?1 AND (?2 IS NULL OR context_id = ?2) AND (?3 IS NULL OR state = ?3) \
                   AND (?4 IS NULL OR updated_at > ?4)";
-    let base = || -> Vec<A> { vec![org.into(), q.context_id.into(), q.state.into(), q.after_ms.map(A::N).unwrap_or(A::Null)] };
+    let base = || -> Vec<A> { vec![org.into(), q.context_id.into(), q.state.into(), q.after_ms.map(A::Int).unwrap_or(A::Null)] };
     #[derive(Deserialize)]
     struct Count {
         n: i64,
     }
-    let total = first::<Count>(stmt(db, &format!("SELECT COUNT(*) AS n FROM a2a_tasks WHERE {filter}"), &base())?).await?.map(|c| c.n).unwrap_or(0);
+    let total = first::<Count>(db, stmt(db, &format!("SELECT COUNT(*) AS n FROM a2a_tasks WHERE {filter}"), &base())?).await?.map(|c| c.n).unwrap_or(0);
     let (ck, cid) = match &q.cursor {
-        Some(c) => (A::N(c.k), A::S(c.id.as_str())),
+        Some(c) => (A::Int(c.k), A::Text(c.id.as_str())),
         None => (A::Null, A::Null),
     };
     let mut args = base();
-    args.extend([ck, cid, A::N(q.page_size + 1)]);
-    let rows: Vec<TaskRow> = all(stmt(
+    args.extend([ck, cid, A::Int(q.page_size + 1)]);
+    let rows: Vec<TaskRow> = all(db, stmt(
         db,
         &format!(
             "SELECT {TASK_COLUMNS} FROM a2a_tasks WHERE {filter} \
@@ -285,7 +247,7 @@ pub async fn list_tasks(db: &D1Database, org: &str, q: &ListQuery<'_>) -> Result
     let mut tasks = Vec::with_capacity(rows.len());
     for row in rows {
         let history = if q.with_history {
-            let msgs: Vec<MessageRow> = all(stmt(
+            let msgs: Vec<MessageRow> = all(db, stmt(
                 db,
                 "SELECT id, task_id, context_id, role, parts FROM a2a_messages WHERE organization_id = ?1 AND task_id = ?2 ORDER BY seq",
                 &[org.into(), (&row.id).into()],
@@ -301,8 +263,8 @@ pub async fn list_tasks(db: &D1Database, org: &str, q: &ListQuery<'_>) -> Result
 }
 
 /// Cancels a non-terminal task; returns whether it changed.
-pub async fn cancel_task(db: &D1Database, org: &str, id: &str, now: i64) -> Result<bool, Error> {
-    Ok(run(stmt(
+pub async fn cancel_task(db: &D1, org: &str, id: &str, now: i64) -> Result<bool, Error> {
+    Ok(run(db, stmt(
         db,
         "UPDATE a2a_tasks SET state = 'canceled', status_text = 'Canceled by the client.', updated_at = ?3 \
          WHERE organization_id = ?1 AND id = ?2 AND state IN ('submitted', 'working', 'input-required', 'auth-required')",
@@ -356,8 +318,8 @@ impl ChatMessageRow {
 const SESSION_COLUMNS: &str = "s.id, s.title, s.created_at, s.updated_at, \
     (SELECT COUNT(*) FROM chat_messages m WHERE m.session_id = s.id) AS message_count";
 
-pub async fn get_session(db: &D1Database, org: &str, user: &str, id: &str) -> Result<Option<SessionRow>, Error> {
-    first(stmt(
+pub async fn get_session(db: &D1, org: &str, user: &str, id: &str) -> Result<Option<SessionRow>, Error> {
+    first(db, stmt(
         db,
         &format!("SELECT {SESSION_COLUMNS} FROM chat_sessions s WHERE s.organization_id = ?1 AND s.user_id = ?2 AND s.id = ?3"),
         &[org.into(), user.into(), id.into()],
@@ -365,12 +327,12 @@ pub async fn get_session(db: &D1Database, org: &str, user: &str, id: &str) -> Re
     .await
 }
 
-pub async fn list_sessions(db: &D1Database, org: &str, user: &str, limit: i64, offset: i64, cursor: Option<&Cursor>) -> Result<(Vec<SessionRow>, i64), Error> {
+pub async fn list_sessions(db: &D1, org: &str, user: &str, limit: i64, offset: i64, cursor: Option<&Cursor>) -> Result<(Vec<SessionRow>, i64), Error> {
     #[derive(Deserialize)]
     struct Count {
         n: i64,
     }
-    let total = first::<Count>(stmt(
+    let total = first::<Count>(db, stmt(
         db,
         "SELECT COUNT(*) AS n FROM chat_sessions WHERE organization_id = ?1 AND user_id = ?2",
         &[org.into(), user.into()],
@@ -379,31 +341,31 @@ pub async fn list_sessions(db: &D1Database, org: &str, user: &str, limit: i64, o
     .map(|c| c.n)
     .unwrap_or(0);
     let (ck, cid) = match cursor {
-        Some(c) => (A::N(c.k), A::S(c.id.as_str())),
+        Some(c) => (A::Int(c.k), A::Text(c.id.as_str())),
         None => (A::Null, A::Null),
     };
-    let rows = all(stmt(
+    let rows = all(db, stmt(
         db,
         &format!(
             "SELECT {SESSION_COLUMNS} FROM chat_sessions s WHERE s.organization_id = ?1 AND s.user_id = ?2 \
              AND (?3 IS NULL OR s.updated_at < ?3 OR (s.updated_at = ?3 AND s.id < ?4)) \
              ORDER BY s.updated_at DESC, s.id DESC LIMIT ?5 OFFSET ?6"
         ),
-        &[org.into(), user.into(), ck, cid, A::N(limit + 1), A::N(offset)],
+        &[org.into(), user.into(), ck, cid, A::Int(limit + 1), A::Int(offset)],
     )?)
     .await?;
     Ok((rows, total))
 }
 
-pub async fn delete_session(db: &D1Database, org: &str, user: &str, id: &str) -> Result<bool, Error> {
-    let n = run(stmt(
+pub async fn delete_session(db: &D1, org: &str, user: &str, id: &str) -> Result<bool, Error> {
+    let n = run(db, stmt(
         db,
         "DELETE FROM chat_sessions WHERE organization_id = ?1 AND user_id = ?2 AND id = ?3",
         &[org.into(), user.into(), id.into()],
     )?)
     .await?;
     if n > 0 {
-        run(stmt(
+        run(db, stmt(
             db,
             "DELETE FROM chat_messages WHERE organization_id = ?1 AND user_id = ?2 AND session_id = ?3",
             &[org.into(), user.into(), id.into()],
@@ -413,12 +375,12 @@ pub async fn delete_session(db: &D1Database, org: &str, user: &str, id: &str) ->
     Ok(n > 0)
 }
 
-pub async fn chat_messages(db: &D1Database, org: &str, user: &str, session: &str, limit: i64, offset: i64) -> Result<(Vec<ChatMessageRow>, i64), Error> {
+pub async fn chat_messages(db: &D1, org: &str, user: &str, session: &str, limit: i64, offset: i64) -> Result<(Vec<ChatMessageRow>, i64), Error> {
     #[derive(Deserialize)]
     struct Count {
         n: i64,
     }
-    let total = first::<Count>(stmt(
+    let total = first::<Count>(db, stmt(
         db,
         "SELECT COUNT(*) AS n FROM chat_messages WHERE organization_id = ?1 AND user_id = ?2 AND session_id = ?3",
         &[org.into(), user.into(), session.into()],
@@ -426,11 +388,11 @@ pub async fn chat_messages(db: &D1Database, org: &str, user: &str, session: &str
     .await?
     .map(|c| c.n)
     .unwrap_or(0);
-    let rows = all(stmt(
+    let rows = all(db, stmt(
         db,
         "SELECT id, session_id, role, content, sources, tool_calls, model, created_at FROM chat_messages \
          WHERE organization_id = ?1 AND user_id = ?2 AND session_id = ?3 ORDER BY created_at, id LIMIT ?4 OFFSET ?5",
-        &[org.into(), user.into(), session.into(), A::N(limit + 1), A::N(offset)],
+        &[org.into(), user.into(), session.into(), A::Int(limit + 1), A::Int(offset)],
     )?)
     .await?;
     Ok((rows, total))

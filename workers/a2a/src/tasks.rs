@@ -9,7 +9,7 @@ use crow_common::{ids, ApiError};
 use crow_edge::entry::Entry;
 use crow_edge::{json, now_ms, rpc_reply, rpc_request, Ctx};
 use serde_json::{json, Map, Value};
-use worker::{console_error, console_log, Context, D1Database, Env, Response};
+use worker::{console_error, console_log, Context, Env, Response};
 
 use crate::agent::{Backend, Caller, GatewayTools};
 use crate::error::Error;
@@ -23,8 +23,8 @@ pub fn new_id(prefix: &str) -> Result<String, ApiError> {
     ids::new_id(prefix, now_ms()).map_err(|_| ApiError::internal())
 }
 
-pub fn db(env: &Env) -> Result<D1Database, ApiError> {
-    env.d1("DB").map_err(|e| {
+pub fn db(env: &Env, ctx: &Ctx) -> Result<store::D1, ApiError> {
+    store::D1::bind(env, "DB", &ctx.meter).map_err(|e| {
         console_error!("D1 binding DB: {e}");
         ApiError::unavailable("database")
     })
@@ -55,15 +55,21 @@ pub async fn answer(env: &Env, ctx: &Ctx, caller: Caller, history: Vec<Message>,
 }
 
 /// Runs a stored `working` task to its end and records the outcome.
-async fn execute(env: Env, ctx: Ctx, caller: Caller, task_id: String, context_id: String, text: String) {
+/// `continuing`: the message named an existing context, whose earlier turns are read first (a
+/// new context has none, so that read is skipped).
+async fn execute(env: Env, ctx: Ctx, caller: Caller, task_id: String, context_id: String, continuing: bool, text: String) {
     let org = caller.org_id().to_string();
     let result = async {
-        let db = db(&env).map_err(Error::Api)?;
-        let history: Vec<Message> = store::context_history(&db, &org, &context_id, &task_id, CONTEXT_HISTORY)
-            .await?
-            .into_iter()
-            .map(|(role, text)| if role == "user" { Message::user(text) } else { Message::assistant(text) })
-            .collect();
+        let db = db(&env, &ctx).map_err(Error::Api)?;
+        let history: Vec<Message> = if continuing {
+            store::context_history(&db, &org, &context_id, &task_id, CONTEXT_HISTORY)
+                .await?
+                .into_iter()
+                .map(|(role, text)| if role == "user" { Message::user(text) } else { Message::assistant(text) })
+                .collect()
+        } else {
+            Vec::new()
+        };
         let outcome = answer(&env, &ctx, caller, history, &text).await;
         let agent_message_id = new_id("msg").map_err(Error::Api)?;
         let now = now_ms() as i64;
@@ -109,7 +115,7 @@ async fn create_task(
     incoming: p::Incoming,
     background: bool,
 ) -> Result<Result<StoredTask, RpcError>, ApiError> {
-    let db = db(env)?;
+    let db = db(env, ctx)?;
     let org = entry.org_id.as_str();
     if let Some(claimed) = incoming.metadata.get("organizationId") {
         if claimed.as_str() != Some(org) {
@@ -134,6 +140,7 @@ async fn create_task(
             json!({ "taskId": tid, "state": existing.state }),
         )));
     }
+    let continuing = incoming.context_id.is_some();
     let context_id = match incoming.context_id {
         Some(c) => c,
         None => new_id("ctx")?,
@@ -153,7 +160,7 @@ async fn create_task(
     let stmts = store::insert_task(&db, &new).map_err(ApiError::from)?;
     store::batch(&db, stmts).await.map_err(ApiError::from)?;
     let caller = Caller::ApiKey { key: entry.key.clone(), org_id: entry.org_id.clone() };
-    let job = execute(env.clone(), ctx.clone(), caller, task_id.clone(), context_id.clone(), incoming.text.clone());
+    let job = execute(env.clone(), ctx.clone(), caller, task_id.clone(), context_id.clone(), continuing, incoming.text.clone());
     if background {
         wctx.wait_until(job);
     } else {
@@ -236,7 +243,7 @@ async fn dispatch(call: &Call<'_>, method: Method, params: &Map<String, Value>) 
                 Ok(h) => h,
                 Err(e) => return Ok(Err(e)),
             };
-            match store::get_task(&db(env)?, org, &id).await.map_err(ApiError::from)? {
+            match store::get_task(&db(env, ctx)?, org, &id).await.map_err(ApiError::from)? {
                 None => Err(p::task_not_found(dialect, &id)),
                 Some(t) => Ok(p::task_json(dialect, &t, View { history_length, artifacts: true })),
             }
@@ -246,7 +253,7 @@ async fn dispatch(call: &Call<'_>, method: Method, params: &Map<String, Value>) 
                 Ok(id) => id,
                 Err(e) => return Ok(Err(e)),
             };
-            let db = db(env)?;
+            let db = db(env, ctx)?;
             match store::get_task(&db, org, &id).await.map_err(ApiError::from)? {
                 None => Err(p::task_not_found(dialect, &id)),
                 Some(t) if t.is_terminal() => Err(p::a2a_error(
@@ -264,11 +271,11 @@ async fn dispatch(call: &Call<'_>, method: Method, params: &Map<String, Value>) 
                 }
             }
         }
-        Method::List => list(env, org, params).await?,
+        Method::List => list(env, ctx, org, params).await?,
     })
 }
 
-async fn list(env: &Env, org: &str, params: &Map<String, Value>) -> Result<Result<Value, RpcError>, ApiError> {
+async fn list(env: &Env, ctx: &Ctx, org: &str, params: &Map<String, Value>) -> Result<Result<Value, RpcError>, ApiError> {
     let bad = |m: &str| Ok(Err(RpcError::invalid_params(m.to_string())));
     let page_size = match params.get("pageSize") {
         None | Some(Value::Null) => 50,
@@ -305,7 +312,7 @@ async fn list(env: &Env, org: &str, params: &Map<String, Value>) -> Result<Resul
     let include_artifacts = params.get("includeArtifacts").and_then(Value::as_bool).unwrap_or(false);
     let context_id = params.get("contextId").and_then(Value::as_str).filter(|s| !s.is_empty());
     let q = ListQuery { context_id, state, after_ms, page_size, cursor, with_history: history_length != Some(0) };
-    let (tasks, total, next) = store::list_tasks(&db(env)?, org, &q).await.map_err(ApiError::from)?;
+    let (tasks, total, next) = store::list_tasks(&db(env, ctx)?, org, &q).await.map_err(ApiError::from)?;
     let view = View { history_length, artifacts: include_artifacts };
     let tasks: Vec<Value> = tasks.iter().map(|t| p::task_json(Dialect::V1, t, view)).collect();
     Ok(Ok(json!({ "tasks": tasks, "nextPageToken": next, "pageSize": page_size, "totalSize": total })))
@@ -353,8 +360,8 @@ pub async fn rest_send(env: &Env, ctx: &Ctx, wctx: &Context, entry: &Entry, body
 }
 
 /// `GET /a2a/tasks/:taskId`.
-pub async fn rest_get(env: &Env, entry: &Entry, task_id: &str) -> Result<Response, ApiError> {
-    match store::get_task(&db(env)?, &entry.org_id, task_id).await.map_err(ApiError::from)? {
+pub async fn rest_get(env: &Env, ctx: &Ctx, entry: &Entry, task_id: &str) -> Result<Response, ApiError> {
+    match store::get_task(&db(env, ctx)?, &entry.org_id, task_id).await.map_err(ApiError::from)? {
         Some(t) => json(200, &p::task_json(Dialect::V03, &t, View::FULL)),
         None => Err(ApiError::not_found("Task")),
     }

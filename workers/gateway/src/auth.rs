@@ -162,7 +162,7 @@ pub async fn lookup_key(app: &App<'_>, key: &str) -> Result<(KeyState, Option<Ve
     if credentials::check_api_key_format(key).is_err() {
         return Ok((KeyState::NotFound, None));
     }
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     let hash = credentials::hash_api_key(key);
     let row: Option<KeyRow> = db
         .first(
@@ -208,7 +208,7 @@ async fn session_caller(app: &App<'_>, cookie_value: &str) -> Result<(Principal,
         .ok_or_else(|| ApiError::unavailable("session signing secret"))?;
     let token = credentials::verify_session_cookie(&secret, cookie_value)
         .ok_or_else(|| ApiError::unauthorized("The session cookie is invalid"))?;
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     let row: Option<SessionRow> = db
         .first(
             "SELECT s.id, s.user_id, u.active_organization_id, o.plan, o.custom_limit_per_minute, o.custom_limit_per_day \
@@ -246,6 +246,19 @@ pub async fn resolve(app: &App<'_>, req: &Request) -> Result<Option<Caller>> {
             true
         }
     };
+
+    // A worker that has just verified an API key (the MCP server, at the start of the same
+    // request) names the key instead of sending it again: saves the second key lookup.
+    if via_internal {
+        if let Some(key_id) = header(req, "X-Api-Key-Id").filter(|s| !s.is_empty()) {
+            let org_id = header(req, "X-Organization-Id")
+                .filter(|s| !s.is_empty())
+                .ok_or_else(|| ApiError::unauthorized("X-Api-Key-Id needs X-Organization-Id"))?;
+            let user_id = header(req, "X-User-Id").filter(|s| !s.is_empty());
+            let principal = Principal::ApiKey { key_id, org_id, user_id };
+            return Ok(Some(Caller { principal, via_internal, policy: plan_policy(None, None, None) }));
+        }
+    }
 
     let (principal, policy) = match presented {
         Some(Presented::ApiKey(key)) => match lookup_key(app, &key).await? {
@@ -312,7 +325,7 @@ struct RoleRow {
 }
 
 pub async fn member_role(app: &App<'_>, org_id: &str, user_id: &str) -> Result<Option<Role>> {
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     let row: Option<RoleRow> = db
         .first("SELECT role FROM memberships WHERE organization_id = ?1 AND user_id = ?2", args![org_id, user_id])
         .await?;

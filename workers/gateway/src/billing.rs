@@ -184,7 +184,7 @@ pub async fn checkout(app: &App<'_>, req: &mut Request) -> Result<Response> {
     let cancel = body.cancel_url.unwrap_or_else(|| format!("{dashboard}?checkout=cancelled"));
     https_or_local("successUrl", &success)?;
     https_or_local("cancelUrl", &cancel)?;
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     let billing = load_billing(&db, &access.org_id).await?;
     // A client's Idempotency-Key, else one per org, plan and minute: double clicks make one session.
     let idem = header(req, "Idempotency-Key")
@@ -219,7 +219,7 @@ pub async fn portal(app: &App<'_>, req: &mut Request) -> Result<Response> {
     let body: PortalRequest = if header(req, "Content-Length").is_some_and(|l| l != "0") { read_json(req, 8 * 1024).await? } else { PortalRequest { return_url: None } };
     let return_url = body.return_url.unwrap_or_else(|| config::var(app.env, "BILLING_RETURN_URL", "https://app.crowai.dev/settings/billing"));
     https_or_local("returnUrl", &return_url)?;
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     let billing = load_billing(&db, &access.org_id).await?;
     let customer = billing.customer_id.ok_or_else(|| ApiError::conflict("This organization has no billing account yet; start a checkout first"))?;
     let idem = crypto::sha256_hex(format!("portal:{}:{}", access.org_id, now_ms() / 60_000).as_bytes());
@@ -232,7 +232,7 @@ pub async fn portal(app: &App<'_>, req: &mut Request) -> Result<Response> {
 /// `GET /api/v1/billing/subscription`.
 pub async fn subscription(app: &App<'_>) -> Result<Response> {
     let access = scope::implied_org(app, Action::ManageBilling).await?;
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     Ok(json(200, &billing_json(&access.org_id, &load_billing(&db, &access.org_id).await?))?)
 }
 
@@ -250,7 +250,7 @@ fn view(obj: &Value) -> Option<SubscriptionView> {
 /// `POST /api/v1/billing/subscriptions/:orgId/cancel` (at period end) and `.../resume` (undo).
 pub async fn set_cancel(app: &App<'_>, cancel: bool) -> Result<Response> {
     let access = scope::path_org(app, Action::ManageBilling).await?;
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     let billing = load_billing(&db, &access.org_id).await?;
     let sub_id = billing
         .subscription_id
@@ -288,7 +288,7 @@ struct InvoiceRow {
 /// `GET /api/v1/billing/invoices`: as recorded from invoice webhooks, newest first.
 pub async fn invoices(app: &App<'_>) -> Result<Response> {
     let access = scope::implied_org(app, Action::ManageBilling).await?;
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     let rows: Vec<InvoiceRow> = db
         .all(
             "SELECT id, status, amount_due, amount_paid, currency, hosted_invoice_url, created FROM invoices WHERE organization_id = ?1 ORDER BY created DESC LIMIT 100",
@@ -362,7 +362,7 @@ pub async fn webhook(app: &App<'_>, req: &mut Request) -> Result<Response> {
     };
     let created = event["created"].as_i64().unwrap_or(now);
     let obj = &event["data"]["object"];
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     let seen: Option<Value> = db.first("SELECT id FROM stripe_events WHERE id = ?1", args![id]).await?;
     if seen.is_some() {
         return Ok(json(200, &json!({ "received": true, "duplicate": true }))?);

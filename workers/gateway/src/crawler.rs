@@ -16,7 +16,6 @@ use crow_common::time::iso8601;
 use crow_common::{ids, ApiError};
 use crow_edge::{json, now_ms, read_json};
 use crow_retail::crawl::{check_url, extract_text};
-use futures::future::{select, Either};
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -104,7 +103,7 @@ pub async fn create(app: &App<'_>, req: &mut Request) -> Result<Response> {
     let access = scope::implied_org(app, Action::WriteData).await?;
     let body: CreateJob = read_json(req, DEFAULT_JSON_LIMIT).await?;
     let target = check_url(&body.url, allow_loopback(app.env))?;
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     #[derive(Deserialize)]
     struct N {
         n: i64,
@@ -127,7 +126,10 @@ pub async fn create(app: &App<'_>, req: &mut Request) -> Result<Response> {
     )
     .await?;
     let sent = match app.env.queue("CRAWLER_QUEUE") {
-        Ok(q) => q.send(&JobMessage { job_id: id.clone(), organization_id: access.org_id.clone() }).await,
+        Ok(q) => {
+            let _span = app.ctx.meter.span("queue");
+            q.send(&JobMessage { job_id: id.clone(), organization_id: access.org_id.clone() }).await
+        }
         Err(e) => Err(e),
     };
     if let Err(e) = sent {
@@ -151,7 +153,7 @@ pub async fn list(app: &App<'_>) -> Result<Response> {
         params.push(Arg::Text(s));
         filter.push_str(" AND status = ?2");
     }
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     let body = list_page::<JobRow>(&db, "crawler_jobs", COLUMNS, "created_at", &filter, params, &page, |r| (r.created_at, r.id.as_str()), JobRow::to_json).await?;
     Ok(json(200, &body)?)
 }
@@ -159,7 +161,7 @@ pub async fn list(app: &App<'_>) -> Result<Response> {
 pub async fn get(app: &App<'_>) -> Result<Response> {
     let id = app.param("id")?;
     let access = scope::owned(app, Owned::CrawlerJob, id, Action::Read).await?;
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     Ok(json(200, &load(&db, &access.org_id, id).await?.to_json())?)
 }
 
@@ -168,7 +170,7 @@ pub async fn get(app: &App<'_>) -> Result<Response> {
 pub async fn cancel(app: &App<'_>) -> Result<Response> {
     let id = app.param("id")?;
     let access = scope::owned(app, Owned::CrawlerJob, id, Action::WriteData).await?;
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     let now = now_ms() as i64;
     let changed = db
         .run(
@@ -240,12 +242,9 @@ async fn fetch_page(start: &str, allow_loopback: bool) -> std::result::Result<(S
 
 /// Fetches with a deadline covering redirects and the body.
 async fn fetch_with_deadline(url: &str, allow_loopback: bool) -> std::result::Result<(String, Vec<u8>), CrawlError> {
-    let fetch = Box::pin(fetch_page(url, allow_loopback));
-    let timer = Box::pin(worker::Delay::from(FETCH_TIMEOUT));
-    match select(fetch, timer).await {
-        Either::Left((result, _)) => result,
-        Either::Right(_) => Err(format!("timed out after {} s", FETCH_TIMEOUT.as_secs())),
-    }
+    crow_edge::deadline(fetch_page(url, allow_loopback), FETCH_TIMEOUT)
+        .await
+        .unwrap_or_else(|| Err(format!("timed out after {} s", FETCH_TIMEOUT.as_secs())))
 }
 
 async fn finish_job(env: &Env, db: &Db, job: &JobRow, outcome: std::result::Result<(String, Vec<u8>), CrawlError>) -> Result<()> {
@@ -308,7 +307,7 @@ async fn finish_job(env: &Env, db: &Db, job: &JobRow, outcome: std::result::Resu
 }
 
 async fn run_job(env: &Env, msg: &JobMessage) -> Result<()> {
-    let db = Db::new(env)?;
+    let db = Db::new(env, &crow_edge::Meter::new())?;
     let now = now_ms() as i64;
     let started = db
         .run(

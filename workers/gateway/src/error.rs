@@ -34,6 +34,14 @@ impl From<Error> for ApiError {
     }
 }
 
+impl From<crow_edge::Error> for Error {
+    fn from(e: crow_edge::Error) -> Error {
+        match e {
+            crow_edge::Error::D1 { source, .. } => Error::Dependency { dependency: "database", source },
+        }
+    }
+}
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Tags a binding failure with the dependency it came from (503 instead of 500).

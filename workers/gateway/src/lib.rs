@@ -253,7 +253,7 @@ async fn queue(batch: worker::MessageBatch<crawler::JobMessage>, env: Env, _ctx:
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, wctx: Context) -> worker::Result<Response> {
-    let ctx = Ctx::begin(&req, GATEWAY_SERVICE);
+    let ctx = Ctx::begin(&req, &env, GATEWAY_SERVICE);
     let origin = cors::allowed_origin(&env, &req);
     let mut limit: Option<limits::Applied> = None;
     let result = handle(req, &env, &ctx, &wctx, &mut limit).await.map_err(ApiError::from);
@@ -303,7 +303,7 @@ async fn handle(
                 // never against the key it named.
                 Err(e) => {
                     if limited {
-                        let applied = limits::check(env, limits::Subject::Ip(limits::client_ip(&req)), limits::public_policy()).await?;
+                        let applied = limits::check(env, &ctx.meter, limits::Subject::Ip(limits::client_ip(&req)), limits::public_policy()).await?;
                         let refused = !applied.decision.allowed;
                         let too_many = applied.too_many();
                         *limit = Some(applied);
@@ -322,7 +322,7 @@ async fn handle(
             None => Some((limits::Subject::Ip(limits::client_ip(&req)), limits::public_policy())),
         };
         if let Some((subject, policy)) = target {
-            let applied = limits::check(env, subject, policy).await?;
+            let applied = limits::check(env, &ctx.meter, subject, policy).await?;
             let refused = !applied.decision.allowed;
             let too_many = applied.too_many();
             *limit = Some(applied);

@@ -111,7 +111,7 @@ impl Applied {
 
 /// Checks and counts one request against the subject's object. The object being unreachable is a
 /// 503: failing open would let an outage lift every limit.
-pub async fn check(env: &Env, subject: Subject, policy: Policy) -> Result<Applied> {
+pub async fn check(env: &Env, meter: &crow_edge::Meter, subject: Subject, policy: Policy) -> Result<Applied> {
     let now = now_ms();
     let ns = env.durable_object("RATE_LIMITER").map_err(|source| Error::Dependency { dependency: "rate limiter", source })?;
     let stub = ns
@@ -122,6 +122,7 @@ pub async fn check(env: &Env, subject: Subject, policy: Policy) -> Result<Applie
     let mut init = worker::RequestInit::new();
     init.with_method(worker::Method::Post).with_body(Some(body.into()));
     let req = Request::new_with_init("https://rate-limiter/check", &init).map_err(Error::Internal)?;
+    let _span = meter.span("do");
     let mut resp = stub.fetch_with_request(req).await.map_err(|source| Error::Dependency { dependency: "rate limiter", source })?;
     if resp.status_code() != 200 {
         console_error!("rate limiter answered {}", resp.status_code());

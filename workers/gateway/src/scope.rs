@@ -66,7 +66,7 @@ pub async fn owned(app: &App<'_>, kind: Owned, id: &str, action: Action) -> Resu
     if id.is_empty() || id.len() > 64 {
         return Err(not_found());
     }
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     let row: Row = db
         .first(&format!("SELECT organization_id FROM {} WHERE id = ?1", kind.table()), args![id])
         .await?

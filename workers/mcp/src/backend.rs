@@ -24,10 +24,17 @@ impl ToolBackend for GatewayBackend<'_> {
             "POST" => Method::Post,
             _ => Method::Get,
         };
-        let mut resp = ServiceCall::new(method, &rest.path_and_query)
-            .header("Authorization", format!("Bearer {}", self.entry.key))
+        // The key was verified (and counted) by the gateway at the start of this request: name
+        // it by id, so the gateway does not look it up a second time.
+        let mut request = ServiceCall::new(method, &rest.path_and_query)
             .header("X-Internal-Key", self.internal_key.clone())
-            .header("Accept", "application/json")
+            .header("X-Api-Key-Id", self.entry.key_id.clone())
+            .header("X-Organization-Id", self.entry.org_id.clone())
+            .header("Accept", "application/json");
+        if let Some(user) = &self.entry.user_id {
+            request = request.header("X-User-Id", user.clone());
+        }
+        let mut resp = request
             .send(&self.gateway, self.ctx, "gateway")
             .await
             .map_err(|_| BackendError::Unavailable("the gateway could not be reached; try again shortly".into()))?;

@@ -51,7 +51,7 @@ fn start() {
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
-    let ctx = Ctx::begin(&req, MCP_SERVICE);
+    let ctx = Ctx::begin(&req, &env, MCP_SERVICE);
     let result = handle(req, &env, &ctx).await;
     Ok(finish(result, &ctx))
 }

@@ -79,7 +79,7 @@ pub async fn sign_up(app: &App<'_>, req: &mut Request) -> Result<Response> {
     let name = check_name("name", &body.name, NAME_MAX)?;
     let email = normalize_email("email", &body.email)?;
     check_password("password", &body.password, &email)?;
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     let exists: Option<serde_json::Value> = db.first("SELECT id FROM users WHERE email = ?1", args![&email]).await?;
     if exists.is_some() {
         return Err(conflict_email());
@@ -135,7 +135,7 @@ pub async fn sign_in(app: &App<'_>, req: &mut Request) -> Result<Response> {
     if body.password.is_empty() || body.password.chars().count() > crow_common::identity::PASSWORD_MAX {
         return Err(ApiError::invalid_field("password", "must be 1 to 128 characters").into());
     }
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     let row: Option<Credentials> =
         db.first("SELECT id, password_hash FROM users WHERE email = ?1", args![&email]).await?;
     let ok = kdf::verify_password(&body.password, row.as_ref().map(|r| r.password_hash.as_str())).await?;
@@ -153,7 +153,7 @@ pub async fn sign_out(app: &App<'_>, req: &mut Request) -> Result<Response> {
     let auth::Principal::Session { session_id, .. } = &caller.principal else {
         return Err(ApiError::validation("Sign-out ends a cookie session; this request has none").into());
     };
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     db.run("DELETE FROM sessions WHERE id = ?1", args![session_id]).await?;
     let resp = json(200, &json!({ "success": true }))?;
     Ok(with_cookie(resp, &credentials::session_clear_cookie(is_https(req))))
@@ -171,7 +171,7 @@ pub async fn get_session(app: &App<'_>) -> Result<Response> {
     let auth::Principal::Session { session_id, user_id, .. } = &caller.principal else {
         return Err(ApiError::unauthorized("No session; sign in first").into());
     };
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     let s: SessionInfo = db
         .first("SELECT id, expires_at, created_at FROM sessions WHERE id = ?1", args![session_id])
         .await?
@@ -250,7 +250,7 @@ pub async fn create_key(app: &App<'_>, req: &mut Request) -> Result<Response> {
     let org_id = target_org(app, body.organization_id)?;
     let access = auth::org_access(app, caller, &org_id, Action::ManageKeys).await?;
     let user_id = caller.require_user()?.to_string();
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     let now = now_ms() as i64;
     #[derive(Deserialize)]
     struct Count {
@@ -298,7 +298,7 @@ pub async fn list_keys(app: &App<'_>, req: &Request) -> Result<Response> {
     let org_id = target_org(app, explicit)?;
     let access = auth::org_access(app, caller, &org_id, Action::ManageKeys).await?;
     caller.require_user()?;
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     let rows: Vec<KeyRow> = db
         .all(
             "SELECT id, organization_id, name, start, prefix, created_by, created_at, expires_at, last_used_at, revoked_at \
@@ -313,7 +313,7 @@ pub async fn list_keys(app: &App<'_>, req: &Request) -> Result<Response> {
 pub async fn revoke_key(app: &App<'_>) -> Result<Response> {
     let caller = app.caller()?;
     let key_id = app.param("keyId")?;
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     #[derive(Deserialize)]
     struct Owner {
         organization_id: String,
@@ -381,7 +381,7 @@ pub async fn verify_key(app: &App<'_>, req: &mut Request) -> Result<Response> {
             None => body.client_ip.filter(|ip| !ip.is_empty()).map(|ip| (limits::Subject::Ip(ip), limits::public_policy())),
         };
         if let Some((subject, policy)) = target {
-            let applied = limits::check(app.env, subject, policy).await?;
+            let applied = limits::check(app.env, &app.ctx.meter, subject, policy).await?;
             answer["rateLimit"] = applied.to_json();
         }
     }

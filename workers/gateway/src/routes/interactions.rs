@@ -55,7 +55,7 @@ pub async fn ingest(app: &App<'_>, req: &mut Request) -> Result<Response> {
     let access = scope::path_org(app, Action::WriteData).await?;
     let batch: InteractionBatch = read_json(req, INGEST_LIMIT).await?;
     let items = batch.validate()?;
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     let now = now_ms() as i64;
     let mut statements = Vec::with_capacity(items.len() * 2);
     let mut texts = Vec::with_capacity(items.len());
@@ -122,7 +122,7 @@ pub async fn list(app: &App<'_>) -> Result<Response> {
     let access = scope::path_org(app, Action::Read).await?;
     let page = Pagination::from_query(&app.query, 100)?;
     let (filter, params) = filters(app, &access.org_id, true)?;
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     let body = list_page::<InteractionRow>(&db, "interactions", INTERACTION_COLUMNS, "occurred_at", &filter, params, &page, |r| (r.occurred_at, r.id.as_str()), InteractionRow::to_json).await?;
     Ok(json(200, &body)?)
 }
@@ -138,7 +138,7 @@ pub async fn summary(app: &App<'_>) -> Result<Response> {
         social: Option<u64>,
         total: u64,
     }
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     let c: Option<Counts> = db
         .first(
             &format!(

@@ -57,7 +57,7 @@ pub async fn list(app: &App<'_>) -> Result<Response> {
         Some("false") => filter.push_str(" AND read_at IS NOT NULL"),
         Some(_) => return Err(ApiError::invalid_field("unread", "must be true or false").into()),
     }
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     let body = list_page::<NotificationRow>(&db, "notifications", COLUMNS, "created_at", &filter, params, &page, |r| (r.created_at, r.id.as_str()), NotificationRow::to_json).await?;
     Ok(json(200, &body)?)
 }
@@ -68,7 +68,7 @@ pub async fn unread_count(app: &App<'_>) -> Result<Response> {
     struct N {
         n: u64,
     }
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     let n: Option<N> = db.first("SELECT COUNT(*) AS n FROM notifications WHERE user_id = ?1 AND read_at IS NULL", args![user_id]).await?;
     Ok(json(200, &json!({ "unread": n.map(|n| n.n).unwrap_or(0) }))?)
 }
@@ -78,7 +78,7 @@ pub async fn mark_read(app: &App<'_>) -> Result<Response> {
     let id = app.param("id")?;
     scope::owned(app, Owned::Notification, id, crow_common::identity::Action::Read).await?;
     let user_id = app.caller()?.require_user()?.to_string();
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     let changed = db
         .run("UPDATE notifications SET read_at = COALESCE(read_at, ?1) WHERE id = ?2 AND user_id = ?3", args![now_ms(), id, &user_id])
         .await?;
@@ -94,7 +94,7 @@ pub async fn mark_read(app: &App<'_>) -> Result<Response> {
 
 pub async fn mark_all_read(app: &App<'_>) -> Result<Response> {
     let user_id = app.caller()?.require_user()?;
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     let n = db.run("UPDATE notifications SET read_at = ?1 WHERE user_id = ?2 AND read_at IS NULL", args![now_ms(), user_id]).await?;
     Ok(json(200, &json!({ "marked": n }))?)
 }

@@ -71,7 +71,7 @@ pub async fn create(app: &App<'_>, req: &mut Request) -> Result<Response> {
     let id = ids::new_id("org", now as u64).map_err(random_failure)?;
     // Slugs are unique; the id's random tail disambiguates.
     let slug = format!("{}-{}", crow_common::identity::slugify(&name), &id[id.len() - 6..]);
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     let statements = vec![
         db.statement(
             "INSERT INTO organizations (id, name, slug, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)",
@@ -110,7 +110,7 @@ struct MyOrg {
 /// The caller's organizations: a user's memberships, or the one organization of a key.
 pub async fn list_mine(app: &App<'_>) -> Result<Response> {
     let caller = app.caller()?;
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     let data: Vec<Value> = match (&caller.principal, caller.user_id()) {
         (Principal::Session { .. }, Some(user_id)) | (Principal::Internal { .. }, Some(user_id)) => {
             let rows: Vec<MyOrg> = db
@@ -147,7 +147,7 @@ pub async fn list_mine(app: &App<'_>) -> Result<Response> {
 
 pub async fn get(app: &App<'_>) -> Result<Response> {
     let access = auth::org_access(app, app.caller()?, app.param("orgId")?, Action::Read).await?;
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     Ok(json(200, &org_json(&load_org(&db, &access.org_id).await?, access.role))?)
 }
 
@@ -160,7 +160,7 @@ struct UpdateOrg {
 pub async fn update(app: &App<'_>, req: &mut Request) -> Result<Response> {
     let access = auth::org_access(app, app.caller()?, app.param("orgId")?, Action::Update).await?;
     let body: UpdateOrg = read_json(req, 4096).await?;
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     if let Some(name) = body.name {
         let name = check_name("name", &name, 100)?;
         db.run(
@@ -175,7 +175,7 @@ pub async fn update(app: &App<'_>, req: &mut Request) -> Result<Response> {
 /// Deletes an organization and, through foreign keys, everything it owns.
 pub async fn delete(app: &App<'_>) -> Result<Response> {
     let access = auth::org_access(app, app.caller()?, app.param("orgId")?, Action::Delete).await?;
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     db.batch(vec![
         db.statement("UPDATE users SET active_organization_id = NULL WHERE active_organization_id = ?1", args![&access.org_id])?,
         db.statement("DELETE FROM organizations WHERE id = ?1", args![&access.org_id])?,
@@ -189,7 +189,7 @@ pub async fn activate(app: &App<'_>) -> Result<Response> {
     let caller = app.caller()?;
     let access = auth::org_access(app, caller, app.param("orgId")?, Action::Read).await?;
     let user_id = caller.require_user()?;
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     db.run("UPDATE users SET active_organization_id = ?1 WHERE id = ?2", args![&access.org_id, user_id]).await?;
     Ok(json(200, &json!({ "activeOrganizationId": access.org_id }))?)
 }
@@ -213,7 +213,7 @@ pub async fn list_members(app: &App<'_>) -> Result<Response> {
     let caller = app.caller()?;
     let access = auth::org_access(app, caller, app.param("orgId")?, Action::Read).await?;
     caller.require_user()?;
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     let rows: Vec<MemberRow> = db
         .all(&format!("{MEMBER_SELECT} WHERE m.organization_id = ?1 ORDER BY m.created_at, m.user_id"), args![&access.org_id])
         .await?;
@@ -248,7 +248,7 @@ pub async fn add_member(app: &App<'_>, req: &mut Request) -> Result<Response> {
     let email = normalize_email("email", &body.email)?;
     let role = parse_role(&body.role)?;
     require_assign(access.role, None, Some(role))?;
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     #[derive(Deserialize)]
     struct Id {
         id: String,
@@ -306,7 +306,7 @@ pub async fn update_member(app: &App<'_>, req: &mut Request) -> Result<Response>
     caller.require_user()?;
     let body: ChangeRole = read_json(req, 4096).await?;
     let new_role = parse_role(&body.role)?;
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     let (user_id, old_role) = existing_member(app, &access.org_id).await?;
     require_assign(access.role, Some(old_role), Some(new_role))?;
     if old_role == Role::Owner && new_role != Role::Owner && owner_count(&db, &access.org_id).await? <= 1 {
@@ -328,7 +328,7 @@ pub async fn remove_member(app: &App<'_>) -> Result<Response> {
     let caller = app.caller()?;
     let access = auth::org_access(app, caller, app.param("orgId")?, Action::ManageMembers).await?;
     caller.require_user()?;
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     let (user_id, old_role) = existing_member(app, &access.org_id).await?;
     require_assign(access.role, Some(old_role), None)?;
     if old_role == Role::Owner && owner_count(&db, &access.org_id).await? <= 1 {

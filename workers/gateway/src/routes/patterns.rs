@@ -52,7 +52,7 @@ pub async fn create(app: &App<'_>, req: &mut Request) -> Result<Response> {
     let access = scope::path_org(app, Action::WriteData).await?;
     let batch: PatternBatch = read_json(req, 512 * 1024).await?;
     let items = batch.validate()?;
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     let now = now_ms() as i64;
     let mut ids_out = Vec::with_capacity(items.len());
     let mut statements = Vec::with_capacity(items.len() * 2);
@@ -82,7 +82,7 @@ pub async fn list(app: &App<'_>) -> Result<Response> {
         params.push(Arg::Text(parse_period("period", p)?));
         filter.push_str(" AND period = ?2");
     }
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     let body = list_page::<PatternRow>(&db, "patterns", PATTERN_COLUMNS, "created_at", &filter, params, &page, |r| (r.created_at, r.id.as_str()), PatternRow::to_json).await?;
     Ok(json(200, &body)?)
 }

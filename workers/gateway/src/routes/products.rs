@@ -101,7 +101,7 @@ pub async fn create(app: &App<'_>, req: &mut Request) -> Result<Response> {
     let p = input.validate(None)?;
     let now = now_ms() as i64;
     let id = ids::new_id("prd", now as u64).map_err(|e| Error::Internal(worker::Error::RustError(e.to_string())))?;
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     let tags = serde_json::to_string(&p.tags).unwrap_or_else(|_| "[]".into());
     let mut statements = vec![db.statement(
         "INSERT INTO products (id, organization_id, sku, name, description, category, brand, price_cents, currency, tags, created_at, updated_at) \
@@ -119,7 +119,7 @@ pub async fn create(app: &App<'_>, req: &mut Request) -> Result<Response> {
 pub async fn get(app: &App<'_>) -> Result<Response> {
     let id = app.param("id")?;
     let access = scope::owned(app, Owned::Product, id, Action::Read).await?;
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     Ok(json(200, &load(&db, &access.org_id, id).await?.to_json())?)
 }
 
@@ -127,7 +127,7 @@ pub async fn update(app: &App<'_>, req: &mut Request) -> Result<Response> {
     let id = app.param("id")?;
     let access = scope::owned(app, Owned::Product, id, Action::WriteData).await?;
     let input: ProductInput = read_json(req, DEFAULT_JSON_LIMIT).await?;
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     let current = load(&db, &access.org_id, id).await?;
     let p = input.validate(Some(&current.product()))?;
     let tags = serde_json::to_string(&p.tags).unwrap_or_else(|_| "[]".into());
@@ -147,7 +147,7 @@ pub async fn update(app: &App<'_>, req: &mut Request) -> Result<Response> {
 pub async fn delete(app: &App<'_>) -> Result<Response> {
     let id = app.param("id")?;
     let access = scope::owned(app, Owned::Product, id, Action::WriteData).await?;
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     let mut statements = semantic::unindex_items(app.env, &db, &access.org_id, Kind::Product, &[id.to_string()]).await?;
     statements.push(db.statement("DELETE FROM products WHERE id = ?1 AND organization_id = ?2", args![id, &access.org_id])?);
     db.batch(statements).await?;
@@ -165,7 +165,7 @@ pub async fn list(app: &App<'_>) -> Result<Response> {
         params.push(Arg::Text(c));
         filter.push_str(&format!(" AND category = ?{}", params.len()));
     }
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     let body = list_page::<ProductRow>(&db, "products", PRODUCT_COLUMNS, "created_at", &filter, params, &page, |r| (r.created_at, r.id.as_str()), ProductRow::to_json).await?;
     Ok(json(200, &body)?)
 }
@@ -197,7 +197,7 @@ async fn descriptions_json(db: &Db, org_id: &str, product_id: &str) -> Result<Va
 pub async fn get_descriptions(app: &App<'_>) -> Result<Response> {
     let id = app.param("id")?;
     let access = scope::owned(app, Owned::Product, id, Action::Read).await?;
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     Ok(json(200, &descriptions_json(&db, &access.org_id, id).await?)?)
 }
 
@@ -206,7 +206,7 @@ pub async fn get_descriptions(app: &App<'_>) -> Result<Response> {
 pub async fn generate_descriptions(app: &App<'_>) -> Result<Response> {
     let id = app.param("id")?;
     let access = scope::owned(app, Owned::Product, id, Action::WriteData).await?;
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     let product = load(&db, &access.org_id, id).await?;
     let backend = Backend::from_env(app.env)?;
     let texts = backend.describe(&product.product()).await?;

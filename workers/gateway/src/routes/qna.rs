@@ -122,7 +122,7 @@ pub async fn create(app: &App<'_>, req: &mut Request) -> Result<Response> {
     if text.is_empty() || text.chars().count() > MAX_DOCUMENT_CHARS {
         return Err(ApiError::invalid_field("text", format!("must be 1 to {MAX_DOCUMENT_CHARS} characters")).into());
     }
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     let now = now_ms() as i64;
     let id = ids::new_id("doc", now as u64).map_err(id_failure)?;
     let mut statements = vec![db.statement(
@@ -140,7 +140,7 @@ pub async fn create(app: &App<'_>, req: &mut Request) -> Result<Response> {
 pub async fn list(app: &App<'_>) -> Result<Response> {
     let access = scope::implied_org(app, Action::Read).await?;
     let page = Pagination::from_query(&app.query, 100)?;
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     let params = vec![Arg::Text(&access.org_id)];
     let body = list_page::<DocumentRow>(&db, "documents", COLUMNS, "created_at", "organization_id = ?1", params, &page, |r| (r.created_at, r.id.as_str()), |r| r.to_json(false)).await?;
     Ok(json(200, &body)?)
@@ -149,7 +149,7 @@ pub async fn list(app: &App<'_>) -> Result<Response> {
 pub async fn get(app: &App<'_>) -> Result<Response> {
     let id = app.param("id")?;
     let access = scope::owned(app, Owned::Document, id, Action::Read).await?;
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     Ok(json(200, &load(&db, &access.org_id, id).await?.to_json(true))?)
 }
 
@@ -157,7 +157,7 @@ pub async fn get(app: &App<'_>) -> Result<Response> {
 pub async fn delete(app: &App<'_>) -> Result<Response> {
     let id = app.param("id")?;
     let access = scope::owned(app, Owned::Document, id, Action::WriteData).await?;
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     #[derive(Deserialize)]
     struct Chunk {
         id: String,

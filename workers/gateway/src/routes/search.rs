@@ -183,7 +183,7 @@ fn respond<T>(p: &Params, ranking: &Ranking, rows: Vec<T>, id_of: impl Fn(&T) ->
 pub async fn products(app: &App<'_>) -> Result<Response> {
     let access = scope::implied_org(app, Action::Read).await?;
     let p = params(app, 50, 10)?;
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     let ranking = rank(
         app,
         &db,
@@ -204,7 +204,7 @@ pub async fn interactions(app: &App<'_>) -> Result<Response> {
     let access = scope::path_org(app, Action::Read).await?;
     let p = params(app, 100, 20)?;
     let source = app.query_param("sourceType").map(|s| SourceType::parse("sourceType", s)).transpose()?;
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     let ranking = rank(
         app,
         &db,
@@ -234,7 +234,7 @@ pub async fn patterns(app: &App<'_>) -> Result<Response> {
     let access = scope::path_org(app, Action::Read).await?;
     let p = params(app, 50, 20)?;
     let period = app.query_param("period").map(|s| parse_period("period", s)).transpose()?;
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     let ranking = rank(
         app,
         &db,
@@ -266,7 +266,7 @@ pub struct PassageRow {
 pub async fn qna(app: &App<'_>) -> Result<Response> {
     let access = scope::implied_org(app, Action::Read).await?;
     let p = params(app, 20, 5)?;
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     let ranking = rank(
         app,
         &db,

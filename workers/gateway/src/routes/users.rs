@@ -44,7 +44,7 @@ pub fn user_json(u: &UserRow) -> Value {
 
 pub async fn me(app: &App<'_>) -> Result<Response> {
     let user_id = app.caller()?.require_user()?;
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     Ok(json(200, &user_json(&load_user(&db, user_id).await?))?)
 }
 
@@ -57,7 +57,7 @@ struct UpdateMe {
 pub async fn update_me(app: &App<'_>, req: &mut Request) -> Result<Response> {
     let user_id = app.caller()?.require_user()?;
     let body: UpdateMe = read_json(req, 4096).await?;
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     if let Some(name) = body.name {
         let name = check_name("name", &name, NAME_MAX)?;
         db.run("UPDATE users SET name = ?1, updated_at = ?2 WHERE id = ?3", args![&name, now_ms(), user_id]).await?;
@@ -67,7 +67,7 @@ pub async fn update_me(app: &App<'_>, req: &mut Request) -> Result<Response> {
 
 pub async fn get_preferences(app: &App<'_>) -> Result<Response> {
     let user_id = app.caller()?.require_user()?;
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     #[derive(Deserialize)]
     struct Doc {
         document: String,
@@ -102,7 +102,7 @@ pub async fn put_preferences(app: &App<'_>, req: &mut Request) -> Result<Respons
     }
     let text = doc.to_string();
     let now = now_ms();
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     db.run(
         "INSERT INTO user_preferences (user_id, document, updated_at) VALUES (?1, ?2, ?3) \
          ON CONFLICT(user_id) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at",
@@ -154,7 +154,7 @@ pub async fn put_picture(app: &App<'_>, req: &mut Request) -> Result<Response> {
         .execute()
         .await
         .dep("object storage")?;
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     let now = now_ms();
     db.run(
         "UPDATE users SET image_content_type = ?1, image_size = ?2, image_updated_at = ?3, updated_at = ?3 WHERE id = ?4",
@@ -168,7 +168,7 @@ pub async fn delete_picture(app: &App<'_>) -> Result<Response> {
     let user_id = app.caller()?.require_user()?.to_string();
     let bucket = app.env.bucket("MEDIA").dep("object storage")?;
     bucket.delete(picture_key(&user_id)).await.dep("object storage")?;
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     db.run(
         "UPDATE users SET image_content_type = NULL, image_size = NULL, image_updated_at = NULL, updated_at = ?1 WHERE id = ?2",
         args![now_ms(), &user_id],
@@ -186,7 +186,7 @@ pub async fn get_picture(app: &App<'_>) -> Result<Response> {
         "me" => caller.user_id().ok_or_else(|| ApiError::not_found("Picture"))?,
         id => id,
     };
-    let db = Db::new(app.env)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
     let visible = match caller.user_id() {
         Some(me) if me == target => true,
         Some(me) => db
