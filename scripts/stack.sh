@@ -7,7 +7,8 @@
 #   scripts/stack.sh down    [--state DIR]   stop all three
 #   scripts/stack.sh restart WORKER [--state DIR]
 #   scripts/stack.sh stop WORKER | start WORKER [--state DIR]   (fault tests)
-#   scripts/stack.sh sql "SELECT …" [--state DIR]   run SQL on the local D1 database (JSON out)
+#   scripts/stack.sh sql "SELECT …" [a2a] [--state DIR]   run SQL on the local D1 database (JSON out;
+#                                                        the gateway's, or the A2A worker's with a2a)
 #
 # Ports come from CROW_GATEWAY_PORT, CROW_MCP_PORT and CROW_A2A_PORT (8787, 8788, 8789).
 # Build first (scripts/build-worker.sh); wrangler's own build step then finds nothing to do.
@@ -164,7 +165,7 @@ case "$cmd" in
     # gateway holds open; SQLite can then report it busy, so a failed attempt is retried.
     sql_log="$(mktemp "$state/logs/sql.XXXXXX")"
     for attempt in 1 2 3 4 5; do
-      if out="$(wrangler d1 execute DB --local --persist-to "$state/persist" -c wrangler/gateway/wrangler.toml \
+      if out="$(wrangler d1 execute DB --local --persist-to "$state/persist" -c "wrangler/${target:-gateway}/wrangler.toml" \
                 --json --command "$sql" 2>"$sql_log")"; then
         printf '%s\n' "$out"; rm -f "$sql_log"; exit 0
       fi

@@ -75,6 +75,30 @@ impl Stack {
     }
 }
 
+impl Stack {
+    /// A JSON-RPC message to the MCP server with `key`, as an MCP client of the 2025-11-25
+    /// revision sends it (stateless Streamable HTTP).
+    pub fn mcp_rpc(&self, key: &str, message: &Value) -> RequestBuilder {
+        self.client()
+            .post(format!("{}/mcp", self.mcp))
+            .header("Authorization", format!("Bearer {key}"))
+            .header("Content-Type", "application/json")
+            .header("Accept", "application/json, text/event-stream")
+            .header("MCP-Protocol-Version", "2025-11-25")
+            .body(message.to_string())
+    }
+
+    /// A JSON-RPC message to the A2A service's 1.0 endpoint with `key`.
+    pub fn a2a_rpc(&self, key: &str, message: &Value) -> RequestBuilder {
+        self.client()
+            .post(format!("{}/a2a/jsonrpc", self.a2a))
+            .header("X-API-Key", key)
+            .header("A2A-Version", "1.0")
+            .header("Content-Type", "application/json")
+            .body(message.to_string())
+    }
+}
+
 /// A random address in 2001:db8::/32 (documentation range; only ever sent as a header).
 pub fn random_client_ip() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
@@ -327,9 +351,14 @@ pub fn repo_root() -> std::path::PathBuf {
 impl Stack {
     /// Runs SQL against the stack's local D1 database (through wrangler) and returns the rows.
     pub fn sql(&self, statement: &str) -> Vec<Value> {
+        self.sql_in("gateway", statement)
+    }
+
+    /// Runs SQL against the local D1 database of `worker` (`gateway` or `a2a`).
+    pub fn sql_in(&self, worker: &str, statement: &str) -> Vec<Value> {
         let out = std::process::Command::new("bash")
             .arg(repo_root().join("scripts/stack.sh"))
-            .args(["sql", statement, "--state", &self.state_dir])
+            .args(["sql", statement, worker, "--state", &self.state_dir])
             .current_dir(repo_root())
             .output()
             .expect("running stack.sh sql");
@@ -365,6 +394,69 @@ pub async fn serve_page(body: &'static str) -> String {
 /// A loopback server that accepts connections and never answers (for crawler timeouts).
 pub async fn serve_hanging() -> String {
     serve(|_| None, "text/html").await
+}
+
+/// A loopback server that answers every request with `status` and a JSON error body (a model
+/// server or API that is up but failing).
+pub async fn serve_status(status: u16) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut sock, _)) = listener.accept().await else { return };
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 65536];
+                let _ = sock.read(&mut buf).await;
+                let body = r#"{"error":{"message":"upstream exploded","type":"server_error"}}"#;
+                let head = format!(
+                    "HTTP/1.1 {status} Failing\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = sock.write_all(head.as_bytes()).await;
+                let _ = sock.write_all(body.as_bytes()).await;
+            });
+        }
+    });
+    format!("http://127.0.0.1:{}", addr.port())
+}
+
+/// A loopback server that answers with a 100 MB HTML page, streamed as fast as the client
+/// reads it, with or without announcing its length. Counts the bytes it managed to send.
+pub async fn serve_huge(announce_length: bool) -> (String, std::sync::Arc<std::sync::atomic::AtomicU64>) {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    const TOTAL: u64 = 100 * 1024 * 1024;
+    let sent = std::sync::Arc::new(AtomicU64::new(0));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let counter = sent.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut sock, _)) = listener.accept().await else { return };
+            let counter = counter.clone();
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 8192];
+                let _ = sock.read(&mut buf).await;
+                let length = if announce_length { format!("Content-Length: {TOTAL}\r\n") } else { String::new() };
+                let head = format!("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n{length}Connection: close\r\n\r\n<html><body>");
+                if sock.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+                let chunk = "<p>trail shoes and more trail shoes</p>".repeat(1700).into_bytes();
+                let mut total = 0u64;
+                while total < TOTAL {
+                    let n = chunk.len().min((TOTAL - total) as usize);
+                    if sock.write_all(&chunk[..n]).await.is_err() {
+                        return;
+                    }
+                    total += n as u64;
+                    counter.store(total, Ordering::Relaxed);
+                }
+            });
+        }
+    });
+    (format!("http://127.0.0.1:{}", addr.port()), sent)
 }
 
 async fn serve(respond: impl Fn(&str) -> Option<Vec<u8>> + Send + Sync + 'static, content_type: &'static str) -> String {

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use crow_e2e::{send, serve_hanging, serve_page, Stack, Tenant};
+use crow_e2e::{send, serve_hanging, serve_huge, serve_page, Stack, Tenant};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -330,4 +330,28 @@ async fn a_hanging_site_fails_the_job_after_the_deadline() {
     assert_eq!(job["status"], "failed", "{job}");
     assert!(job["error"].as_str().unwrap().contains("timed out"), "{job}");
     assert!(started.elapsed().as_secs() < 25);
+}
+
+#[tokio::test]
+async fn a_site_sending_100_mb_fails_the_job_at_the_size_cap() {
+    let s = Stack::from_env();
+    let t = s.tenant("huge").await;
+    // Once announcing its length (refused from the headers), once streaming without a length
+    // (refused once 2 MiB have arrived): either way the job fails promptly, reading only a small
+    // part of the 100 MB, and leaves no document behind.
+    for announce in [true, false] {
+        let (base, sent) = serve_huge(announce).await;
+        let r = send(s.as_key(Method::POST, "/api/v1/crawler-jobs", &t.key).json(&json!({ "url": format!("{base}/huge") }))).await;
+        let id = r.assert_status(202)["id"].as_str().unwrap().to_string();
+        let started = std::time::Instant::now();
+        let job = s.wait_for_job(&t.key, &id, 30).await;
+        assert_eq!(job["status"], "failed", "{job}");
+        assert!(job["error"].as_str().unwrap().contains("larger than"), "{job}");
+        assert_eq!(job["documentId"], Value::Null);
+        assert!(started.elapsed().as_secs() < 20, "fails promptly: {:?}", started.elapsed());
+        let read = sent.load(std::sync::atomic::Ordering::Relaxed);
+        assert!(read < 50 * 1024 * 1024, "the crawler stopped reading early, not after {read} bytes");
+    }
+    let docs = s.sql(&format!("SELECT COUNT(*) AS n FROM documents WHERE organization_id = '{}'", t.org_id));
+    assert_eq!(docs[0]["n"], 0);
 }

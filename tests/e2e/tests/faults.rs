@@ -1,22 +1,35 @@
-//! Fault test: the gateway stops while MCP and A2A keep running. Both answer promptly with a
-//! well-formed error in their own envelope, and recover once the gateway is back. Its own test
-//! binary, since it stops a worker of the shared stack (cargo runs binaries one at a time).
+//! Fault tests (issue 09). Each failure yields a prompt, well-formed error in the right envelope
+//! and leaves no partial state:
+//! - the gateway stopped under MCP and A2A (the service binding's target gone);
+//! - D1 failing writes (a trigger that aborts inserts for one organization only);
+//! - the AI backend failing: the gateway's embedding binding missing, the agent's model server
+//!   answering 500 or never answering.
+//! Its own test binary, since it restarts workers of the shared stack (cargo runs test binaries
+//! one at a time); within it, tests take `SERIAL` so no two faults overlap.
 
 use std::time::{Duration, Instant};
 
-use crow_e2e::{repo_root, send, Stack};
+use crow_e2e::{repo_root, send, serve_hanging, serve_status, Stack, Tenant};
 use reqwest::Method;
-use serde_json::json;
+use serde_json::{json, Value};
+
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+fn stack_cmd_with(s: &Stack, args: &[&str], vars: &[(&str, &str)]) {
+    let mut cmd = std::process::Command::new("bash");
+    cmd.arg(repo_root().join("scripts/stack.sh")).args(args).args(["--state", &s.state_dir]).current_dir(repo_root());
+    for name in ["CROW_GATEWAY_VARS", "CROW_MCP_VARS", "CROW_A2A_VARS"] {
+        cmd.env_remove(name);
+    }
+    for (k, v) in vars {
+        cmd.env(k, v);
+    }
+    let status = cmd.status().expect("stack.sh");
+    assert!(status.success(), "stack.sh {args:?} failed");
+}
 
 fn stack_cmd(s: &Stack, args: &[&str]) {
-    let status = std::process::Command::new("bash")
-        .arg(repo_root().join("scripts/stack.sh"))
-        .args(args)
-        .args(["--state", &s.state_dir])
-        .current_dir(repo_root())
-        .status()
-        .expect("stack.sh");
-    assert!(status.success(), "stack.sh {args:?} failed");
+    stack_cmd_with(s, args, &[]);
 }
 
 /// Starts the gateway again when dropped, so a failing assertion cannot leave the shared stack
@@ -29,8 +42,61 @@ impl Drop for Restart<'_> {
     }
 }
 
+/// Restarts `worker` with its normal configuration when dropped.
+struct Reconfigured<'a>(&'a Stack, &'static str);
+
+impl Drop for Reconfigured<'_> {
+    fn drop(&mut self) {
+        stack_cmd(self.0, &["restart", self.1]);
+    }
+}
+
+fn count(s: &Stack, worker: &str, sql: &str) -> u64 {
+    s.sql_in(worker, sql)[0]["n"].as_u64().unwrap_or_else(|| panic!("count of {sql}"))
+}
+
+/// A D1 trigger aborting inserts into `table` for one organization, dropped again on drop.
+struct FailingInserts<'a> {
+    s: &'a Stack,
+    worker: &'static str,
+    name: String,
+}
+
+impl<'a> FailingInserts<'a> {
+    fn install(s: &'a Stack, worker: &'static str, table: &str, org: &str) -> Self {
+        let name = format!("fault_{table}_{}", org.replace(|c: char| !c.is_ascii_alphanumeric(), "_"));
+        s.sql_in(
+            worker,
+            &format!(
+                "CREATE TRIGGER {name} BEFORE INSERT ON {table} WHEN NEW.organization_id = '{org}' \
+                 BEGIN SELECT RAISE(ABORT, 'injected fault: {table} refuses writes'); END"
+            ),
+        );
+        FailingInserts { s, worker, name }
+    }
+}
+
+impl Drop for FailingInserts<'_> {
+    fn drop(&mut self) {
+        self.s.sql_in(self.worker, &format!("DROP TRIGGER IF EXISTS {}", self.name));
+    }
+}
+
+fn assert_unavailable(r: &crow_e2e::Reply, dependency: &str) {
+    let details = r.assert_error(503, "SERVICE_UNAVAILABLE");
+    assert_eq!(details["dependency"], dependency, "{}", r.text);
+    assert!(!r.text.contains("injected fault"), "the database's message stays in the log: {}", r.text);
+}
+
+fn interactions(prefix: &str, n: usize) -> Vec<Value> {
+    (0..n)
+        .map(|i| json!({ "eventId": format!("{prefix}-{i}"), "sourceType": "web", "kind": "page_view", "occurredAt": "2026-11-20T10:00:00Z", "content": format!("fault event {i}") }))
+        .collect()
+}
+
 #[tokio::test]
 async fn mcp_and_a2a_answer_cleanly_while_the_gateway_is_down() {
+    let _serial = SERIAL.lock().await;
     let s = Stack::from_env();
     let t = s.tenant("faults").await;
     let mcp = || {
@@ -74,4 +140,126 @@ async fn mcp_and_a2a_answer_cleanly_while_the_gateway_is_down() {
     assert_eq!(send(mcp()).await.status.as_u16(), 200, "recovers with the gateway");
     let r = send(s.gw(Method::GET, "/health")).await;
     r.assert_status(200);
+}
+
+#[tokio::test]
+async fn failing_d1_writes_answer_503_and_leave_nothing_behind() {
+    let _serial = SERIAL.lock().await;
+    let s = Stack::from_env();
+    let t = s.tenant("d1-faults").await;
+    let other = s.tenant("d1-bystander").await;
+    let org = t.org_id.clone();
+    let batch = format!("/api/v1/interactions/organization/{org}/batch");
+    let product = json!({ "name": "Fault Line Boot", "category": "Footwear", "priceCents": 9900, "description": "A boot written while D1 fails." });
+    {
+        // The search index refuses writes: a product and its vector are one batch, so neither
+        // may remain.
+        let _fault = FailingInserts::install(&s, "gateway", "vectors", &org);
+        let started = Instant::now();
+        let r = send(s.as_key(Method::POST, "/api/v1/products", &t.key).json(&product)).await;
+        assert_unavailable(&r, "database");
+        let r = send(s.as_key(Method::POST, &batch, &t.key).json(&json!({ "interactions": interactions("f", 30) }))).await;
+        assert_unavailable(&r, "database");
+        assert!(started.elapsed() < Duration::from_secs(10), "prompt: {:?}", started.elapsed());
+        assert_eq!(count(&s, "gateway", &format!("SELECT COUNT(*) AS n FROM products WHERE organization_id = '{org}'")), 0);
+        assert_eq!(count(&s, "gateway", &format!("SELECT COUNT(*) AS n FROM interactions WHERE organization_id = '{org}'")), 0);
+        assert_eq!(count(&s, "gateway", &format!("SELECT COUNT(*) AS n FROM vectors WHERE organization_id = '{org}'")), 0);
+        // Reads still work, and another organization is untouched by the fault.
+        let list = send(s.as_key(Method::GET, &format!("/api/v1/products/organization/{org}"), &t.key)).await;
+        assert_eq!(list.assert_status(200)["data"], json!([]));
+        let r = send(s.as_key(Method::POST, "/api/v1/products", &other.key).json(&product)).await;
+        r.assert_status(201);
+    }
+    {
+        // The 14th row of a batch fails: the batch is all or nothing.
+        let _fault = FailingInserts::install(&s, "gateway", "interactions", &org);
+        let r = send(s.as_key(Method::POST, &batch, &t.key).json(&json!({ "interactions": interactions("g", 30) }))).await;
+        assert_unavailable(&r, "database");
+        assert_eq!(count(&s, "gateway", &format!("SELECT COUNT(*) AS n FROM interactions WHERE organization_id = '{org}'")), 0);
+    }
+    // With the fault gone, the same requests succeed in full.
+    send(s.as_key(Method::POST, "/api/v1/products", &t.key).json(&product)).await.assert_status(201);
+    let r = send(s.as_key(Method::POST, &batch, &t.key).json(&json!({ "interactions": interactions("f", 30) }))).await;
+    assert_eq!(r.assert_status(200)["inserted"], 30);
+    assert_eq!(count(&s, "gateway", &format!("SELECT COUNT(*) AS n FROM vectors WHERE organization_id = '{org}'")), 31);
+}
+
+fn send_message(s: &Stack, t: &Tenant, text: &str) -> reqwest::RequestBuilder {
+    let message = json!({ "jsonrpc": "2.0", "id": 3, "method": "SendMessage", "params": { "message": { "messageId": format!("m-{}", text.len()), "role": "ROLE_USER", "parts": [{ "text": text }] } } });
+    s.a2a_rpc(&t.key, &message)
+}
+
+#[tokio::test]
+async fn a2a_task_store_failing_is_a_clean_json_rpc_error_with_no_task_left() {
+    let _serial = SERIAL.lock().await;
+    let s = Stack::from_env();
+    let t = s.tenant("a2a-d1-faults").await;
+    {
+        let _fault = FailingInserts::install(&s, "a2a", "a2a_tasks", &t.org_id);
+        let r = send(send_message(&s, &t, "How many interactions do we have?")).await;
+        assert!(r.status.is_server_error(), "{} {}", r.status, r.text);
+        assert_eq!(r.body["jsonrpc"], "2.0");
+        assert_eq!(r.body["id"], 3);
+        assert_eq!(r.status.as_u16(), 503);
+        assert_eq!(r.body["error"]["code"], -32603, "{}", r.text);
+        assert_eq!(r.body["error"]["data"]["code"], "SERVICE_UNAVAILABLE", "{}", r.text);
+        assert_eq!(r.body["error"]["data"]["details"]["dependency"], "database", "{}", r.text);
+        assert!(!r.text.contains("injected fault"), "{}", r.text);
+        let n = count(&s, "a2a", &format!("SELECT COUNT(*) AS n FROM a2a_messages WHERE organization_id = '{}'", t.org_id));
+        assert_eq!(n, 0, "no message without its task");
+    }
+    let r = send(send_message(&s, &t, "How many interactions do we have?")).await;
+    assert_eq!(r.assert_status(200)["result"]["task"]["status"]["state"], "TASK_STATE_COMPLETED", "{}", r.text);
+}
+
+#[tokio::test]
+async fn the_gateway_without_its_embedding_model_fails_semantic_work_cleanly() {
+    let _serial = SERIAL.lock().await;
+    let s = Stack::from_env();
+    let t = s.tenant("ai-faults").await;
+    let org = t.org_id.clone();
+    send(s.as_key(Method::POST, "/api/v1/products", &t.key).json(&json!({ "name": "Granite Trail Boot", "category": "Footwear", "description": "Waterproof hiking boot" })))
+        .await
+        .assert_status(201);
+    // Production's Workers AI backend, with no AI binding available (as locally): every call
+    // to the model fails.
+    stack_cmd_with(&s, &["restart", "gateway"], &[("CROW_GATEWAY_VARS", "AI_BACKEND:workers-ai")]);
+    let _restore = Reconfigured(&s, "gateway");
+    let started = Instant::now();
+    for mode in ["semantic", "hybrid"] {
+        let r = send(s.as_key(Method::GET, &format!("/api/v1/products/search?query=hiking%20boot&mode={mode}"), &t.key)).await;
+        assert_unavailable(&r, "embedding model");
+    }
+    let r = send(s.as_key(Method::POST, "/api/v1/products", &t.key).json(&json!({ "name": "Half Written Boot", "category": "Footwear" }))).await;
+    assert_unavailable(&r, "embedding model");
+    assert!(started.elapsed() < Duration::from_secs(10), "prompt: {:?}", started.elapsed());
+    assert_eq!(count(&s, "gateway", &format!("SELECT COUNT(*) AS n FROM products WHERE organization_id = '{org}'")), 1, "nothing half-written");
+    // Keyword search needs no model and keeps working.
+    let r = send(s.as_key(Method::GET, "/api/v1/products/search?query=boot&mode=fts", &t.key)).await;
+    assert_eq!(r.assert_status(200)["data"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_failing_or_hanging_model_fails_the_task_promptly() {
+    let _serial = SERIAL.lock().await;
+    let s = Stack::from_env();
+    let t = s.tenant("model-faults").await;
+    for (label, base) in [("answers 500", serve_status(500).await), ("never answers", serve_hanging().await)] {
+        let vars = format!("AI_BACKEND:openai OPENAI_BASE_URL:{base}/v1 OPENAI_MODEL:fault-model MODEL_TIMEOUT_MS:2000");
+        stack_cmd_with(&s, &["restart", "a2a"], &[("CROW_A2A_VARS", vars.as_str())]);
+        let _restore = Reconfigured(&s, "a2a");
+        let started = Instant::now();
+        let r = send(send_message(&s, &t, "What are our top performing products?")).await;
+        let elapsed = started.elapsed();
+        let task = &r.assert_status(200)["result"]["task"];
+        assert_eq!(task["status"]["state"], "TASK_STATE_FAILED", "model {label}: {}", r.text);
+        let status_text = task["status"]["message"]["parts"][0]["text"].as_str().unwrap_or_default();
+        assert!(status_text.contains("model backend failed"), "model {label}: {}", r.text);
+        assert!(!r.text.contains("upstream exploded"), "the model server's body stays in the log: {}", r.text);
+        assert!(elapsed < Duration::from_secs(12), "model {label}: answered after {elapsed:?}");
+        // The failed task is stored as failed, readable like any other.
+        let id = task["id"].as_str().unwrap();
+        let got = send(s.a2a_rpc(&t.key, &json!({ "jsonrpc": "2.0", "id": 4, "method": "GetTask", "params": { "id": id } }))).await;
+        assert_eq!(got.assert_status(200)["result"]["status"]["state"], "TASK_STATE_FAILED");
+    }
 }

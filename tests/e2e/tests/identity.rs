@@ -290,6 +290,20 @@ async fn organization_headers_are_trusted_only_with_the_internal_key() {
     assert_eq!(r.assert_status(200)["id"], b.org_id.as_str());
     let r = send(s.gw(Method::GET, &path).header("X-Internal-Key", s.internal_key()).header("X-Organization-Id", &a.org_id)).await;
     r.assert_error(404, "NOT_FOUND");
+
+    // `X-Api-Key-Id` (how the MCP server names a key it has just verified) is the same: nothing
+    // without the internal key, a 401 with a wrong one, and scoped to the named organization.
+    let named = |r: reqwest::RequestBuilder| r.header("X-Api-Key-Id", &b.key_id).header("X-Organization-Id", &b.org_id);
+    send(named(s.gw(Method::GET, &path))).await.assert_error(401, "UNAUTHORIZED");
+    send(named(s.as_key(Method::GET, &path, &a.key))).await.assert_error(404, "NOT_FOUND");
+    send(named(s.gw(Method::GET, &path)).header("X-Internal-Key", "wrong")).await.assert_error(401, "UNAUTHORIZED");
+    let r = send(named(s.gw(Method::GET, &path)).header("X-Internal-Key", s.internal_key())).await;
+    assert_eq!(r.assert_status(200)["id"], b.org_id.as_str());
+    let r = send(s.gw(Method::GET, &path).header("X-Internal-Key", s.internal_key()).header("X-Api-Key-Id", &b.key_id)).await;
+    r.assert_error(401, "UNAUTHORIZED");
+    // A named key acts as that API key: never as a signed-in user.
+    let r = send(named(s.gw(Method::GET, "/api/v1/auth/api-keys")).header("X-Internal-Key", s.internal_key())).await;
+    r.assert_error(403, "FORBIDDEN");
 }
 
 async fn add_member(s: &Stack, owner: &Tenant, role: &str) -> (String, String) {

@@ -193,8 +193,17 @@ pub async fn rpc(env: &Env, ctx: &Ctx, wctx: &Context, entry: &Entry, version: O
         Err(e) => return reply(Err(e)),
     };
     let call = Call { env, ctx, wctx, entry, dialect };
-    let result = dispatch(&call, method, &params).await?;
-    reply(result)
+    match dispatch(&call, method, &params).await {
+        Ok(result) => reply(result),
+        // A failing dependency (the task store, the gateway) is still answered in JSON-RPC, with
+        // the request's id and the envelope's code and details in `data`; the HTTP status says
+        // what kind of failure it was (503 for a dependency).
+        Err(api) => {
+            let envelope = api.envelope(&ctx.request_id);
+            let error = RpcError::new(jsonrpc::INTERNAL_ERROR, api.message.clone()).with_data(envelope["error"].clone());
+            rpc_reply(api.status(), &jsonrpc::failure(&request.id, &error))
+        }
+    }
 }
 
 /// What every method handler needs.
