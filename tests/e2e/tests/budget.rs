@@ -37,6 +37,20 @@ async fn hot_paths_make_only_the_binding_calls_they_need() {
     let b = tally(&r);
     assert_eq!((b.count("d1"), b.count("do"), b.entries().len()), (2, 1, 2), "{:?}", kinds(&b));
 
+    // A row by id: the key, the limiter, the row (read with the key's organization in the
+    // WHERE clause; no separate lookup of the row's owner). Another organization's row is a 404.
+    let r = send(s.as_key(Method::GET, &format!("/api/v1/products/organization/{}?limit=1", t.org_id), &t.key)).await;
+    let id = r.assert_status(200)["data"][0]["id"].as_str().unwrap().to_string();
+    let r = send(s.as_key(Method::GET, &format!("/api/v1/products/{id}"), &t.key)).await;
+    r.assert_status(200);
+    let b = tally(&r);
+    assert_eq!((b.count("d1"), b.count("do")), (2, 1), "{:?}", kinds(&b));
+    let stranger = s.tenant("budget-stranger").await;
+    send(s.as_key(Method::GET, &format!("/api/v1/products/{id}"), &stranger.key)).await.assert_error(404, "NOT_FOUND");
+    send(s.as_key(Method::PATCH, &format!("/api/v1/products/{id}"), &stranger.key).json(&json!({ "name": "Mine now" })))
+        .await
+        .assert_error(404, "NOT_FOUND");
+
     // Search: key, then per mode the ranking read(s), then one read of the ranked rows.
     for (mode, d1) in [("fts", 3), ("semantic", 3), ("hybrid", 4)] {
         let r = send(s.as_key(Method::GET, &format!("/api/v1/products/search?query=hiking%20boot&mode={mode}"), &t.key)).await;

@@ -118,14 +118,14 @@ pub async fn create(app: &App<'_>, req: &mut Request) -> Result<Response> {
 
 pub async fn get(app: &App<'_>) -> Result<Response> {
     let id = app.param("id")?;
-    let access = scope::owned(app, Owned::Product, id, Action::Read).await?;
+    let access = scope::owned_row(app, Owned::Product, id, Action::Read).await?;
     let db = Db::new(app.env, &app.ctx.meter)?;
     Ok(json(200, &load(&db, &access.org_id, id).await?.to_json())?)
 }
 
 pub async fn update(app: &App<'_>, req: &mut Request) -> Result<Response> {
     let id = app.param("id")?;
-    let access = scope::owned(app, Owned::Product, id, Action::WriteData).await?;
+    let access = scope::owned_row(app, Owned::Product, id, Action::WriteData).await?;
     let input: ProductInput = read_json(req, DEFAULT_JSON_LIMIT).await?;
     let db = Db::new(app.env, &app.ctx.meter)?;
     let current = load(&db, &access.org_id, id).await?;
@@ -205,7 +205,7 @@ pub async fn get_descriptions(app: &App<'_>) -> Result<Response> {
 /// replaces the stored set in one batch (a failing backend changes nothing).
 pub async fn generate_descriptions(app: &App<'_>) -> Result<Response> {
     let id = app.param("id")?;
-    let access = scope::owned(app, Owned::Product, id, Action::WriteData).await?;
+    let access = scope::owned_row(app, Owned::Product, id, Action::WriteData).await?;
     let db = Db::new(app.env, &app.ctx.meter)?;
     let product = load(&db, &access.org_id, id).await?;
     let backend = Backend::from_env(app.env)?;
