@@ -2,25 +2,45 @@
 //! request for a fixed time (bounded) and report throughput and latency percentiles as JSON.
 //!
 //!   crow-load --url URL [--method GET] [--header 'K: V']... [--body JSON]
-//!             [--concurrency 8] [--seconds 10] [--warmup 1]
+//!             [--fail-body TEXT]... [--concurrency 8] [--seconds 10] [--warmup 1]
+//!
+//! Errors are transport failures, HTTP statuses of 400 and above, and answers whose body contains
+//! one of the `--fail-body` texts (JSON-RPC errors arrive with HTTP 200).
+//!
+//! The `Server-Timing` header (`d1;desc="2";dur=3.1, do;desc="1";dur=1.2, total;dur=15.2`: the
+//! binding kind, its call count and the milliseconds spent in it) is read from every measured
+//! answer: `server_timing` is the header of the last successful answer, `binding_calls` its call
+//! counts by kind, and `server_timing_avg` the calls and milliseconds by kind averaged over all
+//! answers that carried the header. All three are null when no answer carried it.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use reqwest::{Client, Method};
-use serde_json::json;
+use serde_json::{json, Value};
 
 struct Args {
     url: String,
     method: Method,
     headers: Vec<(String, String)>,
     body: Option<String>,
+    fail_body: Vec<String>,
     concurrency: usize,
     seconds: f64,
     warmup: f64,
 }
 
 fn parse_args() -> Args {
-    let mut a = Args { url: String::new(), method: Method::GET, headers: Vec::new(), body: None, concurrency: 8, seconds: 10.0, warmup: 1.0 };
+    let mut a = Args {
+        url: String::new(),
+        method: Method::GET,
+        headers: Vec::new(),
+        body: None,
+        fail_body: Vec::new(),
+        concurrency: 8,
+        seconds: 10.0,
+        warmup: 1.0,
+    };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = || it.next().unwrap_or_else(|| panic!("{flag} needs a value"));
@@ -33,6 +53,7 @@ fn parse_args() -> Args {
                 a.headers.push((k.trim().to_string(), val.trim().to_string()));
             }
             "--body" => a.body = Some(value()),
+            "--fail-body" => a.fail_body.push(value()),
             "--concurrency" => a.concurrency = value().parse().expect("concurrency"),
             "--seconds" => a.seconds = value().parse().expect("seconds"),
             "--warmup" => a.warmup = value().parse().expect("warmup"),
@@ -41,10 +62,30 @@ fn parse_args() -> Args {
     }
     assert!(!a.url.is_empty(), "--url is required");
     assert!(a.seconds > 0.0 && a.seconds <= 600.0, "--seconds must be in (0, 600]");
+    assert!(a.warmup >= 0.0 && a.warmup <= 60.0, "--warmup must be in [0, 60]");
+    assert!(a.concurrency >= 1 && a.concurrency <= 1024, "--concurrency must be in [1, 1024]");
+    if a.method == Method::GET && a.body.is_some() {
+        a.method = Method::POST;
+    }
     a
 }
 
-async fn one(client: &Client, a: &Args) -> (u16, f64) {
+struct Sample {
+    status: u16,
+    ms: f64,
+    /// The answer's body contained one of the `--fail-body` texts.
+    body_failed: bool,
+    server_timing: Option<String>,
+    done: Instant,
+}
+
+impl Sample {
+    fn is_error(&self) -> bool {
+        self.status == 0 || self.status >= 400 || self.body_failed
+    }
+}
+
+async fn one(client: &Client, a: &Args) -> Sample {
     let mut req = client.request(a.method.clone(), &a.url);
     for (k, v) in &a.headers {
         req = req.header(k, v);
@@ -53,15 +94,89 @@ async fn one(client: &Client, a: &Args) -> (u16, f64) {
         req = req.header("Content-Type", "application/json").body(b.clone());
     }
     let start = Instant::now();
-    let status = match req.send().await {
+    let (status, body_failed, server_timing) = match req.send().await {
         Ok(resp) => {
             let s = resp.status().as_u16();
-            let _ = resp.bytes().await;
-            s
+            let timing = resp
+                .headers()
+                .get_all("server-timing")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .collect::<Vec<_>>()
+                .join(", ");
+            match resp.bytes().await {
+                Ok(body) => {
+                    let failed = a.fail_body.iter().any(|t| contains(&body, t.as_bytes()));
+                    (s, failed, (!timing.is_empty()).then_some(timing))
+                }
+                Err(_) => (0, false, None),
+            }
         }
-        Err(_) => 0,
+        Err(_) => (0, false, None),
     };
-    (status, start.elapsed().as_secs_f64() * 1000.0)
+    Sample { status, ms: start.elapsed().as_secs_f64() * 1000.0, body_failed, server_timing, done: Instant::now() }
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    needle.is_empty() || hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// One `Server-Timing` metric: name, call count (`desc`, when numeric) and duration (`dur`).
+struct Metric {
+    name: String,
+    calls: Option<f64>,
+    dur: Option<f64>,
+}
+
+/// Parses `name;desc="2";dur=3.1, name2;dur=1` (RFC-style `Server-Timing`; quoted values may
+/// not contain commas here, which the workers' header never does).
+fn parse_server_timing(header: &str) -> Vec<Metric> {
+    header
+        .split(',')
+        .filter_map(|entry| {
+            let mut parts = entry.split(';').map(str::trim);
+            let name = parts.next().filter(|n| !n.is_empty())?.to_string();
+            let (mut calls, mut dur) = (None, None);
+            for p in parts {
+                let Some((k, v)) = p.split_once('=') else { continue };
+                let v = v.trim().trim_matches('"');
+                match k.trim() {
+                    "desc" => calls = v.parse().ok(),
+                    "dur" => dur = v.parse().ok(),
+                    _ => {}
+                }
+            }
+            Some(Metric { name, calls, dur })
+        })
+        .collect()
+}
+
+fn timing_summary(samples: &[Sample]) -> (Value, Value, Value, usize) {
+    let last = samples
+        .iter()
+        .filter(|s| !s.is_error() && s.server_timing.is_some())
+        .max_by_key(|s| s.done)
+        .and_then(|s| s.server_timing.clone());
+    let Some(last) = last else { return (Value::Null, Value::Null, Value::Null, 0) };
+    let calls: BTreeMap<String, f64> =
+        parse_server_timing(&last).into_iter().filter_map(|m| Some((m.name, m.calls?))).collect();
+    // Averages over every measured answer that carried the header.
+    let mut sums: BTreeMap<String, (f64, f64)> = BTreeMap::new();
+    let mut n = 0usize;
+    for s in samples.iter().filter(|s| !s.is_error()) {
+        let Some(h) = &s.server_timing else { continue };
+        n += 1;
+        for m in parse_server_timing(h) {
+            let e = sums.entry(m.name).or_default();
+            e.0 += m.calls.unwrap_or(0.0);
+            e.1 += m.dur.unwrap_or(0.0);
+        }
+    }
+    let avg: BTreeMap<String, Value> = sums
+        .into_iter()
+        .map(|(k, (c, d))| (k, json!({ "calls": c / n as f64, "dur_ms": d / n as f64 })))
+        .collect();
+    (json!(last), json!(calls), json!(avg), n)
 }
 
 #[tokio::main]
@@ -91,14 +206,16 @@ async fn main() {
         samples.extend(t.await.expect("worker"));
     }
     let elapsed = started.elapsed().as_secs_f64();
-    let mut lat: Vec<f64> = samples.iter().map(|s| s.1).collect();
+    let mut lat: Vec<f64> = samples.iter().map(|s| s.ms).collect();
     lat.sort_by(|x, y| x.partial_cmp(y).unwrap());
     let pct = |p: f64| if lat.is_empty() { 0.0 } else { lat[((lat.len() as f64 - 1.0) * p).round() as usize] };
-    let errors = samples.iter().filter(|s| s.0 == 0 || s.0 >= 500).count();
-    let mut statuses = std::collections::BTreeMap::new();
+    let errors = samples.iter().filter(|s| s.is_error()).count();
+    let body_errors = samples.iter().filter(|s| s.body_failed).count();
+    let mut statuses = BTreeMap::new();
     for s in &samples {
-        *statuses.entry(s.0.to_string()).or_insert(0u64) += 1;
+        *statuses.entry(s.status.to_string()).or_insert(0u64) += 1;
     }
+    let (server_timing, binding_calls, server_timing_avg, timed) = timing_summary(&samples);
     println!(
         "{}",
         json!({
@@ -108,7 +225,29 @@ async fn main() {
             "p50_ms": pct(0.50),
             "p99_ms": pct(0.99),
             "errors": errors,
+            "body_errors": body_errors,
             "statuses": statuses,
+            "server_timing": server_timing,
+            "binding_calls": binding_calls,
+            "server_timing_avg": server_timing_avg,
+            "server_timing_responses": timed,
         })
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_server_timing() {
+        let m = parse_server_timing(r#"d1;desc="2";dur=3.1, do;desc="1";dur=1.2, svc;desc="1";dur=8.0, kv;desc="0";dur=0, total;dur=15.2"#);
+        let names: Vec<_> = m.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(names, ["d1", "do", "svc", "kv", "total"]);
+        assert_eq!(m[0].calls, Some(2.0));
+        assert_eq!(m[0].dur, Some(3.1));
+        assert_eq!(m[3].calls, Some(0.0));
+        assert_eq!(m[4].calls, None);
+        assert_eq!(m[4].dur, Some(15.2));
+    }
 }
