@@ -100,6 +100,15 @@ impl Tally {
         t
     }
 
+    /// The `total` duration of a `Server-Timing` header written by `to_header`.
+    pub fn parse_total(header: &str) -> Option<f64> {
+        header.split(',').find_map(|metric| {
+            let mut parts = metric.split(';').map(str::trim);
+            (parts.next()? == "total").then_some(())?;
+            parts.find_map(|p| p.strip_prefix("dur=")?.parse::<f64>().ok())
+        })
+    }
+
     /// For the log line: `{"d1": {"n": 2, "ms": 3.1}, …}`.
     pub fn to_json(&self) -> Value {
         let mut m = Map::new();
@@ -133,6 +142,8 @@ mod tests {
         gw.add("do", 1, 1.0);
         let parsed = Tally::parse_header(&gw.to_header(9.0));
         assert_eq!(parsed, gw);
+        assert_eq!(Tally::parse_total(&gw.to_header(9.0)), Some(9.0));
+        assert_eq!(Tally::parse_total("d1;desc=\"1\";dur=2"), None);
         let mut mcp = Tally::new();
         mcp.add("svc", 2, 12.0);
         mcp.merge_prefixed("gw", &parsed);

@@ -121,34 +121,15 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
     needle.is_empty() || hay.windows(needle.len()).any(|w| w == needle)
 }
 
-/// One `Server-Timing` metric: name, call count (`desc`, when numeric) and duration (`dur`).
-struct Metric {
-    name: String,
-    calls: Option<f64>,
-    dur: Option<f64>,
-}
-
-/// Parses `name;desc="2";dur=3.1, name2;dur=1` (RFC-style `Server-Timing`; quoted values may
-/// not contain commas here, which the workers' header never does).
-fn parse_server_timing(header: &str) -> Vec<Metric> {
-    header
-        .split(',')
-        .filter_map(|entry| {
-            let mut parts = entry.split(';').map(str::trim);
-            let name = parts.next().filter(|n| !n.is_empty())?.to_string();
-            let (mut calls, mut dur) = (None, None);
-            for p in parts {
-                let Some((k, v)) = p.split_once('=') else { continue };
-                let v = v.trim().trim_matches('"');
-                match k.trim() {
-                    "desc" => calls = v.parse().ok(),
-                    "dur" => dur = v.parse().ok(),
-                    _ => {}
-                }
-            }
-            Some(Metric { name, calls, dur })
-        })
-        .collect()
+/// The metrics of one `Server-Timing` header (the workers' format, `crow_common::timing`):
+/// (name, calls, milliseconds), `total` last with no call count.
+fn parse_server_timing(header: &str) -> Vec<(String, Option<f64>, f64)> {
+    let tally = crow_common::timing::Tally::parse_header(header);
+    let mut out: Vec<_> = tally.entries().iter().map(|e| (e.name.clone(), Some(f64::from(e.count)), e.ms)).collect();
+    if let Some(total) = crow_common::timing::Tally::parse_total(header) {
+        out.push(("total".to_string(), None, total));
+    }
+    out
 }
 
 fn timing_summary(samples: &[Sample]) -> (Value, Value, Value, usize) {
@@ -159,17 +140,17 @@ fn timing_summary(samples: &[Sample]) -> (Value, Value, Value, usize) {
         .and_then(|s| s.server_timing.clone());
     let Some(last) = last else { return (Value::Null, Value::Null, Value::Null, 0) };
     let calls: BTreeMap<String, f64> =
-        parse_server_timing(&last).into_iter().filter_map(|m| Some((m.name, m.calls?))).collect();
+        parse_server_timing(&last).into_iter().filter_map(|(name, calls, _)| Some((name, calls?))).collect();
     // Averages over every measured answer that carried the header.
     let mut sums: BTreeMap<String, (f64, f64)> = BTreeMap::new();
     let mut n = 0usize;
     for s in samples.iter().filter(|s| !s.is_error()) {
         let Some(h) = &s.server_timing else { continue };
         n += 1;
-        for m in parse_server_timing(h) {
-            let e = sums.entry(m.name).or_default();
-            e.0 += m.calls.unwrap_or(0.0);
-            e.1 += m.dur.unwrap_or(0.0);
+        for (name, calls, ms) in parse_server_timing(h) {
+            let e = sums.entry(name).or_default();
+            e.0 += calls.unwrap_or(0.0);
+            e.1 += ms;
         }
     }
     let avg: BTreeMap<String, Value> = sums
@@ -242,12 +223,10 @@ mod tests {
     #[test]
     fn parses_server_timing() {
         let m = parse_server_timing(r#"d1;desc="2";dur=3.1, do;desc="1";dur=1.2, svc;desc="1";dur=8.0, kv;desc="0";dur=0, total;dur=15.2"#);
-        let names: Vec<_> = m.iter().map(|m| m.name.as_str()).collect();
+        let names: Vec<_> = m.iter().map(|m| m.0.as_str()).collect();
         assert_eq!(names, ["d1", "do", "svc", "kv", "total"]);
-        assert_eq!(m[0].calls, Some(2.0));
-        assert_eq!(m[0].dur, Some(3.1));
-        assert_eq!(m[3].calls, Some(0.0));
-        assert_eq!(m[4].calls, None);
-        assert_eq!(m[4].dur, Some(15.2));
+        assert_eq!((m[0].1, m[0].2), (Some(2.0), 3.1));
+        assert_eq!(m[3].1, Some(0.0));
+        assert_eq!((m[4].1, m[4].2), (None, 15.2));
     }
 }
