@@ -46,7 +46,9 @@ pub fn verify_signature(header: Option<&str>, payload: &[u8], secret: &str, now:
     if !matched {
         return Err(SignatureError::Mismatch);
     }
-    if (now - t).abs() > tolerance {
+    // `t` comes from the header, so no arithmetic on it may overflow; a negative tolerance
+    // accepts nothing.
+    if u64::try_from(tolerance).map_or(true, |tol| now.abs_diff(t) > tol) {
         return Err(SignatureError::Stale);
     }
     Ok(t)
@@ -163,6 +165,20 @@ mod tests {
         assert_eq!(verify_signature(Some(&header), payload, "whsec_other", 1_700_000_000, 300), Err(SignatureError::Mismatch));
         assert_eq!(verify_signature(Some(&header), b"{}", SECRET, 1_700_000_000, 300), Err(SignatureError::Mismatch));
         assert_eq!(verify_signature(Some(&header), payload, SECRET, 1_700_000_301, 300), Err(SignatureError::Stale));
+    }
+
+    #[test]
+    fn extreme_timestamps_are_stale_not_an_overflow() {
+        // Found by fuzzing: `(now - t).abs()` overflowed for timestamps at the ends of i64.
+        let payload = b"{}";
+        for (t, now) in [(i64::MIN, 1_700_000_000), (i64::MAX, -1), (i64::MIN, i64::MAX), (-1, i64::MIN)] {
+            let header = sign(payload, SECRET, t);
+            assert_eq!(verify_signature(Some(&header), payload, SECRET, now, TOLERANCE_SECS), Err(SignatureError::Stale));
+        }
+        let header = sign(payload, SECRET, i64::MIN);
+        assert_eq!(verify_signature(Some(&header), payload, SECRET, i64::MIN + 300, TOLERANCE_SECS), Ok(i64::MIN));
+        let header = sign(payload, SECRET, 1_700_000_000);
+        assert_eq!(verify_signature(Some(&header), payload, SECRET, 1_700_000_000, -1), Err(SignatureError::Stale));
     }
 
     #[test]
