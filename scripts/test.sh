@@ -40,6 +40,12 @@ export CROW_GATEWAY_PORT CROW_MCP_PORT CROW_A2A_PORT
 state="$(mktemp -d /tmp/crow-e2e.XXXXXX)"
 export CROW_STATE_DIR="$state"
 cleanup() {
+  local status=$?
+  if [ "$status" != 0 ]; then
+    # What the workers logged as errors or warnings: the cause of a failing test is usually here.
+    log "the workers' errors and warnings (last 60 lines)"
+    grep -h -a -E "ERROR|WARNING" "$state"/logs/*.log 2>/dev/null | sed 's/\x1b\[[0-9;]*m//g' | tail -60 || true
+  fi
   bash scripts/stack.sh down --state "$state" || true
   if [ "${KEEP_STATE:-0}" != 1 ]; then rm -rf "$state"; else log "state kept in $state"; fi
 }

@@ -77,6 +77,21 @@ fn fail(op: &'static str) -> impl Fn(worker::Error) -> Error {
     move |source| Error::D1 { op, source }
 }
 
+/// Whether D1 refused a statement because the database was busy (another writer held the lock):
+/// nothing was applied, so even a write may be retried.
+fn is_busy(e: &worker::Error) -> bool {
+    let text = e.to_string();
+    text.contains("SQLITE_BUSY") || text.contains("database is locked")
+}
+
+/// Pause before a retry.
+async fn backoff(attempt: u32) {
+    worker::Delay::from(std::time::Duration::from_millis(25 << attempt.min(4))).await;
+}
+
+/// Writes retried this many times when the database was busy.
+const BUSY_RETRIES: u32 = 3;
+
 /// A D1 binding and the meter of the request using it.
 pub struct D1 {
     db: D1Database,
@@ -115,6 +130,7 @@ impl D1 {
             Ok(v) => Ok(v),
             Err(e) => {
                 worker::console_warn!("D1 read failed, retrying once: {e}");
+                backoff(0).await;
                 let _span = self.meter.span("d1");
                 statement.first::<T>(None).await.map_err(fail("reading"))
             }
@@ -131,6 +147,7 @@ impl D1 {
             Ok(r) => r,
             Err(e) => {
                 worker::console_warn!("D1 read failed, retrying once: {e}");
+                backoff(0).await;
                 let _span = self.meter.span("d1");
                 statement.all().await.map_err(fail("reading"))?
             }
@@ -146,8 +163,21 @@ impl D1 {
 
     /// Runs a prepared write and returns how many rows it changed.
     pub async fn run_of(&self, statement: &D1PreparedStatement) -> Result<u64, Error> {
-        let _span = self.meter.span("d1");
-        let result = statement.run().await.map_err(fail("writing"))?;
+        let mut attempt = 0;
+        let result = loop {
+            let outcome = {
+                let _span = self.meter.span("d1");
+                statement.run().await
+            };
+            match outcome {
+                Err(e) if is_busy(&e) && attempt < BUSY_RETRIES => {
+                    worker::console_warn!("D1 busy, retrying the write: {e}");
+                    backoff(attempt).await;
+                    attempt += 1;
+                }
+                other => break other.map_err(fail("writing"))?,
+            }
+        };
         Ok(result.meta().map_err(fail("reading write metadata"))?.and_then(|m| m.changes).unwrap_or(0) as u64)
     }
 
@@ -162,8 +192,23 @@ impl D1 {
     }
 
     /// Runs statements in one round trip and returns each one's result (rows and metadata).
+    /// A batch is one transaction: when the database was busy none of it was applied, and it is
+    /// sent again (at most `BUSY_RETRIES` times).
     pub async fn results(&self, statements: Vec<D1PreparedStatement>) -> Result<Vec<D1Result>, Error> {
-        let _span = self.meter.span("d1");
-        self.db.batch(statements).await.map_err(fail("running a batch"))
+        let mut attempt = 0;
+        loop {
+            let outcome = {
+                let _span = self.meter.span("d1");
+                self.db.batch(statements.clone()).await
+            };
+            match outcome {
+                Err(e) if is_busy(&e) && attempt < BUSY_RETRIES => {
+                    worker::console_warn!("D1 busy, retrying the batch: {e}");
+                    backoff(attempt).await;
+                    attempt += 1;
+                }
+                other => return other.map_err(fail("running a batch")),
+            }
+        }
     }
 }

@@ -82,6 +82,26 @@ impl Drop for FailingInserts<'_> {
     }
 }
 
+/// Takes a table of the gateway's database away (renamed), and puts it back on drop: every read
+/// of it fails as a D1 error, for every tenant (tests here run one at a time).
+struct MissingTable<'a> {
+    s: &'a Stack,
+    table: &'static str,
+}
+
+impl<'a> MissingTable<'a> {
+    fn take(s: &'a Stack, table: &'static str) -> Self {
+        s.sql(&format!("ALTER TABLE {table} RENAME TO {table}_fault_offline"));
+        MissingTable { s, table }
+    }
+}
+
+impl Drop for MissingTable<'_> {
+    fn drop(&mut self) {
+        self.s.sql(&format!("ALTER TABLE {t}_fault_offline RENAME TO {t}", t = self.table));
+    }
+}
+
 fn assert_unavailable(r: &crow_e2e::Reply, dependency: &str) {
     let details = r.assert_error(503, "SERVICE_UNAVAILABLE");
     assert_eq!(details["dependency"], dependency, "{}", r.text);
@@ -262,4 +282,27 @@ async fn a_failing_or_hanging_model_fails_the_task_promptly() {
         let got = send(s.a2a_rpc(&t.key, &json!({ "jsonrpc": "2.0", "id": 4, "method": "GetTask", "params": { "id": id } }))).await;
         assert_eq!(got.assert_status(200)["result"]["status"]["state"], "TASK_STATE_FAILED");
     }
+}
+
+#[tokio::test]
+async fn failing_d1_reads_answer_503_never_401() {
+    let _serial = SERIAL.lock().await;
+    let s = Stack::from_env();
+    let t = s.tenant("d1-read-faults").await;
+    let path = format!("/api/v1/organizations/{}", t.org_id);
+    {
+        // The key lookup cannot be read: that is an outage (503, retried once inside), not an
+        // invalid key (401); nothing about the database reaches the client.
+        let _gone = MissingTable::take(&s, "api_keys");
+        let started = Instant::now();
+        let r = send(s.as_key(Method::GET, &path, &t.key)).await;
+        assert_unavailable(&r, "database");
+        assert!(r.header("www-authenticate").is_none(), "not an authentication failure: {:?}", r.headers);
+        assert!(!r.text.contains("api_keys"), "{}", r.text);
+        let r = send(s.mcp_rpc(&t.key, &json!({ "jsonrpc": "2.0", "id": 9, "method": "tools/list" }))).await;
+        assert!(r.status.is_server_error(), "MCP: {} {}", r.status, r.text);
+        assert_eq!(r.body["id"], 9, "{}", r.text);
+        assert!(started.elapsed() < Duration::from_secs(10), "prompt: {:?}", started.elapsed());
+    }
+    send(s.as_key(Method::GET, &path, &t.key)).await.assert_status(200);
 }

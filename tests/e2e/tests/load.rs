@@ -269,3 +269,48 @@ async fn revoked_keys_never_pass_after_revocation_under_traffic() {
         assert_eq!(r.status.as_u16(), 401, "{}", r.text);
     }
 }
+
+#[tokio::test]
+async fn a_sustained_mix_of_rest_mcp_and_a2a_is_counted_exactly_once_each() {
+    let s = Arc::new(Stack::from_env());
+    let t = s.tenant("load-soak").await;
+    // A minute budget far above what this sends, so nothing is refused and the count stays in
+    // the key's first window (windows are anchored at its first request; this runs ~10 s).
+    const LIMIT: u64 = 10_000;
+    s.sql(&format!(
+        "UPDATE organizations SET plan = 'enterprise', custom_limit_per_minute = {LIMIT}, custom_limit_per_day = 1000000 WHERE id = '{}'",
+        t.org_id
+    ));
+    let until = Instant::now() + Duration::from_secs(8);
+    let workers = (0..6).map(|w| {
+        let (s, key, org) = (s.clone(), t.key.clone(), t.org_id.clone());
+        tokio::spawn(async move {
+            let mut statuses = Vec::new();
+            let mut i = w;
+            while Instant::now() < until {
+                let r = match i % 3 {
+                    0 => send(s.as_key(Method::GET, &format!("/api/v1/organizations/{org}"), &key)).await,
+                    1 => send(s.mcp_rpc(&key, &json!({ "jsonrpc": "2.0", "id": i, "method": "tools/list" }))).await,
+                    _ => send(s.a2a_rpc(&key, &json!({ "jsonrpc": "2.0", "id": i, "method": "ListTasks", "params": { "pageSize": 5 } }))).await,
+                };
+                statuses.push((i % 3, r.status.as_u16(), r.body.get("error").cloned()));
+                i += 1;
+            }
+            statuses
+        })
+    });
+    let statuses: Vec<(usize, u16, Option<Value>)> = join_all(workers).await.into_iter().flat_map(|r| r.expect("worker")).collect();
+    let sent = statuses.len() as u64;
+    for (surface, status, error) in &statuses {
+        assert_eq!(*status, 200, "surface {surface}: {status} {error:?}");
+        assert!(error.is_none(), "surface {surface}: {error:?}");
+    }
+    let per_surface: Vec<usize> = (0..3).map(|k| statuses.iter().filter(|x| x.0 == k).count()).collect();
+    assert!(per_surface.iter().all(|n| *n > 3), "every surface carried traffic: {per_surface:?}");
+    // Every request, whichever surface it came through, was counted once against the key.
+    let r = send(s.as_key(Method::GET, &format!("/api/v1/organizations/{}", t.org_id), &t.key)).await;
+    r.assert_status(200);
+    let remaining: u64 = r.header("x-ratelimit-remaining").expect("remaining").parse().expect("number");
+    assert_eq!(remaining, LIMIT - sent - 1, "{sent} requests ({per_surface:?} REST/MCP/A2A) then one more");
+    eprintln!("soak: {sent} requests ({per_surface:?} REST/MCP/A2A) in 8 s, all 200, counted exactly");
+}
