@@ -103,7 +103,8 @@ wait_healthy() {
   until curl -fsS -o /dev/null "http://127.0.0.1:$port/health" 2>/dev/null; do
     if ! kill -0 "$pid" 2>/dev/null; then
       tail -n 40 "$state/logs/$w.log" >&2
-      die "$w exited during start-up (log: $state/logs/$w.log)"
+      log "$w exited during start-up (log: $state/logs/$w.log)"
+      return 1
     fi
     if [ $SECONDS -ge $deadline ]; then
       tail -n 40 "$state/logs/$w.log" >&2
@@ -111,6 +112,23 @@ wait_healthy() {
     fi
     sleep 0.5
   done
+}
+
+# Waits for a started worker; one that exits during start-up is started again, at most three
+# attempts in all. workerd can fail at start when another worker of the stack holds a SQLite
+# file of the shared persisted state at that moment (SQLITE_BUSY); a second start succeeds.
+start_healthy() {
+  local w="$1" attempt
+  for attempt in 1 2 3; do
+    wait_healthy "$w" && return 0
+    if [ "$attempt" -lt 3 ]; then
+      log "starting $w again (attempt $((attempt + 1)) of 3)"
+      stop_one "$w"
+      sleep 1
+      start_one "$w"
+    fi
+  done
+  die "$w could not be started (log: $state/logs/$w.log)"
 }
 
 stop_one() {
@@ -131,7 +149,7 @@ case "$cmd" in
     migrate
     start_fake_stripe
     for w in "${CROW_WORKERS[@]}"; do start_one "$w"; done
-    for w in "${CROW_WORKERS[@]}"; do wait_healthy "$w"; done
+    for w in "${CROW_WORKERS[@]}"; do start_healthy "$w"; done
     {
       echo "CROW_GATEWAY_URL=http://127.0.0.1:$CROW_GATEWAY_PORT"
       echo "CROW_MCP_URL=http://127.0.0.1:$CROW_MCP_PORT"
@@ -148,7 +166,7 @@ case "$cmd" in
     [ -n "$target" ] || die "restart needs a worker name"
     stop_one "$target"
     start_one "$target"
-    wait_healthy "$target"
+    start_healthy "$target"
     ;;
   stop)
     [ -n "$target" ] || die "stop needs a worker name"
@@ -157,7 +175,7 @@ case "$cmd" in
   start)
     [ -n "$target" ] || die "start needs a worker name"
     start_one "$target"
-    wait_healthy "$target"
+    start_healthy "$target"
     ;;
   sql)
     [ -n "$sql" ] || die "sql needs a statement"
