@@ -103,6 +103,11 @@ impl D1 {
         Ok(D1 { db: env.d1(binding).map_err(fail("binding"))?, meter: meter.clone() })
     }
 
+    /// The meter of the request using this database (for the calls made next to it).
+    pub fn meter(&self) -> &Meter {
+        &self.meter
+    }
+
     /// A prepared statement with its parameters bound (no round trip yet).
     pub fn statement(&self, sql: &str, args: &[Arg<'_>]) -> Result<D1PreparedStatement, Error> {
         let values: Vec<JsValue> = args.iter().map(Arg::js).collect();

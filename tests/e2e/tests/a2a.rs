@@ -389,6 +389,9 @@ async fn scripted_openai_model_calls_real_tools_and_cites_them() {
     assert_eq!(data["model"], "scripted-llm");
     assert_eq!(data["toolCalls"][0]["name"], "crow_search_products");
     assert_eq!(data["toolCalls"][0]["ok"], true);
+    // Both model rounds are metered (as `model`, next to the tool's service call).
+    let timing = crow_common::timing::Tally::parse_header(r.header("server-timing").expect("Server-Timing"));
+    assert_eq!((timing.count("model"), timing.count("svc")), (2, 2), "{:?}", r.header("server-timing"));
     let sources = data["sources"].as_array().unwrap();
     assert!(!sources.is_empty() && sources.len() <= 3, "{sources:?}");
     // The answer cites exactly the products the real tool call returned from the seeded catalogue.

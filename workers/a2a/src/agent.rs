@@ -116,6 +116,29 @@ async fn post_json(url: &str, body: &Value, key: Option<&str>) -> Result<Value, 
     serde_json::from_str(&text).map_err(|e| ModelError::new(format!("the model server sent invalid JSON: {e}")))
 }
 
+/// The backend with the request's meter: each model call is counted as `ai` (Workers AI) or
+/// `model` (an OpenAI-compatible server); the offline planner runs inside the worker.
+pub struct Metered<'a> {
+    pub backend: Backend,
+    pub meter: &'a crow_edge::Meter,
+}
+
+impl Model for Metered<'_> {
+    fn name(&self) -> &str {
+        self.backend.name()
+    }
+
+    async fn complete(&self, messages: &[Message], tools: &[ToolSpec]) -> Result<ModelTurn, ModelError> {
+        let kind = match self.backend {
+            Backend::Offline(_) => None,
+            Backend::OpenAi { .. } => Some("model"),
+            Backend::WorkersAi { .. } => Some("ai"),
+        };
+        let _span = kind.map(|k| self.meter.span(k));
+        self.backend.complete(messages, tools).await
+    }
+}
+
 /// `Ai::run` with the JSON-compatible serializer: the default one turns objects into JS `Map`s,
 /// which the AI runtime drops (workers-rs #1050), losing every tool's parameters.
 async fn ai_run_json<I: Serialize>(ai: &Ai, model: &str, input: &I) -> Result<Value, ModelError> {

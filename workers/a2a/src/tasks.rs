@@ -11,7 +11,7 @@ use crow_edge::{json, now_ms, rpc_reply, rpc_request, Ctx};
 use serde_json::{json, Map, Value};
 use worker::{console_error, console_log, Context, Env, Response};
 
-use crate::agent::{Backend, Caller, GatewayTools};
+use crate::agent::{Backend, Caller, GatewayTools, Metered};
 use crate::error::Error;
 use crate::protocol::{self as p, Dialect, Method, StoredTask, View};
 use crate::store::{self, ListQuery, Outcome};
@@ -49,7 +49,8 @@ pub async fn answer(env: &Env, ctx: &Ctx, caller: Caller, history: Vec<Message>,
     };
     let internal_key = crow_edge::entry::internal_key(env).unwrap_or_default();
     let tools = GatewayTools { gateway, internal_key, caller, ctx };
-    run_loop(&backend, &tools, DEFAULT_SYSTEM_PROMPT, &history, question, LoopConfig::default())
+    let model = Metered { backend, meter: &ctx.meter };
+    run_loop(&model, &tools, DEFAULT_SYSTEM_PROMPT, &history, question, LoopConfig::default())
         .await
         .map_err(|e| (e, model_name))
 }

@@ -108,6 +108,11 @@ pub enum Backend {
 }
 
 impl Backend {
+    /// The binding a description call uses, for the request's meter (`None`: the local writer).
+    pub fn binding(&self) -> Option<&'static str> {
+        matches!(self, Backend::WorkersAi(_)).then_some("ai")
+    }
+
     pub fn from_env(env: &Env) -> Result<Backend> {
         match config::var(env, "AI_BACKEND", "local").as_str() {
             "workers-ai" => Ok(Backend::WorkersAi(WorkersAi(

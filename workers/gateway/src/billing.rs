@@ -57,12 +57,15 @@ pub fn plans(app: &App<'_>) -> Result<Response> {
 struct Stripe {
     base: String,
     key: String,
+    /// The request's meter: each call to Stripe is counted as `stripe`.
+    meter: crow_edge::Meter,
 }
 
 impl Stripe {
-    fn new(env: &Env) -> Result<Stripe> {
+    fn new(app: &App<'_>) -> Result<Stripe> {
+        let env = app.env;
         let key = config::secret(env, "STRIPE_SECRET_KEY").ok_or_else(|| ApiError::unavailable("billing configuration"))?;
-        Ok(Stripe { base: config::var(env, "STRIPE_API_BASE", "https://api.stripe.com"), key })
+        Ok(Stripe { base: config::var(env, "STRIPE_API_BASE", "https://api.stripe.com"), key, meter: app.ctx.meter.clone() })
     }
 
     /// One call. Network failures and 5xx are 503/502; Stripe's 4xx are 502 too (our request or
@@ -81,6 +84,7 @@ impl Stripe {
             init.with_headers(headers).with_body(Some(stripe::form_encode(form).into()));
         }
         let req = Request::new_with_init(&format!("{}{path}", self.base), &init).map_err(Error::Internal)?;
+        let _span = self.meter.span("stripe");
         let mut resp = Fetch::Request(req).send().await.map_err(|e| {
             console_error!("Stripe unreachable: {e}");
             Error::from(ApiError::unavailable("payment provider"))
@@ -203,7 +207,7 @@ pub async fn checkout(app: &App<'_>, req: &mut Request) -> Result<Response> {
     if let Some(c) = &billing.customer_id {
         form.push(("customer", c));
     }
-    let session = Stripe::new(app.env)?.call(Method::Post, "/v1/checkout/sessions", &form, Some(&idem)).await?;
+    let session = Stripe::new(app)?.call(Method::Post, "/v1/checkout/sessions", &form, Some(&idem)).await?;
     Ok(json(201, &json!({ "id": session["id"], "url": session["url"], "plan": body.plan }))?)
 }
 
@@ -223,7 +227,7 @@ pub async fn portal(app: &App<'_>, req: &mut Request) -> Result<Response> {
     let billing = load_billing(&db, &access.org_id).await?;
     let customer = billing.customer_id.ok_or_else(|| ApiError::conflict("This organization has no billing account yet; start a checkout first"))?;
     let idem = crypto::sha256_hex(format!("portal:{}:{}", access.org_id, now_ms() / 60_000).as_bytes());
-    let session = Stripe::new(app.env)?
+    let session = Stripe::new(app)?
         .call(Method::Post, "/v1/billing_portal/sessions", &[("customer", &customer), ("return_url", &return_url)], Some(&idem))
         .await?;
     Ok(json(201, &json!({ "url": session["url"] }))?)
@@ -262,7 +266,7 @@ pub async fn set_cancel(app: &App<'_>, cancel: bool) -> Result<Response> {
     }
     let flag = if cancel { "true" } else { "false" };
     let idem = crypto::sha256_hex(format!("{sub_id}:cancel={flag}:{}", now_ms() / 60_000).as_bytes());
-    let obj = Stripe::new(app.env)?
+    let obj = Stripe::new(app)?
         .call(Method::Post, &format!("/v1/subscriptions/{sub_id}"), &[("cancel_at_period_end", flag)], Some(&idem))
         .await?;
     let v = view(&obj).ok_or_else(|| ApiError::bad_gateway("payment provider"))?;

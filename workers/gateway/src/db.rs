@@ -24,6 +24,11 @@ impl Db {
         Ok(Db(D1::bind(env, "DB", meter)?))
     }
 
+    /// The request's binding meter.
+    pub fn meter(&self) -> &Meter {
+        self.0.meter()
+    }
+
     pub fn statement(&self, sql: &str, args: &[Arg<'_>]) -> Result<D1PreparedStatement> {
         Ok(self.0.statement(sql, args)?)
     }

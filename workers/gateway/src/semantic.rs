@@ -139,6 +139,11 @@ pub enum AnyEmbedder {
 }
 
 impl AnyEmbedder {
+    /// The binding an embedding call uses, for the request's meter (`None`: computed in the worker).
+    fn binding(&self) -> Option<&'static str> {
+        matches!(self, AnyEmbedder::WorkersAi(_)).then_some("ai")
+    }
+
     pub fn from_env(env: &Env) -> Result<AnyEmbedder> {
         match config::var(env, "AI_BACKEND", "local").as_str() {
             "workers-ai" => Ok(AnyEmbedder::WorkersAi(WorkersAi(
@@ -366,6 +371,12 @@ pub enum AnyIndex {
 }
 
 impl AnyIndex {
+    /// The binding an index call uses, for the request's meter (the D1 index meters its own
+    /// statements).
+    fn binding(&self) -> Option<&'static str> {
+        matches!(self, AnyIndex::Vectorize(_)).then_some("vectorize")
+    }
+
     pub fn from_env(env: &Env) -> Result<AnyIndex> {
         match config::var(env, "VECTOR_BACKEND", "d1").as_str() {
             "vectorize" => Ok(AnyIndex::Vectorize(Vectorize(
@@ -408,20 +419,33 @@ pub async fn index_items(env: &Env, db: &Db, org_id: &str, kind: Kind, items: Ve
     let embedder = AnyEmbedder::from_env(env)?;
     let index = AnyIndex::from_env(env)?;
     let texts: Vec<String> = items.iter().map(|(_, t)| t.clone()).collect();
-    let vectors = embedder.embed(&texts).await?;
+    let vectors = {
+        let _span = embedder.binding().map(|b| db.meter().span(b));
+        embedder.embed(&texts).await?
+    };
     let items = items.into_iter().zip(vectors).map(|((ref_id, _), vector)| Item { kind, ref_id, vector }).collect();
+    let _span = index.binding().map(|b| db.meter().span(b));
     index.upsert(db, org_id, embedder.model(), items).await
 }
 
 /// Statements (D1 index) removing the vectors of `ref_ids`.
 pub async fn unindex_items(env: &Env, db: &Db, org_id: &str, kind: Kind, ref_ids: &[String]) -> Result<Vec<D1PreparedStatement>> {
-    AnyIndex::from_env(env)?.delete(db, org_id, kind, ref_ids).await
+    let index = AnyIndex::from_env(env)?;
+    let _span = index.binding().map(|b| db.meter().span(b));
+    index.delete(db, org_id, kind, ref_ids).await
 }
 
 /// The `k` nearest items of `kind` to `query` that are similar enough to count as matches.
 pub async fn nearest(env: &Env, db: &Db, org_id: &str, kind: Kind, query: &str, k: usize) -> Result<Vec<(String, f32)>> {
     let embedder = AnyEmbedder::from_env(env)?;
-    let vector = embedder.embed(&[query.to_string()]).await?.pop().unwrap_or_default();
-    let hits = AnyIndex::from_env(env)?.query(db, org_id, embedder.model(), kind, &vector, k).await?;
+    let vector = {
+        let _span = embedder.binding().map(|b| db.meter().span(b));
+        embedder.embed(&[query.to_string()]).await?.pop().unwrap_or_default()
+    };
+    let index = AnyIndex::from_env(env)?;
+    let hits = {
+        let _span = index.binding().map(|b| db.meter().span(b));
+        index.query(db, org_id, embedder.model(), kind, &vector, k).await?
+    };
     Ok(hits.into_iter().filter(|(_, score)| *score >= embedder.min_similarity()).collect())
 }

@@ -209,7 +209,10 @@ pub async fn generate_descriptions(app: &App<'_>) -> Result<Response> {
     let db = Db::new(app.env, &app.ctx.meter)?;
     let product = load(&db, &access.org_id, id).await?;
     let backend = Backend::from_env(app.env)?;
-    let texts = backend.describe(&product.product()).await?;
+    let texts = {
+        let _span = backend.binding().map(|b| app.ctx.meter.span(b));
+        backend.describe(&product.product()).await?
+    };
     let now = now_ms() as i64;
     let mut statements = vec![db.statement(
         "DELETE FROM product_ai_descriptions WHERE product_id = ?1 AND organization_id = ?2",
