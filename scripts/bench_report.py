@@ -134,7 +134,6 @@ def section(results, sizes, startups, seconds, conc, started, hotpath=None):
         p(f"| {r['label']} | {x['rps']:.0f} | {f2(x['p50_ms'])} | {f2(x['p99_ms'])} | {x['errors']} | "
           f"{f2(x['p50_ms'] / floor['p50_ms'])} | {f2(x['p99_ms'] / floor['p99_ms'])} |")
     mcp = next((r for r in rows if r["label"].startswith("MCP ")), None)
-    a2a = next((r for r in rows if r["label"].startswith("A2A ")), None)
     rest = by.get("product search, hybrid, 40 products")
     p("")
     p("The MCP row is a stateless `tools/call` of `crow_search_products` (the same query, hybrid mode,")

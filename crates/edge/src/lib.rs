@@ -22,15 +22,6 @@ pub enum Error {
     },
 }
 
-impl Error {
-    /// Whether a D1 failure was a UNIQUE constraint (callers turn races into 409s).
-    pub fn is_unique_violation(&self) -> bool {
-        match self {
-            Error::D1 { source, .. } => source.to_string().contains("UNIQUE constraint failed"),
-        }
-    }
-}
-
 use crow_common::body::parse_json;
 use crow_common::router::Resolution;
 use crow_common::{ids, ApiError, SECURITY_HEADERS};

@@ -68,10 +68,7 @@ pub async fn owned_row(app: &App<'_>, kind: Owned, id: &str, action: Action) -> 
         _ => None,
     };
     match bound {
-        Some(org_id) => match auth::org_access(app, caller, org_id, action).await {
-            Err(Error::Api(e)) if e.code == ErrorCode::NotFound => Err(ApiError::not_found(kind.label()).into()),
-            other => other,
-        },
+        Some(org_id) => as_row_not_found(kind, auth::org_access(app, caller, org_id, action).await),
         None => owned(app, kind, id, action).await,
     }
 }
@@ -92,8 +89,13 @@ pub async fn owned(app: &App<'_>, kind: Owned, id: &str, action: Action) -> Resu
         .first(&format!("SELECT organization_id FROM {} WHERE id = ?1", kind.table()), args![id])
         .await?
         .ok_or_else(not_found)?;
-    match auth::org_access(app, app.caller()?, &row.organization_id, action).await {
-        Err(Error::Api(e)) if e.code == ErrorCode::NotFound => Err(not_found()),
+    as_row_not_found(kind, auth::org_access(app, app.caller()?, &row.organization_id, action).await)
+}
+
+/// An organization the caller cannot see makes its rows "not found" under the row's own name.
+fn as_row_not_found(kind: Owned, access: Result<Access>) -> Result<Access> {
+    match access {
+        Err(Error::Api(e)) if e.code == ErrorCode::NotFound => Err(ApiError::not_found(kind.label()).into()),
         other => other,
     }
 }
