@@ -16,7 +16,8 @@
 
 use arbitrary::{Arbitrary, Unstructured};
 use crow_a2a::protocol::{
-    self as p, Dialect, Part, Requested, StoredMessage, StoredTask, View, CONTENT_TYPE_NOT_SUPPORTED,
+    self as p, Dialect, Part, Requested, StoredMessage, StoredTask, View,
+    CONTENT_TYPE_NOT_SUPPORTED,
 };
 use crow_common::jsonrpc::INVALID_PARAMS;
 use crow_fuzz::{value, Vocab};
@@ -73,7 +74,11 @@ struct Input {
 }
 
 fn part(u: &mut Unstructured<'_>) -> arbitrary::Result<Part> {
-    Ok(if u.ratio(2, 3)? { Part::Text(crow_fuzz::string(u, VOCAB.strings)?) } else { Part::Data(value(u, 2, VOCAB)?) })
+    Ok(if u.ratio(2, 3)? {
+        Part::Text(crow_fuzz::string(u, VOCAB.strings)?)
+    } else {
+        Part::Data(value(u, 2, VOCAB)?)
+    })
 }
 
 fn stored_message(u: &mut Unstructured<'_>) -> arbitrary::Result<StoredMessage> {
@@ -107,7 +112,9 @@ impl<'a> Arbitrary<'a> for Input {
         } else {
             crow_fuzz::object(u, 0, VOCAB)?
         };
-        let history = (0..u.int_in_range(0..=3)?).map(|_| stored_message(u)).collect::<arbitrary::Result<Vec<_>>>()?;
+        let history = (0..u.int_in_range(0..=3)?)
+            .map(|_| stored_message(u))
+            .collect::<arbitrary::Result<Vec<_>>>()?;
         let task = StoredTask {
             id: String::arbitrary(u)?,
             context_id: String::arbitrary(u)?,
@@ -131,7 +138,14 @@ impl<'a> Arbitrary<'a> for Input {
             version_header: Option::<String>::arbitrary(u)?,
             method_name: crow_fuzz::string(
                 u,
-                &["SendMessage", "GetTask", "ListTasks", "message/send", "tasks/get", "tasks/cancel"],
+                &[
+                    "SendMessage",
+                    "GetTask",
+                    "ListTasks",
+                    "message/send",
+                    "tasks/get",
+                    "tasks/cancel",
+                ],
             )?,
             task,
             history_length: Option::<u8>::arbitrary(u)?,
@@ -168,7 +182,10 @@ fn check_read(dialect: Dialect, r: &Result<p::Incoming, crow_common::jsonrpc::Rp
         }
         Err(e) if e.code == CONTENT_TYPE_NOT_SUPPORTED => match dialect {
             Dialect::V1 => {
-                assert_eq!(e.data.as_ref().and_then(|d| d[0]["reason"].as_str()), Some("CONTENT_TYPE_NOT_SUPPORTED"))
+                assert_eq!(
+                    e.data.as_ref().and_then(|d| d[0]["reason"].as_str()),
+                    Some("CONTENT_TYPE_NOT_SUPPORTED")
+                )
             }
             Dialect::V03 => assert!(e.data.as_ref().is_some_and(Value::is_object)),
         },
@@ -219,7 +236,10 @@ fn check_params(input: &Input) {
     if let Some((dialect, _method)) = p::method(&input.method_name) {
         match p::negotiate(&requested, dialect, &input.method_name) {
             Ok(()) => {
-                assert!(matches!((&requested, dialect), (Requested::V1, Dialect::V1) | (Requested::V03, Dialect::V03)))
+                assert!(matches!(
+                    (&requested, dialect),
+                    (Requested::V1, Dialect::V1) | (Requested::V03, Dialect::V03)
+                ))
             }
             Err(e) => assert_eq!(e.code, p::VERSION_NOT_SUPPORTED),
         }
@@ -238,8 +258,10 @@ fn check_params(input: &Input) {
 }
 
 fn check_task(t: &StoredTask, history_length: Option<u8>) {
-    let view =
-        View { history_length: history_length.map(usize::from), artifacts: history_length.is_some_and(|n| n % 2 == 0) };
+    let view = View {
+        history_length: history_length.map(usize::from),
+        artifacts: history_length.is_some_and(|n| n % 2 == 0),
+    };
     for dialect in [Dialect::V1, Dialect::V03] {
         let j = p::task_json(dialect, t, view);
         assert_eq!(j["id"], json!(t.id));

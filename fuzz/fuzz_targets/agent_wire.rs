@@ -14,8 +14,8 @@
 
 use arbitrary::{Arbitrary, Unstructured};
 use crow_agent::{
-    openai_request, parse_openai_chat_completion, parse_text_tool_calls, parse_workers_ai_output, workers_ai_request,
-    Message, ModelTurn, ToolCallRequest, ToolSpec,
+    openai_request, parse_openai_chat_completion, parse_text_tool_calls, parse_workers_ai_output,
+    workers_ai_request, Message, ModelTurn, ToolCallRequest, ToolSpec,
 };
 use crow_fuzz::{same_json, value, Vocab};
 use libfuzzer_sys::fuzz_target;
@@ -38,7 +38,15 @@ const VOCAB: Vocab = Vocab {
         "type",
         "text",
     ],
-    strings: &["crow_search_products", "function", "{\"query\":\"x\"}", "<|python_tag|>", "```json", "call_1", ""],
+    strings: &[
+        "crow_search_products",
+        "function",
+        "{\"query\":\"x\"}",
+        "<|python_tag|>",
+        "```json",
+        "call_1",
+        "",
+    ],
 };
 
 #[derive(Debug)]
@@ -53,10 +61,15 @@ struct Input {
 impl<'a> Arbitrary<'a> for Input {
     fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
         let raw = value(u, 0, VOCAB)?;
-        let text = if u.ratio(1, 2)? { String::arbitrary(u)? } else { value(u, 0, VOCAB)?.to_string() };
+        let text =
+            if u.ratio(1, 2)? { String::arbitrary(u)? } else { value(u, 0, VOCAB)?.to_string() };
         let mut calls = Vec::new();
         for _ in 0..u.int_in_range(0..=3)? {
-            calls.push((crow_fuzz::string(u, VOCAB.strings)?, String::arbitrary(u)?, crow_fuzz::object(u, 2, VOCAB)?));
+            calls.push((
+                crow_fuzz::string(u, VOCAB.strings)?,
+                String::arbitrary(u)?,
+                crow_fuzz::object(u, 2, VOCAB)?,
+            ));
         }
         let mut messages = Vec::new();
         for _ in 0..u.int_in_range(0..=4)? {
@@ -69,14 +82,20 @@ impl<'a> Arbitrary<'a> for Input {
                 _ => Message::assistant_tool_calls(
                     calls
                         .iter()
-                        .map(|(n, id, a)| ToolCallRequest::new(id.clone(), n.clone(), Value::Object(a.clone())))
+                        .map(|(n, id, a)| {
+                            ToolCallRequest::new(id.clone(), n.clone(), Value::Object(a.clone()))
+                        })
                         .collect(),
                 ),
             });
         }
         let mut tools = Vec::new();
         for _ in 0..u.int_in_range(0..=2)? {
-            tools.push(ToolSpec::new(String::arbitrary(u)?, String::arbitrary(u)?, value(u, 2, VOCAB)?));
+            tools.push(ToolSpec::new(
+                String::arbitrary(u)?,
+                String::arbitrary(u)?,
+                value(u, 2, VOCAB)?,
+            ));
         }
         Ok(Input { raw, text, calls, messages, tools })
     }
@@ -119,13 +138,19 @@ fn check_round_trips(calls: &[(String, String, Map<String, Value>)]) {
         if named.is_empty() {
             return;
         }
-        let ModelTurn::ToolCalls(got) = got else { panic!("{what}: no tool calls from {calls:?}: {got:?}") };
+        let ModelTurn::ToolCalls(got) = got else {
+            panic!("{what}: no tool calls from {calls:?}: {got:?}")
+        };
         assert_eq!(got.len(), named.len(), "{what}");
         for (i, (g, (n, id, a))) in got.iter().zip(&named).enumerate() {
             assert_eq!(g.name, n.trim(), "{what}");
             // Float arguments may move by one ulp through text (serde_json's default float
             // parsing), so numbers compare by value.
-            assert!(same_json(&g.arguments, &Value::Object(a.clone())), "{what}: {} vs {a:?}", g.arguments);
+            assert!(
+                same_json(&g.arguments, &Value::Object(a.clone())),
+                "{what}: {} vs {a:?}",
+                g.arguments
+            );
             if ids_kept && !id.trim().is_empty() {
                 assert_eq!(g.id, id.trim(), "{what}");
             } else {
@@ -151,12 +176,17 @@ fn check_round_trips(calls: &[(String, String, Map<String, Value>)]) {
     expect(parse_workers_ai_output(workers), true, "workers ai tool_calls");
 
     if named.len() == calls.len() {
-        let as_list = Value::Array(calls.iter().map(|(n, _, a)| json!({ "name": n, "arguments": a })).collect());
-        for wrapped in
-            [as_list.to_string(), format!("<|python_tag|>{as_list}<|eom_id|>"), format!("```json\n{as_list}\n```")]
-        {
-            let parsed =
-                parse_text_tool_calls(&wrapped).map(ModelTurn::ToolCalls).unwrap_or(ModelTurn::Final(String::new()));
+        let as_list = Value::Array(
+            calls.iter().map(|(n, _, a)| json!({ "name": n, "arguments": a })).collect(),
+        );
+        for wrapped in [
+            as_list.to_string(),
+            format!("<|python_tag|>{as_list}<|eom_id|>"),
+            format!("```json\n{as_list}\n```"),
+        ] {
+            let parsed = parse_text_tool_calls(&wrapped)
+                .map(ModelTurn::ToolCalls)
+                .unwrap_or(ModelTurn::Final(String::new()));
             expect(parsed, false, "text JSON list");
         }
         // Llama 3.1 style, for names and arguments that cannot end a tag early (the format has no
@@ -169,8 +199,9 @@ fn check_round_trips(calls: &[(String, String, Map<String, Value>)]) {
                 .iter()
                 .map(|(n, _, a)| format!("<function={n}>{}</function>", Value::Object(a.clone())))
                 .collect();
-            let parsed =
-                parse_text_tool_calls(&tags).map(ModelTurn::ToolCalls).unwrap_or(ModelTurn::Final(String::new()));
+            let parsed = parse_text_tool_calls(&tags)
+                .map(ModelTurn::ToolCalls)
+                .unwrap_or(ModelTurn::Final(String::new()));
             expect(parsed, false, "function tags");
         }
     }

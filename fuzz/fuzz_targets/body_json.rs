@@ -74,7 +74,8 @@ fn check(data: &[u8]) {
 
 fn check_error(e: &crow_common::ApiError, data: &[u8]) {
     assert_eq!(e.status(), 400);
-    let field = e.details.get("field").and_then(Value::as_str).unwrap_or_else(|| panic!("{:?}", e.details));
+    let field =
+        e.details.get("field").and_then(Value::as_str).unwrap_or_else(|| panic!("{:?}", e.details));
     assert!(!field.is_empty() || data.windows(2).any(|w| w == b"\"\""), "{:?}", e.details);
 }
 
@@ -114,7 +115,9 @@ fn path_exists_or_missing(doc: &Value, path: &str) -> bool {
 
 fn has_path_characters_in_keys(v: &Value) -> bool {
     match v {
-        Value::Object(m) => m.iter().any(|(k, v)| k.is_empty() || k.contains(['.', '[', ']']) || has_path_characters_in_keys(v)),
+        Value::Object(m) => m.iter().any(|(k, v)| {
+            k.is_empty() || k.contains(['.', '[', ']']) || has_path_characters_in_keys(v)
+        }),
         Value::Array(a) => a.iter().any(has_path_characters_in_keys),
         _ => false,
     }

@@ -88,7 +88,8 @@ enum Record {
 fuzz_target!(|input: Input| check(input));
 
 fn check(input: Input) {
-    let token: String = input.token.iter().map(|b| ALNUM[*b as usize % ALNUM.len()] as char).collect();
+    let token: String =
+        input.token.iter().map(|b| ALNUM[*b as usize % ALNUM.len()] as char).collect();
     check_presented(&input, &token);
     check_key_format(&input);
     check_session_cookie(&input, &token);
@@ -102,7 +103,8 @@ fn check_presented(input: &Input, token: &str) {
     let key = input.x_api_key.as_ref().map(|h| h.text(false));
     let cookie = input.cookie.as_ref().map(|c| {
         let name = if c.secure { SECURE_SESSION_COOKIE } else { SESSION_COOKIE };
-        let value = if c.signed { credentials::sign_session_token(SECRET, token) } else { c.after.clone() };
+        let value =
+            if c.signed { credentials::sign_session_token(SECRET, token) } else { c.after.clone() };
         format!("{}; {name}={value}; {}", c.before, c.after)
     });
     let result = credentials::presented(auth.as_deref(), key.as_deref(), cookie.as_deref());
@@ -110,15 +112,23 @@ fn check_presented(input: &Input, token: &str) {
     match result {
         Ok(Some(Presented::ApiKey(k))) => {
             assert_eq!(credentials::check_api_key_format(&k), Ok(()));
-            let from_bearer =
-                auth.as_deref().and_then(|a| a.trim().split_once(char::is_whitespace)).map(|(_, t)| t.trim());
+            let from_bearer = auth
+                .as_deref()
+                .and_then(|a| a.trim().split_once(char::is_whitespace))
+                .map(|(_, t)| t.trim());
             let from_header = key.as_deref().map(str::trim);
-            assert!(from_bearer == Some(k.as_str()) || from_header == Some(k.as_str()), "{k} came from nowhere");
+            assert!(
+                from_bearer == Some(k.as_str()) || from_header == Some(k.as_str()),
+                "{k} came from nowhere"
+            );
         }
         Ok(Some(Presented::SessionCookie(v))) => {
             assert!(blank(&auth) && blank(&key), "a cookie won over a key header");
             assert!(!v.is_empty());
-            assert_eq!(cookie.as_deref().and_then(credentials::session_cookie_value), Some(v.as_str()));
+            assert_eq!(
+                cookie.as_deref().and_then(credentials::session_cookie_value),
+                Some(v.as_str())
+            );
         }
         Ok(None) => {
             assert!(blank(&auth) && blank(&key));
@@ -140,7 +150,10 @@ fn check_key_format(input: &Input) {
         let k = String::from_utf8(k).expect("ASCII");
         assert!(credentials::check_api_key_format(&k).is_err(), "typo {k} accepted");
     }
-    assert_eq!(credentials::api_key_start(&input.free).chars().count(), input.free.chars().count().min(10));
+    assert_eq!(
+        credentials::api_key_start(&input.free).chars().count(),
+        input.free.chars().count().min(10)
+    );
 }
 
 fn check_session_cookie(input: &Input, token: &str) {
@@ -157,7 +170,11 @@ fn check_session_cookie(input: &Input, token: &str) {
         let mutated = String::from_utf8(bytes).expect("ASCII");
         if let Some(t) = credentials::verify_session_cookie(SECRET, &mutated) {
             assert_eq!(t, token);
-            assert_eq!(percent_decode(&mutated), percent_decode(&signed), "mutated cookie {mutated} verified");
+            assert_eq!(
+                percent_decode(&mutated),
+                percent_decode(&signed),
+                "mutated cookie {mutated} verified"
+            );
         }
     }
 
@@ -165,7 +182,10 @@ fn check_session_cookie(input: &Input, token: &str) {
     for candidate in [input.free.as_str(), input.email.as_str()] {
         if let Some(t) = credentials::verify_session_cookie(SECRET, candidate) {
             assert_eq!(t.len(), credentials::SESSION_TOKEN_LEN);
-            assert_eq!(percent_decode(candidate), percent_decode(&credentials::sign_session_token(SECRET, &t)));
+            assert_eq!(
+                percent_decode(candidate),
+                percent_decode(&credentials::sign_session_token(SECRET, &t))
+            );
         }
     }
 }
@@ -192,7 +212,8 @@ fn check_password_record(record: &Record) {
             }
         }
         Record::Built { iterations, salt, hash } => {
-            let r = PasswordRecord { iterations: *iterations, salt: salt.clone(), hash: hash.to_vec() };
+            let r =
+                PasswordRecord { iterations: *iterations, salt: salt.clone(), hash: hash.to_vec() };
             let parsed = PasswordRecord::parse(&r.encode());
             if salt.len() >= 16 {
                 assert_eq!(parsed, Some(r.clone()));
@@ -206,7 +227,11 @@ fn check_password_record(record: &Record) {
 
 fn check_email(raw: &str) {
     if let Ok(e) = normalize_email("email", raw) {
-        assert_eq!(normalize_email("email", &e).as_deref().ok(), Some(e.as_str()), "not idempotent");
+        assert_eq!(
+            normalize_email("email", &e).as_deref().ok(),
+            Some(e.as_str()),
+            "not idempotent"
+        );
         assert_eq!(e.matches('@').count(), 1);
         assert!(!e.bytes().any(|b| b.is_ascii_uppercase()));
         assert!(e.len() <= crow_common::identity::EMAIL_MAX);

@@ -9,7 +9,9 @@
 //! - `params_object` accepts exactly absent, null and object params.
 #![no_main]
 
-use crow_common::jsonrpc::{self, Id, Incoming, RpcError, INVALID_PARAMS, INVALID_REQUEST, PARSE_ERROR};
+use crow_common::jsonrpc::{
+    self, Id, Incoming, RpcError, INVALID_PARAMS, INVALID_REQUEST, PARSE_ERROR,
+};
 use crow_fuzz::{same_json, same_number};
 use libfuzzer_sys::fuzz_target;
 use serde_json::{json, Value};
@@ -20,7 +22,9 @@ fn check(data: &[u8]) {
     let incoming = jsonrpc::parse(data);
     let parsed: Option<Value> = serde_json::from_slice(data).ok();
     match &parsed {
-        Some(v) => assert_eq!(incoming, jsonrpc::classify(v.clone()), "parse and classify disagree"),
+        Some(v) => {
+            assert_eq!(incoming, jsonrpc::classify(v.clone()), "parse and classify disagree")
+        }
         None => match &incoming {
             Incoming::Invalid { id, error } => {
                 assert_eq!(*id, Id::Null);
@@ -45,7 +49,10 @@ fn check(data: &[u8]) {
                 other => panic!("request {r:?} re-parsed as {other:?}"),
             }
             match r.params_object() {
-                Ok(m) => assert!(matches!(&r.params, None | Some(Value::Null)) || r.params == Some(Value::Object(m))),
+                Ok(m) => assert!(
+                    matches!(&r.params, None | Some(Value::Null))
+                        || r.params == Some(Value::Object(m))
+                ),
                 Err(e) => {
                     assert_eq!(e.code, INVALID_PARAMS);
                     assert!(matches!(r.params, Some(Value::Array(_))));
@@ -55,8 +62,10 @@ fn check(data: &[u8]) {
             check_response(&r.id, &jsonrpc::failure(&r.id, &RpcError::method_not_found(&r.method)));
         }
         Incoming::Notification(n) => {
-            let again =
-                reparse(json!({ "jsonrpc": "2.0", "method": n.method, "params": n.params }), n.params.is_none());
+            let again = reparse(
+                json!({ "jsonrpc": "2.0", "method": n.method, "params": n.params }),
+                n.params.is_none(),
+            );
             match again {
                 Incoming::Notification(n2) => {
                     assert_eq!(n.method, n2.method);

@@ -38,7 +38,19 @@ const METHODS: &[&str] = &[
     "nope",
 ];
 const VOCAB: Vocab = Vocab {
-    keys: &["query", "mode", "limit", "page", "sourceType", "period", "productId", "cursor", "items", "data", "total"],
+    keys: &[
+        "query",
+        "mode",
+        "limit",
+        "page",
+        "sourceType",
+        "period",
+        "productId",
+        "cursor",
+        "items",
+        "data",
+        "total",
+    ],
     strings: &["hybrid", "fts", "web", "daily", "red shoes", "prod_1", "2026-07-28", "2025-06-18"],
 };
 
@@ -51,14 +63,26 @@ struct Input {
     auth_failure: bool,
 }
 
-fn header_value(u: &mut Unstructured<'_>, name: &str, rpc_method: &str, tool: &str) -> arbitrary::Result<String> {
+fn header_value(
+    u: &mut Unstructured<'_>,
+    name: &str,
+    rpc_method: &str,
+    tool: &str,
+) -> arbitrary::Result<String> {
     if u.ratio(1, 5)? {
         return String::arbitrary(u);
     }
     Ok(match name {
-        "Origin" => u.choose(&[ALLOWED_ORIGIN, "https://APP.crowai.dev/", "https://evil.example", "null"])?.to_string(),
+        "Origin" => u
+            .choose(&[ALLOWED_ORIGIN, "https://APP.crowai.dev/", "https://evil.example", "null"])?
+            .to_string(),
         "Content-Type" => u
-            .choose(&["application/json", "application/json; charset=utf-8", "text/plain", "application/x+json"])?
+            .choose(&[
+                "application/json",
+                "application/json; charset=utf-8",
+                "text/plain",
+                "application/x+json",
+            ])?
             .to_string(),
         "Accept" => u
             .choose(&[
@@ -92,7 +116,11 @@ impl<'a> Arbitrary<'a> for Input {
             u.choose(&["POST", "POST", "POST", "post", "GET", "OPTIONS", "DELETE"])?.to_string()
         };
         let rpc_method = u.choose(METHODS)?.to_string();
-        let tool = if u.ratio(1, 8)? { String::arbitrary(u)? } else { u.choose(&ToolKind::ALL)?.name().to_string() };
+        let tool = if u.ratio(1, 8)? {
+            String::arbitrary(u)?
+        } else {
+            u.choose(&ToolKind::ALL)?.name().to_string()
+        };
         let body = if u.ratio(1, 6)? {
             Vec::<u8>::arbitrary(u)?
         } else {
@@ -100,7 +128,11 @@ impl<'a> Arbitrary<'a> for Input {
             if u.ratio(2, 3)? {
                 let mut meta = Map::new();
                 if u.ratio(3, 4)? {
-                    let v = if u.ratio(1, 5)? { value(u, 3, VOCAB)? } else { json!(u.choose(&SUPPORTED_VERSIONS)?) };
+                    let v = if u.ratio(1, 5)? {
+                        value(u, 3, VOCAB)?
+                    } else {
+                        json!(u.choose(&SUPPORTED_VERSIONS)?)
+                    };
                     meta.insert(META_PROTOCOL_VERSION.into(), v);
                 }
                 if u.ratio(3, 4)? {
@@ -113,7 +145,11 @@ impl<'a> Arbitrary<'a> for Input {
             }
             match rpc_method.as_str() {
                 "initialize" => {
-                    let v = if u.ratio(1, 5)? { value(u, 3, VOCAB)? } else { json!(u.choose(&SUPPORTED_VERSIONS)?) };
+                    let v = if u.ratio(1, 5)? {
+                        value(u, 3, VOCAB)?
+                    } else {
+                        json!(u.choose(&SUPPORTED_VERSIONS)?)
+                    };
                     params.insert("protocolVersion".into(), v);
                 }
                 "tools/call" | "prompts/get" => {
@@ -147,7 +183,10 @@ impl<'a> Arbitrary<'a> for Input {
             }
             msg.insert("method".into(), json!(rpc_method));
             if u.ratio(7, 8)? {
-                msg.insert("params".into(), if u.ratio(1, 10)? { value(u, 2, VOCAB)? } else { Value::Object(params) });
+                msg.insert(
+                    "params".into(),
+                    if u.ratio(1, 10)? { value(u, 2, VOCAB)? } else { Value::Object(params) },
+                );
             }
             serde_json::to_vec(&Value::Object(msg)).expect("serialises")
         };
@@ -156,8 +195,14 @@ impl<'a> Arbitrary<'a> for Input {
             let name = if u.ratio(1, 8)? {
                 String::arbitrary(u)?
             } else {
-                let n =
-                    *u.choose(&["Origin", "Content-Type", "Accept", "MCP-Protocol-Version", "Mcp-Method", "Mcp-Name"])?;
+                let n = *u.choose(&[
+                    "Origin",
+                    "Content-Type",
+                    "Accept",
+                    "MCP-Protocol-Version",
+                    "Mcp-Method",
+                    "Mcp-Name",
+                ])?;
                 if u.ratio(1, 4)? {
                     n.to_ascii_lowercase()
                 } else {
@@ -190,9 +235,15 @@ impl ToolBackend for Fake {
 fuzz_target!(|input: Input| check(input));
 
 fn check(input: Input) {
-    let server = Server::new(Config { allowed_origins: vec![ALLOWED_ORIGIN.to_string()], ..Config::default() });
-    let req =
-        HttpRequest { method: input.http_method.clone(), headers: input.headers.clone(), body: input.body.clone() };
+    let server = Server::new(Config {
+        allowed_origins: vec![ALLOWED_ORIGIN.to_string()],
+        ..Config::default()
+    });
+    let req = HttpRequest {
+        method: input.http_method.clone(),
+        headers: input.headers.clone(),
+        body: input.body.clone(),
+    };
     let origin_ok = req.get("origin").map(|o| server.origin_allowed(o));
 
     if let Some(resp) = server.preflight(&req) {
@@ -215,7 +266,10 @@ fn check(input: Input) {
         if matches!(resp.status, 200 | 400 | 404) {
             let body = resp.json_body().expect("JSON answer");
             let sent = serde_json::to_value(&r.id).expect("id serialises");
-            assert!(body.get("id").is_some_and(|id| same_json(id, &sent)), "id {sent} answered with {body}");
+            assert!(
+                body.get("id").is_some_and(|id| same_json(id, &sent)),
+                "id {sent} answered with {body}"
+            );
             if r.method == "tools/call" && resp.status == 200 {
                 if let Some(result) = body.get("result") {
                     assert!(result["content"][0]["text"].is_string(), "{result}");

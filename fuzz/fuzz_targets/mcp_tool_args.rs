@@ -20,7 +20,19 @@ use libfuzzer_sys::fuzz_target;
 use serde_json::{Map, Value};
 
 const VOCAB: Vocab = Vocab {
-    keys: &["query", "mode", "limit", "page", "sourceType", "period", "productId", "data", "items", "total", "name"],
+    keys: &[
+        "query",
+        "mode",
+        "limit",
+        "page",
+        "sourceType",
+        "period",
+        "productId",
+        "data",
+        "items",
+        "total",
+        "name",
+    ],
     strings: &[
         "semantic",
         "fts",
@@ -49,7 +61,11 @@ struct Input {
 
 impl<'a> Arbitrary<'a> for Input {
     fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
-        let name = if u.ratio(1, 8)? { String::arbitrary(u)? } else { u.choose(&ToolKind::ALL)?.name().to_string() };
+        let name = if u.ratio(1, 8)? {
+            String::arbitrary(u)?
+        } else {
+            u.choose(&ToolKind::ALL)?.name().to_string()
+        };
         let arguments = match u.int_in_range(0..=7)? {
             0 => value(u, 0, VOCAB)?,
             1 => Value::Null,
@@ -80,10 +96,13 @@ fn check_one(name: &str, arguments: &Value, org_id: &str, body: &Value) {
             let kind = kind.expect("only catalogue tools get argument errors");
             assert!(!message.is_empty());
             let allowed = kind.argument_names();
-            let named_key = arguments
-                .as_object()
-                .is_some_and(|m| m.keys().any(|k| !allowed.contains(&k.as_str()) && clipped_matches(k, &field)));
-            assert!(field == "arguments" || allowed.contains(&field.as_str()) || named_key, "field {field}");
+            let named_key = arguments.as_object().is_some_and(|m| {
+                m.keys().any(|k| !allowed.contains(&k.as_str()) && clipped_matches(k, &field))
+            });
+            assert!(
+                field == "arguments" || allowed.contains(&field.as_str()) || named_key,
+                "field {field}"
+            );
         }
         Ok(call) => {
             let kind = kind.expect("only catalogue tools validate");
@@ -104,14 +123,21 @@ fn check_one(name: &str, arguments: &Value, org_id: &str, body: &Value) {
                     v => (k, v),
                 })
                 .filter(|(k, v)| {
-                    !(k == "query" && v.as_str() == Some("") && !required(&schema).contains(&"query".to_string()))
+                    !(k == "query"
+                        && v.as_str() == Some("")
+                        && !required(&schema).contains(&"query".to_string()))
                 })
                 .collect();
-            conforms(&schema, &sent).unwrap_or_else(|e| panic!("{name} accepted {arguments} against its schema: {e}"));
+            conforms(&schema, &sent)
+                .unwrap_or_else(|e| panic!("{name} accepted {arguments} against its schema: {e}"));
             let normalized = call.arguments();
             conforms(&schema, normalized.as_object().expect("object"))
                 .unwrap_or_else(|e| panic!("normalized {normalized}: {e}"));
-            assert_eq!(validate(name, &normalized), Ok(call.clone()), "normalized arguments do not round-trip");
+            assert_eq!(
+                validate(name, &normalized),
+                Ok(call.clone()),
+                "normalized arguments do not round-trip"
+            );
             check_rest(&call, org_id);
             check_render(&call, body);
         }
@@ -120,7 +146,8 @@ fn check_one(name: &str, arguments: &Value, org_id: &str, body: &Value) {
 
 /// `field` is `key` or `key` clipped to 64 characters with an ellipsis.
 fn clipped_matches(key: &str, field: &str) -> bool {
-    key == field || field.strip_suffix('…').is_some_and(|p| key.starts_with(p) && p.chars().count() == 64)
+    key == field
+        || field.strip_suffix('…').is_some_and(|p| key.starts_with(p) && p.chars().count() == 64)
 }
 
 fn required(schema: &Value) -> Vec<String> {
@@ -158,7 +185,10 @@ fn conforms(schema: &Value, args: &Map<String, Value>) -> Result<(), String> {
                     }
                 }
                 if let Some(pattern) = p.get("pattern").and_then(Value::as_str) {
-                    assert_eq!(pattern, "^[A-Za-z0-9_-]{1,64}$", "a pattern this checker does not know");
+                    assert_eq!(
+                        pattern, "^[A-Za-z0-9_-]{1,64}$",
+                        "a pattern this checker does not know"
+                    );
                     let ok = (1..=64).contains(&s.len())
                         && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
                     if !ok {

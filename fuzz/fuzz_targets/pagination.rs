@@ -122,7 +122,8 @@ fn check(input: Input) {
         Err(e) => {
             assert!(limit_text.is_some() || page_text.is_some() || cursor_text.is_some());
             assert_eq!(e.status(), 400);
-            let field = e.details.get("field").and_then(|f| f.as_str()).unwrap_or_default().to_string();
+            let field =
+                e.details.get("field").and_then(|f| f.as_str()).unwrap_or_default().to_string();
             assert!(matches!(field.as_str(), "limit" | "page" | "cursor"), "field {field}");
         }
     }

@@ -30,13 +30,22 @@ fuzz_target!(|input: Input| check(input));
 
 fn check(input: Input) {
     // Anything at all: never panics, and Ok only for the timestamp in the header.
-    if let Ok(t) = verify_signature(Some(&input.header), &input.payload, &input.secret, input.now, input.tolerance) {
+    if let Ok(t) = verify_signature(
+        Some(&input.header),
+        &input.payload,
+        &input.secret,
+        input.now,
+        input.tolerance,
+    ) {
         assert!(input.now.abs_diff(t) <= input.tolerance.max(0) as u64);
-        assert!(input.header.contains(&sign(&input.payload, &input.secret, t)[format!("t={t},").len()..]));
+        assert!(input
+            .header
+            .contains(&sign(&input.payload, &input.secret, t)[format!("t={t},").len()..]));
     }
     let _ = verify_signature(None, &input.payload, &input.secret, input.now, input.tolerance);
 
-    let secret = if input.secret.is_empty() { "whsec_fuzz".to_string() } else { input.secret.clone() };
+    let secret =
+        if input.secret.is_empty() { "whsec_fuzz".to_string() } else { input.secret.clone() };
     let signed = sign(&input.payload, &secret, input.t);
     let mut header = signed.clone();
     if let Some(v) = &input.extra_v1 {
@@ -60,7 +69,9 @@ fn check(input: Input) {
         None => {}
     }
     // Outside the tolerance: stale, whatever the arithmetic does at the ends of the range.
-    for now in [input.t.checked_add(tolerance + 1), input.t.checked_sub(tolerance + 1), Some(input.now)] {
+    for now in
+        [input.t.checked_add(tolerance + 1), input.t.checked_sub(tolerance + 1), Some(input.now)]
+    {
         let Some(now) = now else { continue };
         let r = verify_signature(Some(&header), &input.payload, &secret, now, tolerance);
         if now.abs_diff(input.t) > tolerance as u64 {
@@ -76,5 +87,8 @@ fn check(input: Input) {
     );
     let mut payload = input.payload.clone();
     payload.push(b'!');
-    assert_eq!(verify_signature(Some(&header), &payload, &secret, input.t, tolerance), Err(SignatureError::Mismatch));
+    assert_eq!(
+        verify_signature(Some(&header), &payload, &secret, input.t, tolerance),
+        Err(SignatureError::Mismatch)
+    );
 }

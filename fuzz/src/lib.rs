@@ -41,8 +41,10 @@ pub fn number(u: &mut Unstructured<'_>) -> Result<Number> {
         1 => Number::from(i64::arbitrary(u)?),
         2 => Number::from(u64::arbitrary(u)?),
         3 => Number::from_f64(f64::arbitrary(u)?).unwrap_or_else(|| Number::from(0)),
-        4 => Number::from_f64(u.int_in_range(-3i64..=130)? as f64 + *u.choose(&[0.0, 0.5, 0.25, 1e-9])?)
-            .unwrap_or_else(|| Number::from(1)),
+        4 => Number::from_f64(
+            u.int_in_range(-3i64..=130)? as f64 + *u.choose(&[0.0, 0.5, 0.25, 1e-9])?,
+        )
+        .unwrap_or_else(|| Number::from(1)),
         _ => Number::from(u.int_in_range(0u64..=10_001)?),
     })
 }
@@ -106,7 +108,9 @@ pub fn same_number(a: &Number, b: &Number) -> bool {
         (Some(x), Some(y), _, _) => x == y,
         (_, _, Some(x), Some(y)) => x == y,
         _ => match (a.as_f64(), b.as_f64()) {
-            (Some(x), Some(y)) => x == y || ((x - y) / x.abs().max(f64::MIN_POSITIVE)).abs() < 1e-15,
+            (Some(x), Some(y)) => {
+                x == y || ((x - y) / x.abs().max(f64::MIN_POSITIVE)).abs() < 1e-15
+            }
             _ => false,
         },
     }
@@ -116,7 +120,9 @@ pub fn same_number(a: &Number, b: &Number) -> bool {
 pub fn same_json(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => same_number(x, y),
-        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_json(p, q)),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_json(p, q))
+        }
         (Value::Object(x), Value::Object(y)) => {
             x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same_json(v, w)))
         }

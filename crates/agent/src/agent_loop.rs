@@ -81,14 +81,10 @@ impl LoopConfig {
             return Err(AgentError::InvalidConfig("max_rounds must be at least 1"));
         }
         if self.max_tool_calls_per_round == 0 {
-            return Err(AgentError::InvalidConfig(
-                "max_tool_calls_per_round must be at least 1",
-            ));
+            return Err(AgentError::InvalidConfig("max_tool_calls_per_round must be at least 1"));
         }
         if self.max_result_chars < compact::MIN_RESULT_CHARS {
-            return Err(AgentError::InvalidConfig(
-                "max_result_chars must be at least 256",
-            ));
+            return Err(AgentError::InvalidConfig("max_result_chars must be at least 256"));
         }
         Ok(())
     }
@@ -114,10 +110,7 @@ pub async fn run_loop<M: Model, T: ToolExecutor>(
     }
     let len = compact::char_len(question);
     if len > MAX_QUESTION_CHARS {
-        return Err(AgentError::QuestionTooLong {
-            len,
-            max: MAX_QUESTION_CHARS,
-        });
+        return Err(AgentError::QuestionTooLong { len, max: MAX_QUESTION_CHARS });
     }
 
     let specs = tools.specs();
@@ -139,14 +132,11 @@ pub async fn run_loop<M: Model, T: ToolExecutor>(
 
     for round in 1..=config.max_rounds {
         model_calls += 1;
-        let turn = model
-            .complete(&messages, &specs)
-            .await
-            .map_err(|source| AgentError::Model {
-                model: model.name().to_owned(),
-                round: model_calls,
-                source,
-            })?;
+        let turn = model.complete(&messages, &specs).await.map_err(|source| AgentError::Model {
+            model: model.name().to_owned(),
+            round: model_calls,
+            source,
+        })?;
         let calls = match turn {
             ModelTurn::Final(text) if !text.trim().is_empty() => {
                 return Ok(run.answer(text, model_calls, model.name()));
@@ -169,22 +159,16 @@ pub async fn run_loop<M: Model, T: ToolExecutor>(
 
     model_calls += 1;
     messages.push(Message::user(FINAL_ANSWER_PROMPT));
-    let turn = model
-        .complete(&messages, &[])
-        .await
-        .map_err(|source| AgentError::Model {
-            model: model.name().to_owned(),
-            round: model_calls,
-            source,
-        })?;
+    let turn = model.complete(&messages, &[]).await.map_err(|source| AgentError::Model {
+        model: model.name().to_owned(),
+        round: model_calls,
+        source,
+    })?;
     match turn {
         ModelTurn::Final(text) if !text.trim().is_empty() => {
             Ok(run.answer(text, model_calls, model.name()))
         }
-        _ => Err(AgentError::NoFinalAnswer {
-            model: model.name().to_owned(),
-            rounds: model_calls,
-        }),
+        _ => Err(AgentError::NoFinalAnswer { model: model.name().to_owned(), rounds: model_calls }),
     }
 }
 
@@ -235,10 +219,7 @@ impl Run<'_> {
             None => {
                 let available: Vec<&str> = self.specs.iter().map(|s| s.name.as_str()).collect();
                 let message = if available.is_empty() {
-                    format!(
-                        "unknown tool `{}`: no tools are available",
-                        call.name.trim()
-                    )
+                    format!("unknown tool `{}`: no tools are available", call.name.trim())
                 } else {
                     format!(
                         "unknown tool `{}`; available tools: {}",
@@ -253,11 +234,7 @@ impl Run<'_> {
             Ok(arguments) => arguments,
             Err(message) => return self.reject(&spec.name, &call.arguments, message),
         };
-        let request = ToolCallRequest {
-            id: call.id.clone(),
-            name: spec.name.clone(),
-            arguments,
-        };
+        let request = ToolCallRequest { id: call.id.clone(), name: spec.name.clone(), arguments };
         match tools.execute(&request).await {
             Ok(output) => {
                 for source in output.sources {
@@ -332,10 +309,7 @@ impl Sources {
 fn resolve_tool<'a>(specs: &'a [ToolSpec], name: &str) -> Option<&'a ToolSpec> {
     let name = name.trim();
     let bare = name.strip_prefix("functions.").unwrap_or(name);
-    specs
-        .iter()
-        .find(|s| s.name == name)
-        .or_else(|| specs.iter().find(|s| s.name == bare))
+    specs.iter().find(|s| s.name == name).or_else(|| specs.iter().find(|s| s.name == bare))
 }
 
 /// Checks arguments against the shallow parts of the tool's schema; returns them with
@@ -370,11 +344,8 @@ fn prepare_arguments(spec: &ToolSpec, arguments: &Value) -> Result<Value, String
                 Some(property) => check_property(key, property, value, &mut problems),
                 None if closed => {
                     let allowed: Vec<&str> = properties.keys().map(String::as_str).collect();
-                    let allowed = if allowed.is_empty() {
-                        "none".to_owned()
-                    } else {
-                        allowed.join(", ")
-                    };
+                    let allowed =
+                        if allowed.is_empty() { "none".to_owned() } else { allowed.join(", ") };
                     problems.push(format!("unknown argument `{key}` (allowed: {allowed})"));
                 }
                 None => {}
@@ -384,11 +355,7 @@ fn prepare_arguments(spec: &ToolSpec, arguments: &Value) -> Result<Value, String
     if problems.is_empty() {
         Ok(Value::Object(object))
     } else {
-        Err(format!(
-            "invalid arguments for `{}`: {}",
-            spec.name,
-            problems.join("; ")
-        ))
+        Err(format!("invalid arguments for `{}`: {}", spec.name, problems.join("; ")))
     }
 }
 
@@ -409,10 +376,7 @@ fn check_property(key: &str, property: &Value, value: &Value, problems: &mut Vec
     if let Some(allowed) = property.get("enum").and_then(Value::as_array) {
         if !allowed.contains(value) {
             let list: Vec<String> = allowed.iter().map(Value::to_string).collect();
-            problems.push(format!(
-                "`{key}` must be one of {}, got {value}",
-                list.join(", ")
-            ));
+            problems.push(format!("`{key}` must be one of {}, got {value}", list.join(", ")));
         }
     }
 }
@@ -473,11 +437,7 @@ mod tests {
             self
         }
         fn received_names(&self) -> Vec<String> {
-            self.received
-                .borrow()
-                .iter()
-                .map(|c| c.name.clone())
-                .collect()
+            self.received.borrow().iter().map(|c| c.name.clone()).collect()
         }
     }
 
@@ -548,21 +508,11 @@ mod tests {
         tools: &FakeTools,
         config: LoopConfig,
     ) -> Result<AgentAnswer, AgentError> {
-        block_on(run_loop(
-            model,
-            tools,
-            DEFAULT_SYSTEM_PROMPT,
-            &[],
-            "What sells best?",
-            config,
-        ))
+        block_on(run_loop(model, tools, DEFAULT_SYSTEM_PROMPT, &[], "What sells best?", config))
     }
 
     fn tool_messages(call: &RecordedCall) -> Vec<&Message> {
-        call.messages
-            .iter()
-            .filter(|m| m.role == Role::Tool)
-            .collect()
+        call.messages.iter().filter(|m| m.role == Role::Tool).collect()
     }
 
     fn error_of(message: &Message) -> String {
@@ -595,11 +545,8 @@ mod tests {
         assert_eq!(answer.model, ScriptedModel::DEFAULT_NAME);
         assert!(answer.tool_calls.is_empty() && answer.sources.is_empty());
         let sent = &model.recorded()[0];
-        let contents: Vec<(Role, &str)> = sent
-            .messages
-            .iter()
-            .map(|m| (m.role, m.content.as_str()))
-            .collect();
+        let contents: Vec<(Role, &str)> =
+            sent.messages.iter().map(|m| (m.role, m.content.as_str())).collect();
         assert_eq!(
             contents,
             vec![
@@ -616,11 +563,7 @@ mod tests {
     fn tool_calls_run_in_order_and_results_are_fed_back_in_order() {
         let model = ScriptedModel::new([
             ModelTurn::ToolCalls(vec![
-                call(
-                    "c1",
-                    "crow_search_patterns",
-                    json!({"query": "weekend", "period": "weekly"}),
-                ),
+                call("c1", "crow_search_patterns", json!({"query": "weekend", "period": "weekly"})),
                 call("c2", "crow_get_interaction_summary", json!({})),
                 call(
                     "c3",
@@ -635,20 +578,10 @@ mod tests {
             Ok(ToolOutput::new(json!({"web": 5, "total": 5}))),
         );
         let answer = run(&model, &tools, LoopConfig::default()).unwrap();
-        let order = [
-            "crow_search_patterns",
-            "crow_get_interaction_summary",
-            "crow_search_products",
-        ];
+        let order =
+            ["crow_search_patterns", "crow_get_interaction_summary", "crow_search_products"];
         assert_eq!(tools.received_names(), order);
-        assert_eq!(
-            answer
-                .tool_calls
-                .iter()
-                .map(|c| c.name.as_str())
-                .collect::<Vec<_>>(),
-            order
-        );
+        assert_eq!(answer.tool_calls.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), order);
         assert!(answer.tool_calls.iter().all(|c| c.ok && c.error.is_none()));
         assert_eq!(
             answer.tool_calls[2].arguments,
@@ -657,24 +590,14 @@ mod tests {
         assert_eq!(answer.rounds, 2);
 
         let second = &model.recorded()[1];
-        let assistant = second
-            .messages
-            .iter()
-            .find(|m| m.role == Role::Assistant)
-            .unwrap();
+        let assistant = second.messages.iter().find(|m| m.role == Role::Assistant).unwrap();
         assert_eq!(assistant.calls().len(), 3);
         let results = tool_messages(second);
         assert_eq!(
-            results
-                .iter()
-                .map(|m| m.tool_call_id.as_deref().unwrap())
-                .collect::<Vec<_>>(),
+            results.iter().map(|m| m.tool_call_id.as_deref().unwrap()).collect::<Vec<_>>(),
             ["c1", "c2", "c3"]
         );
-        assert_eq!(
-            results[1].name.as_deref(),
-            Some("crow_get_interaction_summary")
-        );
+        assert_eq!(results[1].name.as_deref(), Some("crow_get_interaction_summary"));
         assert!(!results[1].content.contains(' '), "compact JSON");
         assert_eq!(
             serde_json::from_str::<Value>(&results[1].content).unwrap(),
@@ -690,10 +613,7 @@ mod tests {
         ]);
         let tools = FakeTools::crow();
         let answer = run(&model, &tools, LoopConfig::default()).unwrap();
-        assert!(
-            tools.received_names().is_empty(),
-            "never reaches the executor"
-        );
+        assert!(tools.received_names().is_empty(), "never reaches the executor");
         assert_eq!(answer.text, "Sorry.");
         let record = &answer.tool_calls[0];
         assert!(!record.ok);
@@ -721,10 +641,8 @@ mod tests {
             ["crow_get_interaction_summary"],
             "null means no arguments"
         );
-        let results = tool_messages(&model.recorded()[1])
-            .into_iter()
-            .map(error_of_or_ok)
-            .collect::<Vec<_>>();
+        let results =
+            tool_messages(&model.recorded()[1]).into_iter().map(error_of_or_ok).collect::<Vec<_>>();
         assert_eq!(
             results[0],
             "arguments for `crow_search_products` must be a JSON object, got a string"
@@ -747,11 +665,7 @@ mod tests {
 
     fn error_of_or_ok(message: &Message) -> String {
         let value: Value = serde_json::from_str(&message.content).unwrap();
-        value
-            .get("error")
-            .and_then(Value::as_str)
-            .unwrap_or("ok")
-            .to_owned()
+        value.get("error").and_then(Value::as_str).unwrap_or("ok").to_owned()
     }
 
     #[test]
@@ -772,37 +686,18 @@ mod tests {
         let tools = FakeTools::crow();
         let answer = run(&model, &tools, LoopConfig::default()).unwrap();
         let error = error_of(tool_messages(&model.recorded()[1])[0]);
-        assert!(
-            error.starts_with("invalid arguments for `crow_search_products`: "),
-            "{error}"
-        );
-        assert!(
-            error.contains("missing required argument `query`"),
-            "{error}"
-        );
+        assert!(error.starts_with("invalid arguments for `crow_search_products`: "), "{error}");
+        assert!(error.contains("missing required argument `query`"), "{error}");
         assert!(
             error.contains(
                 "`mode` must be one of \"semantic\", \"fts\", \"hybrid\", got \"vector\""
             ),
             "{error}"
         );
-        assert!(
-            error.contains("`limit` must be integer, got a string"),
-            "{error}"
-        );
-        assert!(
-            error.contains("unknown argument `category` (allowed: "),
-            "{error}"
-        );
-        assert_eq!(
-            tools.received_names(),
-            ["crow_search_products"],
-            "only the corrected call ran"
-        );
-        assert_eq!(
-            answer.tool_calls.iter().map(|c| c.ok).collect::<Vec<_>>(),
-            [false, true]
-        );
+        assert!(error.contains("`limit` must be integer, got a string"), "{error}");
+        assert!(error.contains("unknown argument `category` (allowed: "), "{error}");
+        assert_eq!(tools.received_names(), ["crow_search_products"], "only the corrected call ran");
+        assert_eq!(answer.tool_calls.iter().map(|c| c.ok).collect::<Vec<_>>(), [false, true]);
         assert_eq!(answer.rounds, 3);
     }
 
@@ -840,10 +735,7 @@ mod tests {
         );
         let answer = run(&model, &tools, LoopConfig::default()).unwrap();
         let error = error_of(tool_messages(&model.recorded()[1])[0]);
-        assert_eq!(
-            error,
-            "tool `crow_get_product_ai_descriptions` failed: product p-1 not found"
-        );
+        assert_eq!(error, "tool `crow_get_product_ai_descriptions` failed: product p-1 not found");
         assert_eq!(answer.tool_calls[0].error.as_deref(), Some(error.as_str()));
         assert_eq!(answer.text, "No descriptions.");
     }
@@ -858,25 +750,16 @@ mod tests {
             ModelTurn::Final("From what I have: 2 calls.".into()),
         ]);
         let tools = FakeTools::crow();
-        let config = LoopConfig {
-            max_rounds: 2,
-            ..LoopConfig::default()
-        };
+        let config = LoopConfig { max_rounds: 2, ..LoopConfig::default() };
         let answer = run(&model, &tools, config).unwrap();
         assert_eq!(answer.rounds, 3);
         assert_eq!(tools.received_names().len(), 2);
         let recorded = model.recorded();
         assert_eq!(recorded.len(), 3);
         assert!(!recorded[1].tools.is_empty());
-        assert!(
-            recorded[2].tools.is_empty(),
-            "the last call offers no tools"
-        );
+        assert!(recorded[2].tools.is_empty(), "the last call offers no tools");
         let last = recorded[2].messages.last().unwrap();
-        assert_eq!(
-            (last.role, last.content.as_str()),
-            (Role::User, FINAL_ANSWER_PROMPT)
-        );
+        assert_eq!((last.role, last.content.as_str()), (Role::User, FINAL_ANSWER_PROMPT));
     }
 
     #[test]
@@ -885,31 +768,17 @@ mod tests {
             || ModelTurn::ToolCalls(vec![call("x", "crow_get_interaction_summary", json!({}))]);
         let model = ScriptedModel::new([again(), again(), again()]).named("stubborn");
         let tools = FakeTools::crow();
-        let config = LoopConfig {
-            max_rounds: 2,
-            ..LoopConfig::default()
-        };
+        let config = LoopConfig { max_rounds: 2, ..LoopConfig::default() };
         let error = run(&model, &tools, config).unwrap_err();
-        assert_eq!(
-            error,
-            AgentError::NoFinalAnswer {
-                model: "stubborn".into(),
-                rounds: 3
-            }
-        );
+        assert_eq!(error, AgentError::NoFinalAnswer { model: "stubborn".into(), rounds: 3 });
         assert!(error.to_string().contains("gave no answer after 3 calls"));
 
-        let blank = ScriptedModel::new([
-            ModelTurn::Final("   ".into()),
-            ModelTurn::Final(String::new()),
-        ]);
+        let blank =
+            ScriptedModel::new([ModelTurn::Final("   ".into()), ModelTurn::Final(String::new())]);
         let error = run(&blank, &tools, LoopConfig::default()).unwrap_err();
         assert_eq!(
             error,
-            AgentError::NoFinalAnswer {
-                model: ScriptedModel::DEFAULT_NAME.into(),
-                rounds: 2
-            }
+            AgentError::NoFinalAnswer { model: ScriptedModel::DEFAULT_NAME.into(), rounds: 2 }
         );
     }
 
@@ -927,11 +796,7 @@ mod tests {
     #[test]
     fn model_errors_fail_the_run_with_the_call_number() {
         let model = ScriptedModel::with_results([
-            Ok(ModelTurn::ToolCalls(vec![call(
-                "a",
-                "crow_get_interaction_summary",
-                json!({}),
-            )])),
+            Ok(ModelTurn::ToolCalls(vec![call("a", "crow_get_interaction_summary", json!({}))])),
             Err(ModelError::new("upstream 503")),
         ]);
         let error = run(&model, &FakeTools::crow(), LoopConfig::default()).unwrap_err();
@@ -980,17 +845,9 @@ mod tests {
         let descriptions = ToolOutput::with_sources(
             json!({}),
             vec![
-                SourceRef::new(
-                    "crow_get_product_ai_descriptions",
-                    SourceKind::Product,
-                    "p1",
-                )
-                .titled("Trail Runner"),
-                SourceRef::new(
-                    "crow_get_product_ai_descriptions",
-                    SourceKind::Document,
-                    "p1",
-                ),
+                SourceRef::new("crow_get_product_ai_descriptions", SourceKind::Product, "p1")
+                    .titled("Trail Runner"),
+                SourceRef::new("crow_get_product_ai_descriptions", SourceKind::Document, "p1"),
             ],
         );
         let summary = ToolOutput::with_sources(
@@ -1004,11 +861,7 @@ mod tests {
         let model = ScriptedModel::new([
             ModelTurn::ToolCalls(vec![
                 call("a", "crow_search_products", json!({"query": "boots"})),
-                call(
-                    "b",
-                    "crow_get_product_ai_descriptions",
-                    json!({"productId": "p1"}),
-                ),
+                call("b", "crow_get_product_ai_descriptions", json!({"productId": "p1"})),
             ]),
             ModelTurn::ToolCalls(vec![
                 call("c", "crow_get_interaction_summary", json!({})),
@@ -1029,30 +882,10 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                (
-                    SourceKind::Product,
-                    "p1",
-                    "crow_search_products",
-                    Some("Trail Runner")
-                ),
-                (
-                    SourceKind::Product,
-                    "p2",
-                    "crow_search_products",
-                    Some("Boot")
-                ),
-                (
-                    SourceKind::Document,
-                    "p1",
-                    "crow_get_product_ai_descriptions",
-                    None
-                ),
-                (
-                    SourceKind::Summary,
-                    "interaction-summary",
-                    "crow_get_interaction_summary",
-                    None
-                ),
+                (SourceKind::Product, "p1", "crow_search_products", Some("Trail Runner")),
+                (SourceKind::Product, "p2", "crow_search_products", Some("Boot")),
+                (SourceKind::Document, "p1", "crow_get_product_ai_descriptions", None),
+                (SourceKind::Summary, "interaction-summary", "crow_get_interaction_summary", None),
             ]
         );
     }
@@ -1062,10 +895,8 @@ mod tests {
         let rows: Vec<Value> = (0..300)
             .map(|i| json!({"id": format!("i{i}"), "text": "visited the shoe aisle"}))
             .collect();
-        let tools = FakeTools::crow().with(
-            "crow_search_interactions",
-            Ok(ToolOutput::new(json!({"results": rows}))),
-        );
+        let tools = FakeTools::crow()
+            .with("crow_search_interactions", Ok(ToolOutput::new(json!({"results": rows}))));
         let model = ScriptedModel::new([
             ModelTurn::ToolCalls(vec![call(
                 "a",
@@ -1074,10 +905,7 @@ mod tests {
             )]),
             ModelTurn::Final("ok".into()),
         ]);
-        let config = LoopConfig {
-            max_result_chars: 1_500,
-            ..LoopConfig::default()
-        };
+        let config = LoopConfig { max_result_chars: 1_500, ..LoopConfig::default() };
         run(&model, &tools, config).unwrap();
         let recorded = model.recorded();
         let content = &tool_messages(&recorded[1])[0].content;
@@ -1112,10 +940,7 @@ mod tests {
         let tools = FakeTools::crow();
         let ask =
             |q: &str, config: LoopConfig| block_on(run_loop(&model, &tools, "", &[], q, config));
-        assert_eq!(
-            ask("   ", LoopConfig::default()),
-            Err(AgentError::EmptyQuestion)
-        );
+        assert_eq!(ask("   ", LoopConfig::default()), Err(AgentError::EmptyQuestion));
         let long = "a".repeat(MAX_QUESTION_CHARS + 1);
         assert_eq!(
             ask(&long, LoopConfig::default()),
@@ -1125,31 +950,15 @@ mod tests {
             })
         );
         for config in [
-            LoopConfig {
-                max_rounds: 0,
-                ..LoopConfig::default()
-            },
-            LoopConfig {
-                max_tool_calls_per_round: 0,
-                ..LoopConfig::default()
-            },
-            LoopConfig {
-                max_result_chars: 10,
-                ..LoopConfig::default()
-            },
+            LoopConfig { max_rounds: 0, ..LoopConfig::default() },
+            LoopConfig { max_tool_calls_per_round: 0, ..LoopConfig::default() },
+            LoopConfig { max_result_chars: 10, ..LoopConfig::default() },
         ] {
-            assert!(matches!(
-                ask("q", config),
-                Err(AgentError::InvalidConfig(_))
-            ));
+            assert!(matches!(ask("q", config), Err(AgentError::InvalidConfig(_))));
         }
         assert_eq!(model.call_count(), 0);
         let answer = ask("q", LoopConfig::default()).unwrap();
-        assert_eq!(
-            model.recorded()[0].messages.len(),
-            1,
-            "an empty system prompt is not sent"
-        );
+        assert_eq!(model.recorded()[0].messages.len(), 1, "an empty system prompt is not sent");
         assert_eq!(answer.text, "never");
     }
 
@@ -1157,11 +966,7 @@ mod tests {
     fn default_config_matches_the_documented_limits() {
         let config = LoopConfig::default();
         assert_eq!(
-            (
-                config.max_rounds,
-                config.max_tool_calls_per_round,
-                config.max_result_chars
-            ),
+            (config.max_rounds, config.max_tool_calls_per_round, config.max_result_chars),
             (4, 4, 4_000)
         );
         assert_eq!(config.validate(), Ok(()));

@@ -120,14 +120,8 @@ fn shorten_strings(value: &mut Value, max: usize) -> usize {
             *text = truncate_chars(text, max);
             1
         }
-        Value::Array(items) => items
-            .iter_mut()
-            .map(|item| shorten_strings(item, max))
-            .sum(),
-        Value::Object(map) => map
-            .values_mut()
-            .map(|item| shorten_strings(item, max))
-            .sum(),
+        Value::Array(items) => items.iter_mut().map(|item| shorten_strings(item, max)).sum(),
+        Value::Object(map) => map.values_mut().map(|item| shorten_strings(item, max)).sum(),
         _ => 0,
     }
 }
@@ -168,9 +162,7 @@ mod tests {
 
     fn items(n: usize, text: &str) -> Value {
         Value::Array(
-            (0..n)
-                .map(|i| json!({"id": format!("p{i}"), "name": format!("{text} {i}")}))
-                .collect(),
+            (0..n).map(|i| json!({"id": format!("p{i}"), "name": format!("{text} {i}")})).collect(),
         )
     }
 
@@ -189,22 +181,12 @@ mod tests {
         assert!(char_len(&text) <= 1_000, "{} chars", char_len(&text));
         let parsed: Value = serde_json::from_str(&text).unwrap_or_default();
         assert_eq!(parsed["truncated"], json!(true));
-        let kept = parsed["result"]["results"]
-            .as_array()
-            .map(Vec::len)
-            .unwrap_or(0);
+        let kept = parsed["result"]["results"].as_array().map(Vec::len).unwrap_or(0);
         assert!((1..200).contains(&kept));
-        assert_eq!(
-            parsed["result"]["results"][0]["id"],
-            json!("p0"),
-            "keeps the first items"
-        );
+        assert_eq!(parsed["result"]["results"][0]["id"], json!("p0"), "keeps the first items");
         assert_eq!(parsed["result"]["total"], json!(200));
         let note = parsed["note"].as_str().unwrap_or_default();
-        assert!(
-            note.contains(&format!("{} list items omitted", 200 - kept)),
-            "{note}"
-        );
+        assert!(note.contains(&format!("{} list items omitted", 200 - kept)), "{note}");
     }
 
     #[test]
@@ -214,9 +196,7 @@ mod tests {
         let text = compact_json_bounded(&value, 1_000);
         assert!(char_len(&text) <= 1_000);
         let parsed: Value = serde_json::from_str(&text).unwrap_or_default();
-        let cut = parsed["result"]["results"][0]["text"]
-            .as_str()
-            .unwrap_or_default();
+        let cut = parsed["result"]["results"][0]["text"].as_str().unwrap_or_default();
         assert_eq!(char_len(cut), LONG_STRING_CHARS + 1);
         assert!(cut.ends_with('…'));
         assert_eq!(parsed["result"]["results"][0]["id"], json!("d1"));
@@ -224,16 +204,13 @@ mod tests {
 
     #[test]
     fn objects_with_many_keys_fall_back_to_a_hard_cut() {
-        let map: serde_json::Map<String, Value> = (0..500)
-            .map(|i| (format!("key{i}"), json!(format!("\"quoted\" value {i}"))))
-            .collect();
+        let map: serde_json::Map<String, Value> =
+            (0..500).map(|i| (format!("key{i}"), json!(format!("\"quoted\" value {i}")))).collect();
         let text = compact_json_bounded(&Value::Object(map), 600);
         assert!(char_len(&text) <= 600, "{} chars", char_len(&text));
         let parsed: Value = serde_json::from_str(&text).unwrap_or_default();
         assert_eq!(parsed["truncated"], json!(true));
-        assert!(parsed["partial"]
-            .as_str()
-            .is_some_and(|p| p.starts_with("{\"key0\"")));
+        assert!(parsed["partial"].as_str().is_some_and(|p| p.starts_with("{\"key0\"")));
     }
 
     #[test]
@@ -242,9 +219,6 @@ mod tests {
         assert_eq!(truncate_chars("short", 10), "short");
         let error = error_json(&"é".repeat(2_000));
         let parsed: Value = serde_json::from_str(&error).unwrap_or_default();
-        assert_eq!(
-            parsed["error"].as_str().map(char_len),
-            Some(MAX_ERROR_CHARS + 1)
-        );
+        assert_eq!(parsed["error"].as_str().map(char_len), Some(MAX_ERROR_CHARS + 1));
     }
 }

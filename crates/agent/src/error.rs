@@ -12,9 +12,7 @@ pub struct ModelError {
 impl ModelError {
     /// Builds an error.
     pub fn new(message: impl Into<String>) -> Self {
-        ModelError {
-            message: message.into(),
-        }
+        ModelError { message: message.into() }
     }
 }
 
@@ -30,9 +28,7 @@ pub struct ToolFailure {
 impl ToolFailure {
     /// Builds a failure.
     pub fn new(message: impl Into<String>) -> Self {
-        ToolFailure {
-            message: message.into(),
-        }
+        ToolFailure { message: message.into() }
     }
 }
 

@@ -94,26 +94,17 @@ impl ScriptedModel {
 
     /// Every call made so far, in order.
     pub fn recorded(&self) -> Vec<RecordedCall> {
-        self.calls
-            .try_borrow()
-            .map(|calls| calls.clone())
-            .unwrap_or_default()
+        self.calls.try_borrow().map(|calls| calls.clone()).unwrap_or_default()
     }
 
     /// How many calls were made.
     pub fn call_count(&self) -> usize {
-        self.calls
-            .try_borrow()
-            .map(|calls| calls.len())
-            .unwrap_or_default()
+        self.calls.try_borrow().map(|calls| calls.len()).unwrap_or_default()
     }
 
     /// How many scripted turns are left.
     pub fn remaining(&self) -> usize {
-        self.script
-            .try_borrow()
-            .map(|script| script.len())
-            .unwrap_or_default()
+        self.script.try_borrow().map(|script| script.len()).unwrap_or_default()
     }
 }
 
@@ -127,10 +118,7 @@ impl Model for ScriptedModel {
         messages: &[Message],
         tools: &[ToolSpec],
     ) -> Result<ModelTurn, ModelError> {
-        let recorded = RecordedCall {
-            messages: messages.to_vec(),
-            tools: tools.to_vec(),
-        };
+        let recorded = RecordedCall { messages: messages.to_vec(), tools: tools.to_vec() };
         self.calls
             .try_borrow_mut()
             .map_err(|_| ModelError::new("scripted model is already in use"))?
@@ -173,17 +161,11 @@ mod tests {
     #[test]
     fn scripted_model_fails_when_exhausted_and_replays_errors() {
         let model = ScriptedModel::with_results([Err(ModelError::new("quota"))]);
-        assert_eq!(
-            block_on(model.complete(&[], &[])),
-            Err(ModelError::new("quota"))
-        );
+        assert_eq!(block_on(model.complete(&[], &[])), Err(ModelError::new("quota")));
         let exhausted = block_on(model.complete(&[], &[]));
         assert!(matches!(exhausted, Err(ref e) if e.message.contains("no more turns")));
         model.push(ModelTurn::Final("late".into()));
-        assert_eq!(
-            block_on(model.complete(&[], &[])),
-            Ok(ModelTurn::Final("late".into()))
-        );
+        assert_eq!(block_on(model.complete(&[], &[])), Ok(ModelTurn::Final("late".into())));
         assert_eq!(model.call_count(), 3);
     }
 }

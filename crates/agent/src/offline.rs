@@ -236,14 +236,8 @@ const ITEM_KEYS: &[&str] = &[
     "rows",
     "entries",
 ];
-const TOTAL_KEYS: &[&str] = &[
-    "total",
-    "totalCount",
-    "total_count",
-    "totalResults",
-    "total_results",
-    "count",
-];
+const TOTAL_KEYS: &[&str] =
+    &["total", "totalCount", "total_count", "totalResults", "total_results", "count"];
 const LABEL_KEYS: &[&str] = &[
     "name",
     "title",
@@ -313,10 +307,9 @@ impl OfflineModel {
         let mut planned: Vec<(&str, Value)> = Vec::new();
         let describe = lower.contains("descri");
         match describe.then(|| find_product_id(question)).flatten() {
-            Some(id) => planned.push((
-                "crow_get_product_ai_descriptions",
-                json!({ "productId": id }),
-            )),
+            Some(id) => {
+                planned.push(("crow_get_product_ai_descriptions", json!({ "productId": id })))
+            }
             None if describe || has(PRODUCT_WORDS) => planned.push((
                 "crow_search_products",
                 json!({"query": query, "mode": "hybrid", "limit": OFFLINE_RESULT_LIMIT}),
@@ -328,18 +321,13 @@ impl OfflineModel {
             planned.push(("crow_get_interaction_summary", json!({})));
             let count_only = lower.contains("how many") || has(COUNT_WORDS);
             if source.is_some() || !count_only {
-                planned.push((
-                    "crow_search_interactions",
-                    search(source.map(|s| ("sourceType", s))),
-                ));
+                planned
+                    .push(("crow_search_interactions", search(source.map(|s| ("sourceType", s)))));
             }
         }
         if has(PATTERN_WORDS) || lower.contains("over time") {
             let period = first_match(&words, PERIOD_WORDS);
-            planned.push((
-                "crow_search_patterns",
-                search(period.map(|p| ("period", p))),
-            ));
+            planned.push(("crow_search_patterns", search(period.map(|p| ("period", p)))));
         }
         if has(ORG_WORDS) {
             planned.push(("crow_search_org_context", search(None)));
@@ -369,35 +357,22 @@ impl OfflineModel {
                 "{OFFLINE_ANSWER_HEADER}\n\nThere was no question to answer."
             ));
         };
-        let question = messages
-            .get(start)
-            .map(|m| m.content.trim())
-            .unwrap_or_default();
+        let question = messages.get(start).map(|m| m.content.trim()).unwrap_or_default();
         let turn = messages.get(start + 1..).unwrap_or_default();
 
-        let requested: HashMap<&str, &ToolCallRequest> = turn
-            .iter()
-            .flat_map(|m| m.calls())
-            .map(|call| (call.id.as_str(), call))
-            .collect();
+        let requested: HashMap<&str, &ToolCallRequest> =
+            turn.iter().flat_map(|m| m.calls()).map(|call| (call.id.as_str(), call)).collect();
         let results: Vec<ResultEntry<'_>> = turn
             .iter()
             .filter(|m| m.role == Role::Tool)
             .map(|m| {
-                let call = m
-                    .tool_call_id
-                    .as_deref()
-                    .and_then(|id| requested.get(id).copied());
+                let call = m.tool_call_id.as_deref().and_then(|id| requested.get(id).copied());
                 let tool = m
                     .name
                     .clone()
                     .or_else(|| call.map(|c| c.name.clone()))
                     .unwrap_or_else(|| "an unnamed tool".to_owned());
-                ResultEntry {
-                    tool,
-                    arguments: call.map(|c| &c.arguments),
-                    content: &m.content,
-                }
+                ResultEntry { tool, arguments: call.map(|c| &c.arguments), content: &m.content }
             })
             .collect();
 
@@ -445,24 +420,14 @@ fn words_of(lower: &str) -> Vec<String> {
         }
         words.push(token.to_owned());
         if token.contains('-') {
-            words.extend(
-                token
-                    .split('-')
-                    .filter(|part| !part.is_empty())
-                    .map(str::to_owned),
-            );
+            words.extend(token.split('-').filter(|part| !part.is_empty()).map(str::to_owned));
         }
     }
     words
 }
 
 fn first_match(words: &[String], table: &[(&str, &'static str)]) -> Option<&'static str> {
-    words.iter().find_map(|w| {
-        table
-            .iter()
-            .find(|(word, _)| word == w)
-            .map(|(_, value)| *value)
-    })
+    words.iter().find_map(|w| table.iter().find(|(word, _)| word == w).map(|(_, value)| *value))
 }
 
 /// The one channel the question names, if exactly one.
@@ -491,9 +456,7 @@ fn find_product_id(question: &str) -> Option<String> {
         .filter(|t| !t.is_empty())
         .collect();
     let id_chars = |t: &str| {
-        t.len() <= 64
-            && t.chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        t.len() <= 64 && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
     };
     let digits = |t: &str| t.chars().filter(char::is_ascii_digit).count();
     let letters = |t: &str| t.chars().filter(char::is_ascii_alphabetic).count();
@@ -573,17 +536,12 @@ fn section(entry: &ResultEntry<'_>) -> (Vec<String>, bool) {
     let heading = format!("From {}{}:", entry.tool, argument_note(entry.arguments));
     let Ok(value) = serde_json::from_str::<Value>(entry.content) else {
         return (
-            vec![
-                heading,
-                "- The result was not JSON, so it is not summarised here.".to_owned(),
-            ],
+            vec![heading, "- The result was not JSON, so it is not summarised here.".to_owned()],
             true,
         );
     };
     if let Some(error) = value.get("error") {
-        let message = error
-            .as_str()
-            .map_or_else(|| error.to_string(), str::to_owned);
+        let message = error.as_str().map_or_else(|| error.to_string(), str::to_owned);
         return (vec![format!("{} failed: {}", entry.tool, message)], false);
     }
     let mut lines = vec![heading];
@@ -652,15 +610,11 @@ fn find_items(map: &Map<String, Value>) -> Option<&Vec<Value>> {
 }
 
 fn find_total(map: &Map<String, Value>) -> Option<&serde_json::Number> {
-    let direct = TOTAL_KEYS
-        .iter()
-        .find_map(|key| map.get(*key).and_then(as_number));
+    let direct = TOTAL_KEYS.iter().find_map(|key| map.get(*key).and_then(as_number));
     direct.or_else(|| {
         ["data", "pagination", "meta"].iter().find_map(|outer| {
             let inner = map.get(*outer)?.as_object()?;
-            TOTAL_KEYS
-                .iter()
-                .find_map(|key| inner.get(*key).and_then(as_number))
+            TOTAL_KEYS.iter().find_map(|key| inner.get(*key).and_then(as_number))
         })
     })
 }
@@ -802,13 +756,7 @@ mod tests {
             "crow_search_org_context",
         ]
         .iter()
-        .map(|name| {
-            ToolSpec::new(
-                *name,
-                "test tool",
-                json!({"type": "object", "properties": {}}),
-            )
-        })
+        .map(|name| ToolSpec::new(*name, "test tool", json!({"type": "object", "properties": {}})))
         .collect()
     }
 
@@ -821,10 +769,7 @@ mod tests {
     }
 
     fn names(question: &str) -> Vec<String> {
-        planned(question)
-            .into_iter()
-            .map(|(name, _)| name)
-            .collect()
+        planned(question).into_iter().map(|(name, _)| name).collect()
     }
 
     #[test]
@@ -846,10 +791,7 @@ mod tests {
             names("How many customer interactions did we get by channel?"),
             ["crow_get_interaction_summary"]
         );
-        assert_eq!(
-            names("Give me a traffic breakdown"),
-            ["crow_get_interaction_summary"]
-        );
+        assert_eq!(names("Give me a traffic breakdown"), ["crow_get_interaction_summary"]);
     }
 
     #[test]
@@ -866,17 +808,9 @@ mod tests {
             ]
         );
         let q = "How many in-store visits did the cameras see?";
-        assert_eq!(
-            planned(q)[1].1["sourceType"],
-            json!("cctv"),
-            "a named channel adds the search"
-        );
+        assert_eq!(planned(q)[1].1["sourceType"], json!("cctv"), "a named channel adds the search");
         let q = "Compare web and social feedback";
-        assert_eq!(
-            planned(q)[1].1.get("sourceType"),
-            None,
-            "two channels: no filter"
-        );
+        assert_eq!(planned(q)[1].1.get("sourceType"), None, "two channels: no filter");
     }
 
     #[test]
@@ -889,10 +823,7 @@ mod tests {
                 json!({"query": q, "period": "weekly", "limit": 5})
             )]
         );
-        assert_eq!(
-            planned("Any monthly trends?")[0].1["period"],
-            json!("monthly")
-        );
+        assert_eq!(planned("Any monthly trends?")[0].1["period"], json!("monthly"));
         assert_eq!(planned("What trends stand out?")[0].1.get("period"), None);
         assert_eq!(
             planned("How did visits change over time each day?")[2].1["period"],
@@ -904,19 +835,10 @@ mod tests {
     fn plans_ai_descriptions_for_a_product_id() {
         assert_eq!(
             planned("Get the AI description for product SKU-1234."),
-            vec![(
-                "crow_get_product_ai_descriptions".into(),
-                json!({"productId": "SKU-1234"})
-            )]
+            vec![("crow_get_product_ai_descriptions".into(), json!({"productId": "SKU-1234"}))]
         );
-        assert_eq!(
-            planned("describe prod_42 please")[0].1,
-            json!({"productId": "prod_42"})
-        );
-        assert_eq!(
-            planned("descriptions of item 55120?")[0].1,
-            json!({"productId": "55120"})
-        );
+        assert_eq!(planned("describe prod_42 please")[0].1, json!({"productId": "prod_42"}));
+        assert_eq!(planned("descriptions of item 55120?")[0].1, json!({"productId": "55120"}));
         assert_eq!(
             names("Write descriptions for our 2nd best 2024 product"),
             ["crow_search_products"],
@@ -929,15 +851,9 @@ mod tests {
         let q = "What is our return policy?";
         assert_eq!(
             planned(q),
-            vec![(
-                "crow_search_org_context".into(),
-                json!({"query": q, "limit": 5})
-            )]
+            vec![("crow_search_org_context".into(), json!({"query": q, "limit": 5}))]
         );
-        assert_eq!(
-            names("Where is the FAQ about shipping?"),
-            ["crow_search_org_context"]
-        );
+        assert_eq!(names("Where is the FAQ about shipping?"), ["crow_search_org_context"]);
         assert_eq!(
             names("Hello there"),
             ["crow_get_interaction_summary", "crow_search_org_context"]
@@ -958,15 +874,10 @@ mod tests {
             "at most four calls, in rule order"
         );
         let only_products = vec![ToolSpec::new("crow_search_products", "", json!({}))];
-        assert!(OfflineModel
-            .plan("What is our return policy?", &only_products)
-            .is_empty());
+        assert!(OfflineModel.plan("What is our return policy?", &only_products).is_empty());
         let long = "product ".repeat(100);
         let query = &OfflineModel.plan(&long, &all_tools())[0].arguments["query"];
-        assert_eq!(
-            query.as_str().map(|q| q.chars().count()),
-            Some(MAX_QUERY_CHARS)
-        );
+        assert_eq!(query.as_str().map(|q| q.chars().count()), Some(MAX_QUERY_CHARS));
     }
 
     #[test]
@@ -976,9 +887,7 @@ mod tests {
         assert!(matches!(turn, ModelTurn::ToolCalls(ref calls) if calls[0].id == "offline_1"));
 
         let none = block_on(OfflineModel.complete(&messages, &[])).unwrap();
-        let ModelTurn::Final(text) = none else {
-            panic!("expected an answer")
-        };
+        let ModelTurn::Final(text) = none else { panic!("expected an answer") };
         assert!(text.starts_with(OFFLINE_ANSWER_HEADER));
         assert!(text.contains("no data"));
 
@@ -1024,15 +933,9 @@ mod tests {
     /// Every digit run in the answer body must occur in the tool contents, or be a list index or
     /// item count the composer derived.
     fn assert_numbers_come_from(answer: &str, contents: &[&str], derived: &[&str]) {
-        let body = answer
-            .split_once("Question:")
-            .map(|(_, rest)| rest)
-            .unwrap_or(answer);
+        let body = answer.split_once("Question:").map(|(_, rest)| rest).unwrap_or(answer);
         let source = contents.concat();
-        for number in body
-            .split(|c: char| !c.is_ascii_digit())
-            .filter(|s| !s.is_empty())
-        {
+        for number in body.split(|c: char| !c.is_ascii_digit()).filter(|s| !s.is_empty()) {
             assert!(
                 source.contains(number) || derived.contains(&number),
                 "number {number} is not in the tool results:\n{answer}"
@@ -1066,11 +969,7 @@ mod tests {
         );
         let answer = answer_for(&messages);
         assert!(answer.starts_with(OFFLINE_ANSWER_HEADER), "{answer}");
-        assert!(answer
-            .lines()
-            .next()
-            .unwrap()
-            .contains("not a language model"));
+        assert!(answer.lines().next().unwrap().contains("not a language model"));
         for expected in [
             "From crow_search_products:",
             "- 2 results:",
@@ -1092,11 +991,7 @@ mod tests {
             !answer.contains("OLD-1") && !answer.contains("Old Result"),
             "earlier turns are ignored"
         );
-        assert_numbers_come_from(
-            &answer,
-            &[products, summary, interactions, failed],
-            &["1", "2"],
-        );
+        assert_numbers_come_from(&answer, &[products, summary, interactions, failed], &["1", "2"]);
     }
 
     #[test]
@@ -1107,22 +1002,12 @@ mod tests {
             "Any weekly patterns for boots?",
             &[
                 ("crow_search_products", json!({"query": "boots"}), empty),
-                (
-                    "crow_search_patterns",
-                    json!({"query": "boots", "period": "weekly"}),
-                    truncated,
-                ),
+                ("crow_search_patterns", json!({"query": "boots", "period": "weekly"}), truncated),
             ],
         );
         let answer = answer_for(&messages);
-        assert!(
-            answer.contains("From crow_search_products:\n- No results."),
-            "{answer}"
-        );
-        assert!(
-            answer.contains("From crow_search_patterns (period=weekly):"),
-            "{answer}"
-        );
+        assert!(answer.contains("From crow_search_products:\n- No results."), "{answer}");
+        assert!(answer.contains("From crow_search_patterns (period=weekly):"), "{answer}");
         assert!(answer.contains("shortened for size"), "{answer}");
         assert!(
             answer.contains("1. Saturday peak (id pat_1) — period weekly, confidence 0.8"),
@@ -1133,11 +1018,7 @@ mod tests {
 
         let all_failed = conversation(
             "Top products?",
-            &[(
-                "crow_search_products",
-                json!({}),
-                r#"{"error":"unknown tool `x`"}"#,
-            )],
+            &[("crow_search_products", json!({}), r#"{"error":"unknown tool `x`"}"#)],
         );
         let answer = answer_for(&all_failed);
         assert!(
@@ -1148,22 +1029,15 @@ mod tests {
 
     #[test]
     fn long_lists_show_the_top_items_and_how_many_more() {
-        let items: Vec<Value> = (1..=8)
-            .map(|i| json!({"id": format!("p{i}"), "name": format!("Item {i}")}))
-            .collect();
+        let items: Vec<Value> =
+            (1..=8).map(|i| json!({"id": format!("p{i}"), "name": format!("Item {i}")})).collect();
         let content = json!({"products": items, "total": 120}).to_string();
         let answer = answer_for(&conversation(
             "Top products?",
             &[("crow_search_products", json!({}), &content)],
         ));
-        assert!(
-            answer.contains("- 8 results (of 120 in total):"),
-            "{answer}"
-        );
-        assert!(
-            answer.contains("5. Item 5 (id p5)") && !answer.contains("Item 6"),
-            "{answer}"
-        );
+        assert!(answer.contains("- 8 results (of 120 in total):"), "{answer}");
+        assert!(answer.contains("5. Item 5 (id p5)") && !answer.contains("Item 6"), "{answer}");
         assert!(answer.contains("… and 3 more."), "{answer}");
     }
 
@@ -1177,10 +1051,8 @@ mod tests {
             match call.name.as_str() {
                 "crow_search_products" => Ok(ToolOutput::with_sources(
                     json!({"results": [{"id": "prod_101", "name": "Trail Runner 2", "unitsSold": 412}], "total": 1}),
-                    vec![
-                        SourceRef::new("crow_search_products", SourceKind::Product, "prod_101")
-                            .titled("Trail Runner 2"),
-                    ],
+                    vec![SourceRef::new("crow_search_products", SourceKind::Product, "prod_101")
+                        .titled("Trail Runner 2")],
                 )),
                 _ => Err(ToolFailure::new("not in this demo")),
             }
@@ -1202,9 +1074,7 @@ mod tests {
         assert_eq!(answer.rounds, 2);
         assert!(answer.text.starts_with(OFFLINE_ANSWER_HEADER));
         assert!(
-            answer
-                .text
-                .contains("1. Trail Runner 2 (id prod_101) — unitsSold 412"),
+            answer.text.contains("1. Trail Runner 2 (id prod_101) — unitsSold 412"),
             "{}",
             answer.text
         );

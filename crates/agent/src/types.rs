@@ -62,13 +62,7 @@ fn null_as_empty<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D
 
 impl Message {
     fn plain(role: Role, content: impl Into<String>) -> Self {
-        Message {
-            role,
-            content: content.into(),
-            tool_calls: None,
-            tool_call_id: None,
-            name: None,
-        }
+        Message { role, content: content.into(), tool_calls: None, tool_call_id: None, name: None }
     }
 
     /// A system message.
@@ -88,10 +82,7 @@ impl Message {
 
     /// An assistant message that requests tool calls (empty content).
     pub fn assistant_tool_calls(calls: Vec<ToolCallRequest>) -> Self {
-        Message {
-            tool_calls: Some(calls),
-            ..Self::plain(Role::Assistant, "")
-        }
+        Message { tool_calls: Some(calls), ..Self::plain(Role::Assistant, "") }
     }
 
     /// A tool message answering the call `call_id` of tool `name`.
@@ -127,11 +118,7 @@ pub struct ToolSpec {
 impl ToolSpec {
     /// Builds a spec.
     pub fn new(name: impl Into<String>, description: impl Into<String>, parameters: Value) -> Self {
-        ToolSpec {
-            name: name.into(),
-            description: description.into(),
-            parameters,
-        }
+        ToolSpec { name: name.into(), description: description.into(), parameters }
     }
 }
 
@@ -150,11 +137,7 @@ pub struct ToolCallRequest {
 impl ToolCallRequest {
     /// Builds a call.
     pub fn new(id: impl Into<String>, name: impl Into<String>, arguments: Value) -> Self {
-        ToolCallRequest {
-            id: id.into(),
-            name: name.into(),
-            arguments,
-        }
+        ToolCallRequest { id: id.into(), name: name.into(), arguments }
     }
 }
 
@@ -215,12 +198,7 @@ pub struct SourceRef {
 impl SourceRef {
     /// Builds a source without a title.
     pub fn new(tool: impl Into<String>, kind: SourceKind, id: impl Into<String>) -> Self {
-        SourceRef {
-            tool: tool.into(),
-            kind,
-            id: id.into(),
-            title: None,
-        }
+        SourceRef { tool: tool.into(), kind, id: id.into(), title: None }
     }
 
     /// Sets the title.
@@ -242,10 +220,7 @@ pub struct ToolOutput {
 impl ToolOutput {
     /// A result with no sources.
     pub fn new(content: Value) -> Self {
-        ToolOutput {
-            content,
-            sources: Vec::new(),
-        }
+        ToolOutput { content, sources: Vec::new() }
     }
 
     /// A result with sources.

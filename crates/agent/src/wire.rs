@@ -42,10 +42,7 @@ pub const WORKERS_AI_TEMPERATURE: f64 = 0.2;
 /// - Tool messages carry `tool_call_id` and `name`.
 pub fn workers_ai_request(messages: &[Message], tools: &[ToolSpec]) -> Value {
     let mut body = Map::new();
-    body.insert(
-        "messages".into(),
-        Value::Array(messages.iter().map(workers_ai_message).collect()),
-    );
+    body.insert("messages".into(), Value::Array(messages.iter().map(workers_ai_message).collect()));
     if !tools.is_empty() {
         let tools = tools
             .iter()
@@ -73,10 +70,7 @@ pub fn workers_ai_request(messages: &[Message], tools: &[ToolSpec]) -> Value {
 pub fn openai_request(model: &str, messages: &[Message], tools: &[ToolSpec]) -> Value {
     let mut body = Map::new();
     body.insert("model".into(), json!(model));
-    body.insert(
-        "messages".into(),
-        Value::Array(messages.iter().map(openai_message).collect()),
-    );
+    body.insert("messages".into(), Value::Array(messages.iter().map(openai_message).collect()));
     if !tools.is_empty() {
         let tools = tools
             .iter()
@@ -109,10 +103,7 @@ pub fn parse_workers_ai_output(output: Value) -> ModelTurn {
         && output.get("tool_calls").is_none();
     if is_envelope {
         let mut output = output;
-        let result = output
-            .get_mut("result")
-            .map(Value::take)
-            .unwrap_or_default();
+        let result = output.get_mut("result").map(Value::take).unwrap_or_default();
         return parse_workers_ai_output(result);
     }
     if output.get("choices").is_some() {
@@ -153,20 +144,14 @@ pub fn parse_openai_chat_completion(response: Value) -> ModelTurn {
     if !calls.is_empty() {
         return ModelTurn::ToolCalls(calls);
     }
-    if let Some(call) = message
-        .get("function_call")
-        .and_then(|fc| call_from_value(fc, 0))
-    {
+    if let Some(call) = message.get("function_call").and_then(|fc| call_from_value(fc, 0)) {
         return ModelTurn::ToolCalls(vec![call]);
     }
     let text = match message.get("content") {
         Some(Value::String(text)) => text.clone(),
         Some(Value::Array(parts)) => parts
             .iter()
-            .filter_map(|part| {
-                part.as_str()
-                    .or_else(|| part.get("text").and_then(Value::as_str))
-            })
+            .filter_map(|part| part.as_str().or_else(|| part.get("text").and_then(Value::as_str)))
             .collect::<Vec<_>>()
             .join(""),
         _ => String::new(),
@@ -237,11 +222,7 @@ fn call_from_value(value: &Value, index: usize) -> Option<ToolCallRequest> {
         .map(str::trim)
         .filter(|id| !id.is_empty())
         .map_or_else(|| format!("call_{index}"), str::to_owned);
-    Some(ToolCallRequest {
-        id,
-        name: name.to_owned(),
-        arguments: normalize_arguments(raw),
-    })
+    Some(ToolCallRequest { id, name: name.to_owned(), arguments: normalize_arguments(raw) })
 }
 
 /// Missing, `null` or blank → `{}`; a JSON string is decoded (twice if double-encoded); a string
@@ -271,11 +252,8 @@ fn is_call_shaped(value: &Value) -> bool {
     let Some(object) = value.as_object() else {
         return false;
     };
-    let named = |v: &Value| {
-        v.get("name")
-            .and_then(Value::as_str)
-            .is_some_and(|n| !n.trim().is_empty())
-    };
+    let named =
+        |v: &Value| v.get("name").and_then(Value::as_str).is_some_and(|n| !n.trim().is_empty());
     if let Some(function) = object.get("function").filter(|f| f.is_object()) {
         return named(function);
     }
@@ -310,10 +288,7 @@ fn strip_wrappers(text: &str) -> &str {
         text = text.strip_suffix(suffix).unwrap_or(text).trim();
     }
     if let Some(rest) = text.strip_prefix("```") {
-        let rest = rest
-            .strip_prefix("json")
-            .or_else(|| rest.strip_prefix("JSON"))
-            .unwrap_or(rest);
+        let rest = rest.strip_prefix("json").or_else(|| rest.strip_prefix("JSON")).unwrap_or(rest);
         text = rest.trim();
         text = text.strip_suffix("```").unwrap_or(text).trim();
     }
@@ -495,10 +470,9 @@ mod tests {
 
     fn calls(turn: &ModelTurn) -> Vec<(String, String, Value)> {
         match turn {
-            ModelTurn::ToolCalls(calls) => calls
-                .iter()
-                .map(|c| (c.id.clone(), c.name.clone(), c.arguments.clone()))
-                .collect(),
+            ModelTurn::ToolCalls(calls) => {
+                calls.iter().map(|c| (c.id.clone(), c.name.clone(), c.arguments.clone())).collect()
+            }
             ModelTurn::Final(text) => panic!("expected tool calls, got final {text:?}"),
         }
     }
@@ -529,11 +503,7 @@ mod tests {
                     "crow_search_products".into(),
                     json!({"query": "running shoes", "mode": "hybrid", "limit": 5})
                 ),
-                (
-                    "call_1".into(),
-                    "crow_get_interaction_summary".into(),
-                    json!({})
-                ),
+                ("call_1".into(), "crow_get_interaction_summary".into(), json!({})),
             ]
         );
     }
@@ -561,26 +531,10 @@ mod tests {
                     "crow_search_patterns".into(),
                     json!({"query": "weekend", "period": "weekly"})
                 ),
-                (
-                    "call_1".into(),
-                    "crow_get_interaction_summary".into(),
-                    json!({})
-                ),
-                (
-                    "call_2".into(),
-                    "crow_search_org_context".into(),
-                    json!({"query": "returns"})
-                ),
-                (
-                    "call_3".into(),
-                    "crow_search_products".into(),
-                    json!("query=shoes")
-                ),
-                (
-                    "call_4".into(),
-                    "crow_get_interaction_summary".into(),
-                    json!({})
-                ),
+                ("call_1".into(), "crow_get_interaction_summary".into(), json!({})),
+                ("call_2".into(), "crow_search_org_context".into(), json!({"query": "returns"})),
+                ("call_3".into(), "crow_search_products".into(), json!("query=shoes")),
+                ("call_4".into(), "crow_get_interaction_summary".into(), json!({})),
             ]
         );
     }
@@ -604,39 +558,19 @@ mod tests {
     #[test]
     fn workers_ai_nameless_calls_fall_back_to_the_response_text() {
         let output = json!({"response": "Nothing to look up.", "tool_calls": [{"arguments": {}}]});
-        assert_eq!(
-            final_text(parse_workers_ai_output(output)),
-            "Nothing to look up."
-        );
+        assert_eq!(final_text(parse_workers_ai_output(output)), "Nothing to look up.");
     }
 
     #[test]
     fn workers_ai_plain_empty_and_odd_responses() {
         let text = "Your top product is Trail Runner 2 (id prod_101).";
+        assert_eq!(final_text(parse_workers_ai_output(json!({"response": text}))), text);
+        assert_eq!(final_text(parse_workers_ai_output(json!({"response": null}))), "");
+        assert_eq!(final_text(parse_workers_ai_output(json!({"response": ""}))), "");
+        assert_eq!(final_text(parse_workers_ai_output(json!({"usage": {}}))), "");
+        assert_eq!(final_text(parse_workers_ai_output(json!({"response": 42}))), "42");
         assert_eq!(
-            final_text(parse_workers_ai_output(json!({"response": text}))),
-            text
-        );
-        assert_eq!(
-            final_text(parse_workers_ai_output(json!({"response": null}))),
-            ""
-        );
-        assert_eq!(
-            final_text(parse_workers_ai_output(json!({"response": ""}))),
-            ""
-        );
-        assert_eq!(
-            final_text(parse_workers_ai_output(json!({"usage": {}}))),
-            ""
-        );
-        assert_eq!(
-            final_text(parse_workers_ai_output(json!({"response": 42}))),
-            "42"
-        );
-        assert_eq!(
-            final_text(parse_workers_ai_output(
-                json!({"response": {"answer": "yes"}})
-            )),
+            final_text(parse_workers_ai_output(json!({"response": {"answer": "yes"}}))),
             r#"{"answer":"yes"}"#
         );
         assert_eq!(
@@ -654,10 +588,7 @@ mod tests {
     fn workers_ai_rest_envelope_is_unwrapped() {
         let output = json!({"result": {"response": null, "tool_calls": [
             {"name": "crow_get_interaction_summary", "arguments": {}}]}, "success": true, "errors": [], "messages": []});
-        assert_eq!(
-            calls(&parse_workers_ai_output(output))[0].1,
-            "crow_get_interaction_summary"
-        );
+        assert_eq!(calls(&parse_workers_ai_output(output))[0].1, "crow_get_interaction_summary");
     }
 
     #[test]
@@ -687,38 +618,18 @@ mod tests {
     #[test]
     fn workers_ai_json_in_text_lists_and_sequences() {
         let expected = vec![
-            (
-                "call_0".to_owned(),
-                "crow_get_interaction_summary".to_owned(),
-                json!({}),
-            ),
-            (
-                "call_1".to_owned(),
-                "crow_search_patterns".to_owned(),
-                json!({"period": "monthly"}),
-            ),
+            ("call_0".to_owned(), "crow_get_interaction_summary".to_owned(), json!({})),
+            ("call_1".to_owned(), "crow_search_patterns".to_owned(), json!({"period": "monthly"})),
         ];
         let list = r#"[{"name": "crow_get_interaction_summary", "parameters": {}}, {"name": "crow_search_patterns", "parameters": {"period": "monthly"}}]"#;
-        assert_eq!(
-            calls(&parse_workers_ai_output(json!({"response": list}))),
-            expected
-        );
+        assert_eq!(calls(&parse_workers_ai_output(json!({"response": list}))), expected);
         let sequence = r#"{"name": "crow_get_interaction_summary", "parameters": {}}; {"name": "crow_search_patterns", "parameters": {"period": "monthly"}}"#;
-        assert_eq!(
-            calls(&parse_workers_ai_output(json!({"response": sequence}))),
-            expected
-        );
+        assert_eq!(calls(&parse_workers_ai_output(json!({"response": sequence}))), expected);
         let tags = "<function=crow_get_interaction_summary>{}</function>\n<function=crow_search_patterns>{\"period\": \"monthly\"}</function>";
-        assert_eq!(
-            calls(&parse_workers_ai_output(json!({"response": tags}))),
-            expected
-        );
+        assert_eq!(calls(&parse_workers_ai_output(json!({"response": tags}))), expected);
         let object =
             json!({"response": {"name": "crow_get_interaction_summary", "parameters": {}}});
-        assert_eq!(
-            calls(&parse_workers_ai_output(object))[0].1,
-            "crow_get_interaction_summary"
-        );
+        assert_eq!(calls(&parse_workers_ai_output(object))[0].1, "crow_get_interaction_summary");
     }
 
     #[test]
@@ -733,10 +644,7 @@ mod tests {
             "<function=crow_search_products>{not json}</function>",
         ] {
             assert_eq!(parse_text_tool_calls(text), None, "{text}");
-            assert_eq!(
-                final_text(parse_workers_ai_output(json!({"response": text}))),
-                text
-            );
+            assert_eq!(final_text(parse_workers_ai_output(json!({"response": text}))), text);
         }
     }
 
@@ -762,11 +670,7 @@ mod tests {
                     "crow_search_interactions".into(),
                     json!({"query": "complaints", "sourceType": "social", "limit": 5})
                 ),
-                (
-                    "call_ghi".into(),
-                    "crow_get_interaction_summary".into(),
-                    json!({})
-                ),
+                ("call_ghi".into(), "crow_get_interaction_summary".into(), json!({})),
             ]
         );
     }
@@ -775,27 +679,17 @@ mod tests {
     fn openai_completion_final_text_fallback_and_odd_shapes() {
         let answer = json!({"choices": [{"message": {"role": "assistant", "content": "Web leads with 1204 visits."},
             "finish_reason": "stop"}]});
-        assert_eq!(
-            final_text(parse_openai_chat_completion(answer)),
-            "Web leads with 1204 visits."
-        );
+        assert_eq!(final_text(parse_openai_chat_completion(answer)), "Web leads with 1204 visits.");
 
         let in_text = json!({"choices": [{"message": {"role": "assistant",
             "content": "{\"name\": \"crow_search_org_context\", \"parameters\": {\"query\": \"warranty\"}}"}}]});
         assert_eq!(
             calls(&parse_openai_chat_completion(in_text)),
-            vec![(
-                "call_0".into(),
-                "crow_search_org_context".into(),
-                json!({"query": "warranty"})
-            )]
+            vec![("call_0".into(), "crow_search_org_context".into(), json!({"query": "warranty"}))]
         );
 
         let parts = json!({"choices": [{"message": {"content": [{"type": "text", "text": "Hello "}, {"type": "text", "text": "there"}]}}]});
-        assert_eq!(
-            final_text(parse_openai_chat_completion(parts)),
-            "Hello there"
-        );
+        assert_eq!(final_text(parse_openai_chat_completion(parts)), "Hello there");
 
         let legacy = json!({"choices": [{"message": {"content": null,
             "function_call": {"name": "crow_get_interaction_summary", "arguments": "{}"}}}]});
@@ -808,23 +702,14 @@ mod tests {
             "tool_calls": [{"function": {"name": "crow_search_patterns", "arguments": {"period": "daily"}}}]}});
         assert_eq!(
             calls(&parse_openai_chat_completion(ollama)),
-            vec![(
-                "call_0".into(),
-                "crow_search_patterns".into(),
-                json!({"period": "daily"})
-            )]
+            vec![("call_0".into(), "crow_search_patterns".into(), json!({"period": "daily"}))]
         );
 
         assert_eq!(
-            final_text(parse_openai_chat_completion(
-                json!({"error": {"message": "overloaded"}})
-            )),
+            final_text(parse_openai_chat_completion(json!({"error": {"message": "overloaded"}}))),
             ""
         );
-        assert_eq!(
-            final_text(parse_openai_chat_completion(json!({"choices": []}))),
-            ""
-        );
+        assert_eq!(final_text(parse_openai_chat_completion(json!({"choices": []}))), "");
         let via_workers = json!({"choices": [{"message": {"content": "ok"}}]});
         assert_eq!(final_text(parse_workers_ai_output(via_workers)), "ok");
     }
@@ -872,14 +757,8 @@ mod tests {
         let body = workers_ai_request(&messages, &tools);
         assert!(!contains_null(&body), "{body}");
         assert_eq!(body["max_tokens"], json!(WORKERS_AI_MAX_TOKENS));
-        assert_eq!(
-            body["messages"][0],
-            json!({"role": "system", "content": "SYS"})
-        );
-        assert_eq!(
-            body["messages"][1],
-            json!({"role": "user", "content": "Top products?"})
-        );
+        assert_eq!(body["messages"][0], json!({"role": "system", "content": "SYS"}));
+        assert_eq!(body["messages"][1], json!({"role": "user", "content": "Top products?"}));
 
         let assistant = &body["messages"][2];
         assert_eq!(assistant["role"], json!("assistant"));
@@ -891,9 +770,7 @@ mod tests {
         );
         assert_eq!(assistant["tool_calls"][0]["id"], json!("call_1_0"));
         assert_eq!(assistant["tool_calls"][0]["type"], json!("function"));
-        let arguments = assistant["tool_calls"][0]["function"]["arguments"]
-            .as_str()
-            .unwrap();
+        let arguments = assistant["tool_calls"][0]["function"]["arguments"].as_str().unwrap();
         assert_eq!(
             serde_json::from_str::<Value>(arguments).unwrap(),
             json!({"query": "top", "limit": 5})
@@ -923,21 +800,11 @@ mod tests {
         );
 
         let single = workers_ai_request(
-            &[Message::assistant_tool_calls(vec![ToolCallRequest::new(
-                "a",
-                "t",
-                json!({"x": 1}),
-            )])],
+            &[Message::assistant_tool_calls(vec![ToolCallRequest::new("a", "t", json!({"x": 1}))])],
             &[],
         );
-        assert_eq!(
-            single["messages"][0]["content"],
-            json!(r#"{"name":"t","parameters":{"x":1}}"#)
-        );
-        assert!(
-            single.get("tools").is_none(),
-            "no tools key for the final no-tools call"
-        );
+        assert_eq!(single["messages"][0]["content"], json!(r#"{"name":"t","parameters":{"x":1}}"#));
+        assert!(single.get("tools").is_none(), "no tools key for the final no-tools call");
     }
 
     #[test]
@@ -952,10 +819,7 @@ mod tests {
             assistant["tool_calls"][1]["function"]["name"],
             json!("crow_get_interaction_summary")
         );
-        assert_eq!(
-            assistant["tool_calls"][1]["function"]["arguments"],
-            json!("{}")
-        );
+        assert_eq!(assistant["tool_calls"][1]["function"]["arguments"], json!("{}"));
         assert_eq!(
             body["messages"][3],
             json!({"role": "tool", "tool_call_id": "call_1_0", "content": "{\"results\":[]}"})
@@ -971,10 +835,7 @@ mod tests {
         );
 
         let plain = openai_request("m", &[Message::user("hi")], &[]);
-        assert_eq!(
-            plain,
-            json!({"model": "m", "messages": [{"role": "user", "content": "hi"}]})
-        );
+        assert_eq!(plain, json!({"model": "m", "messages": [{"role": "user", "content": "hi"}]}));
     }
 
     #[test]
@@ -985,10 +846,7 @@ mod tests {
         ];
         let body = openai_request("m", &[Message::assistant_tool_calls(calls_in.clone())], &[]);
         let echoed = json!({"choices": [{"message": body["messages"][0].clone()}]});
-        assert_eq!(
-            parse_openai_chat_completion(echoed),
-            ModelTurn::ToolCalls(calls_in.clone())
-        );
+        assert_eq!(parse_openai_chat_completion(echoed), ModelTurn::ToolCalls(calls_in.clone()));
 
         let body = workers_ai_request(&[Message::assistant_tool_calls(calls_in)], &[]);
         let as_text = body["messages"][0]["content"].as_str().unwrap().to_owned();

@@ -36,8 +36,14 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                     let join = |f: String| if path == "." { f } else { format!("{path}.{f}") };
                     // serde_path_to_error already ends the path with an unknown field's name,
                     // but stops at the parent for a missing one.
-                    let field = if unknown_field_name(&issue).is_some() || path != "." && missing_field_name(&issue).is_none() {
-                        if path == "." { "body".to_string() } else { path.clone() }
+                    let field = if unknown_field_name(&issue).is_some()
+                        || path != "." && missing_field_name(&issue).is_none()
+                    {
+                        if path == "." {
+                            "body".to_string()
+                        } else {
+                            path.clone()
+                        }
                     } else if let Some(f) = missing_field_name(&issue) {
                         join(f)
                     } else {
@@ -48,7 +54,9 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             });
         }
     };
-    de.end().map_err(|_| ApiError::validation("Trailing characters after the JSON body").detail("field", "body"))?;
+    de.end().map_err(|_| {
+        ApiError::validation("Trailing characters after the JSON body").detail("field", "body")
+    })?;
     Ok(value)
 }
 
@@ -96,7 +104,8 @@ mod tests {
         assert_eq!(field(&e), "admin");
         let e = parse_json::<Item>(br#"{"name":"a"}"#).unwrap_err();
         assert_eq!(field(&e), "qty");
-        let e = parse_json::<Batch>(br#"{"items":[{"name":"a","qty":1},{"name":"b","qty":-1}]}"#).unwrap_err();
+        let e = parse_json::<Batch>(br#"{"items":[{"name":"a","qty":1},{"name":"b","qty":-1}]}"#)
+            .unwrap_err();
         assert_eq!(field(&e), "items[1].qty");
         let e = parse_json::<Batch>(br#"{"items":[{"name":"a","qty":1,"x":1}]}"#).unwrap_err();
         assert_eq!(field(&e), "items[0].x");

@@ -52,7 +52,8 @@ pub fn presented(
     let bearer = match authorization.map(str::trim).filter(|s| !s.is_empty()) {
         None => None,
         Some(h) => {
-            let (scheme, rest) = h.split_once(char::is_whitespace).ok_or(CredentialError::MalformedAuthorization)?;
+            let (scheme, rest) =
+                h.split_once(char::is_whitespace).ok_or(CredentialError::MalformedAuthorization)?;
             if !scheme.eq_ignore_ascii_case("bearer") {
                 return Err(CredentialError::UnsupportedScheme);
             }
@@ -78,7 +79,11 @@ pub fn presented(
 
 fn checksum(prefix_and_random: &str) -> String {
     let digest = crypto::sha256(prefix_and_random.as_bytes());
-    digest.iter().take(API_KEY_CHECKSUM_LEN).map(|b| ALPHANUMERIC[*b as usize % ALPHANUMERIC.len()] as char).collect()
+    digest
+        .iter()
+        .take(API_KEY_CHECKSUM_LEN)
+        .map(|b| ALPHANUMERIC[*b as usize % ALPHANUMERIC.len()] as char)
+        .collect()
 }
 
 /// A freshly minted key: the plaintext (shown once), its stored hash and its display start.
@@ -90,7 +95,8 @@ pub struct NewApiKey {
 }
 
 pub fn generate_api_key() -> Result<NewApiKey, crypto::RandomError> {
-    let body = format!("{API_KEY_PREFIX}{}", crypto::random_string(API_KEY_RANDOM_LEN, ALPHANUMERIC)?);
+    let body =
+        format!("{API_KEY_PREFIX}{}", crypto::random_string(API_KEY_RANDOM_LEN, ALPHANUMERIC)?);
     let plaintext = format!("{body}{}", checksum(&body));
     Ok(NewApiKey { hash: hash_api_key(&plaintext), start: api_key_start(&plaintext), plaintext })
 }
@@ -123,7 +129,11 @@ pub fn api_key_start(key: &str) -> String {
 
 /// Finds a cookie by name in a `Cookie` header.
 pub fn find_cookie<'a>(header: &'a str, name: &str) -> Option<&'a str> {
-    header.split(';').filter_map(|pair| pair.trim().split_once('=')).find(|(k, _)| *k == name).map(|(_, v)| v)
+    header
+        .split(';')
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
 }
 
 /// The session cookie's value, preferring the `__Secure-` name.
@@ -159,7 +169,8 @@ pub fn verify_session_cookie(secret: &str, cookie_value: &str) -> Option<String>
 
 /// `Set-Cookie` for a new session. `secure` (HTTPS) switches to the `__Secure-` name.
 pub fn session_set_cookie(value: &str, secure: bool, max_age_secs: u64) -> String {
-    let (name, flag) = if secure { (SECURE_SESSION_COOKIE, "; Secure") } else { (SESSION_COOKIE, "") };
+    let (name, flag) =
+        if secure { (SECURE_SESSION_COOKIE, "; Secure") } else { (SESSION_COOKIE, "") };
     format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{flag}")
 }
 
@@ -224,14 +235,32 @@ mod tests {
         let k = generate_api_key().unwrap().plaintext;
         let bearer = format!("Bearer {k}");
         assert_eq!(presented(Some(&bearer), None, None), Ok(Some(Presented::ApiKey(k.clone()))));
-        assert_eq!(presented(Some(&format!("bearer   {k} ")), None, None), Ok(Some(Presented::ApiKey(k.clone()))));
+        assert_eq!(
+            presented(Some(&format!("bearer   {k} ")), None, None),
+            Ok(Some(Presented::ApiKey(k.clone())))
+        );
         assert_eq!(presented(None, Some(&k), None), Ok(Some(Presented::ApiKey(k.clone()))));
-        assert_eq!(presented(Some(&bearer), Some(&k), None), Ok(Some(Presented::ApiKey(k.clone()))));
+        assert_eq!(
+            presented(Some(&bearer), Some(&k), None),
+            Ok(Some(Presented::ApiKey(k.clone())))
+        );
         let other = generate_api_key().unwrap().plaintext;
-        assert_eq!(presented(Some(&bearer), Some(&other), None), Err(CredentialError::ConflictingKeys));
-        assert_eq!(presented(Some("Basic abc"), None, None), Err(CredentialError::UnsupportedScheme));
-        assert_eq!(presented(Some("Bearer"), None, None), Err(CredentialError::MalformedAuthorization));
-        assert_eq!(presented(Some("Bearer nope"), None, None), Err(CredentialError::MalformedApiKey));
+        assert_eq!(
+            presented(Some(&bearer), Some(&other), None),
+            Err(CredentialError::ConflictingKeys)
+        );
+        assert_eq!(
+            presented(Some("Basic abc"), None, None),
+            Err(CredentialError::UnsupportedScheme)
+        );
+        assert_eq!(
+            presented(Some("Bearer"), None, None),
+            Err(CredentialError::MalformedAuthorization)
+        );
+        assert_eq!(
+            presented(Some("Bearer nope"), None, None),
+            Err(CredentialError::MalformedApiKey)
+        );
         assert_eq!(presented(None, None, None), Ok(None));
     }
 
@@ -248,7 +277,10 @@ mod tests {
         assert_eq!(verify_session_cookie("s3cret", "garbage"), None);
         assert_eq!(verify_session_cookie("s3cret", "%zz"), None);
         let header = format!("theme=dark; {SESSION_COOKIE}={value}; x=y");
-        assert_eq!(presented(None, None, Some(&header)), Ok(Some(Presented::SessionCookie(value.clone()))));
+        assert_eq!(
+            presented(None, None, Some(&header)),
+            Ok(Some(Presented::SessionCookie(value.clone())))
+        );
         let both = format!("{SESSION_COOKIE}=old; {SECURE_SESSION_COOKIE}={value}");
         assert_eq!(session_cookie_value(&both), Some(value.as_str()));
     }
@@ -258,7 +290,10 @@ mod tests {
         // better-call: encodeURIComponent(value + "." + btoa(hmacSha256(secret, value))).
         let sig = crypto::b64_std(&crypto::hmac_sha256(b"secret", b"abc"));
         assert_eq!(sig, "mUba1OAOkT/Ivo5dP34RCkqegy+D+wnDRShdeGONig4=");
-        assert_eq!(percent_encode(&format!("abc.{sig}")), "abc.mUba1OAOkT%2FIvo5dP34RCkqegy%2BD%2BwnDRShdeGONig4%3D");
+        assert_eq!(
+            percent_encode(&format!("abc.{sig}")),
+            "abc.mUba1OAOkT%2FIvo5dP34RCkqegy%2BD%2BwnDRShdeGONig4%3D"
+        );
     }
 
     #[test]

@@ -127,7 +127,10 @@ mod tests {
         // RFC 4231 test case 2.
         let mac = hmac_sha256(b"Jefe", b"what do ya want for nothing?");
         assert_eq!(hex(&mac), "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
-        assert_eq!(sha256_hex(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
         assert_eq!(sha256_b64url(b"abc"), "ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0");
     }
 
@@ -136,6 +139,9 @@ mod tests {
         let s = random_string(100, b"ab").unwrap();
         assert_eq!(s.len(), 100);
         assert!(s.chars().all(|c| c == 'a' || c == 'b'));
-        assert_ne!(random_string(32, ALPHANUMERIC).unwrap(), random_string(32, ALPHANUMERIC).unwrap());
+        assert_ne!(
+            random_string(32, ALPHANUMERIC).unwrap(),
+            random_string(32, ALPHANUMERIC).unwrap()
+        );
     }
 }

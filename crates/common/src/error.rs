@@ -182,7 +182,10 @@ impl ApiError {
 
     /// 500 with a fixed, internals-free message. The cause belongs in the log, not here.
     pub fn internal() -> Self {
-        ApiError::new(ErrorCode::InternalError, "Internal error. Quote the request id when reporting it.")
+        ApiError::new(
+            ErrorCode::InternalError,
+            "Internal error. Quote the request id when reporting it.",
+        )
     }
 
     pub fn bad_gateway(dependency: &str) -> Self {

@@ -29,7 +29,9 @@ pub fn normalize_email(field: &str, raw: &str) -> Result<String, ApiError> {
     }
     let labels: Vec<&str> = domain.split('.').collect();
     if labels.len() < 2
-        || labels.iter().any(|l| l.is_empty() || l.len() > 63 || l.starts_with('-') || l.ends_with('-'))
+        || labels
+            .iter()
+            .any(|l| l.is_empty() || l.len() > 63 || l.starts_with('-') || l.ends_with('-'))
         || !labels.iter().all(|l| l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
     {
         return bad("has an invalid domain");
@@ -54,8 +56,18 @@ pub fn check_password(field: &str, password: &str, email: &str) -> Result<(), Ap
     }
     let lower = password.to_lowercase();
     const COMMON: [&str; 12] = [
-        "password123", "1234567890", "qwertyuiop", "password1234", "iloveyou123", "123456789a",
-        "passw0rd123", "letmein1234", "welcome1234", "0123456789", "abcdefghij", "qwerty12345",
+        "password123",
+        "1234567890",
+        "qwertyuiop",
+        "password1234",
+        "iloveyou123",
+        "123456789a",
+        "passw0rd123",
+        "letmein1234",
+        "welcome1234",
+        "0123456789",
+        "abcdefghij",
+        "qwerty12345",
     ];
     if COMMON.contains(&lower.as_str()) {
         return weak("is too common");
@@ -111,7 +123,12 @@ pub struct PasswordRecord {
 
 impl PasswordRecord {
     pub fn encode(&self) -> String {
-        format!("pbkdf2-sha256${}${}${}", self.iterations, crypto::b64url(&self.salt), crypto::b64url(&self.hash))
+        format!(
+            "pbkdf2-sha256${}${}${}",
+            self.iterations,
+            crypto::b64url(&self.salt),
+            crypto::b64url(&self.hash)
+        )
     }
 
     pub fn parse(s: &str) -> Option<PasswordRecord> {
@@ -200,7 +217,9 @@ pub enum Action {
 pub fn allows(role: Role, action: Action) -> bool {
     match action {
         Action::Read | Action::WriteData => true,
-        Action::Update | Action::ManageKeys | Action::ManageMembers | Action::ManageBilling => role >= Role::Admin,
+        Action::Update | Action::ManageKeys | Action::ManageMembers | Action::ManageBilling => {
+            role >= Role::Admin
+        }
         Action::Delete => role == Role::Owner,
     }
 }
@@ -222,7 +241,17 @@ mod tests {
     #[test]
     fn emails() {
         assert_eq!(normalize_email("email", "  Ada@Example.COM ").unwrap(), "ada@example.com");
-        for bad in ["", "ada", "ada@", "@x.com", "ada@x", "a b@x.com", "ada@x..com", "ada@-x.com", "a@b@c.com"] {
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@x.com",
+            "ada@x",
+            "a b@x.com",
+            "ada@x..com",
+            "ada@-x.com",
+            "a@b@c.com",
+        ] {
             let e = normalize_email("email", bad).unwrap_err();
             assert_eq!(e.details["field"], "email", "{bad}");
         }
@@ -250,12 +279,19 @@ mod tests {
     fn pbkdf2_matches_rfc7914_vector() {
         // RFC 7914 section 11: PBKDF2-HMAC-SHA256, P="passwd", S="salt", c=1, first 32 bytes.
         let out = pbkdf2_sha256(b"passwd", b"salt", 1);
-        assert_eq!(crypto::hex(&out), "55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc");
+        assert_eq!(
+            crypto::hex(&out),
+            "55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc"
+        );
     }
 
     #[test]
     fn password_records_round_trip() {
-        let rec = PasswordRecord { iterations: 1000, salt: vec![7; 16], hash: pbkdf2_sha256(b"pw", &[7; 16], 1000).to_vec() };
+        let rec = PasswordRecord {
+            iterations: 1000,
+            salt: vec![7; 16],
+            hash: pbkdf2_sha256(b"pw", &[7; 16], 1000).to_vec(),
+        };
         let parsed = PasswordRecord::parse(&rec.encode()).unwrap();
         assert_eq!(parsed, rec);
         assert!(parsed.matches(&pbkdf2_sha256(b"pw", &[7; 16], 1000)));

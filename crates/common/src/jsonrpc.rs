@@ -101,11 +101,16 @@ pub enum Incoming {
     Notification(Notification),
     /// A response from the peer (to a server-initiated request); servers here send none, so these
     /// are acknowledged and dropped.
-    Response { id: Id },
+    Response {
+        id: Id,
+    },
     /// A JSON array. JSON-RPC 2.0 allows batches; the MCP revisions this server speaks do not.
     Batch(usize),
     /// Not a valid message: answer `error` with `id` (which is `Null` when it was unreadable).
-    Invalid { id: Id, error: RpcError },
+    Invalid {
+        id: Id,
+        error: RpcError,
+    },
 }
 
 /// Classifies a raw body. Never panics.
@@ -235,7 +240,10 @@ mod tests {
 
     #[test]
     fn odd_ids_are_rejected() {
-        for body in [json!({"jsonrpc":"2.0","id":{},"method":"x"}), json!({"jsonrpc":"2.0","id":null,"method":"x"})] {
+        for body in [
+            json!({"jsonrpc":"2.0","id":{},"method":"x"}),
+            json!({"jsonrpc":"2.0","id":null,"method":"x"}),
+        ] {
             assert!(matches!(classify(body), Incoming::Invalid { .. }));
         }
         assert!(matches!(classify(json!("str")), Incoming::Invalid { .. }));
@@ -244,7 +252,10 @@ mod tests {
     #[test]
     fn responses_serialize_per_spec() {
         let id = Id::Str("x".into());
-        assert_eq!(success(&id, json!({"ok":true})), json!({"jsonrpc":"2.0","id":"x","result":{"ok":true}}));
+        assert_eq!(
+            success(&id, json!({"ok":true})),
+            json!({"jsonrpc":"2.0","id":"x","result":{"ok":true}})
+        );
         let f = failure(&Id::Null, &RpcError::method_not_found("nope"));
         assert_eq!(f["error"]["code"], json!(METHOD_NOT_FOUND));
         assert_eq!(f["id"], Value::Null);

@@ -69,19 +69,29 @@ impl Pagination {
             Some(v) => match v.parse::<u32>() {
                 Ok(n) if (1..=max_limit).contains(&n) => n,
                 _ => {
-                    return Err(ApiError::invalid_field("limit", format!("must be an integer from 1 to {max_limit}"))
-                        .detail("max", max_limit))
+                    return Err(ApiError::invalid_field(
+                        "limit",
+                        format!("must be an integer from 1 to {max_limit}"),
+                    )
+                    .detail("max", max_limit))
                 }
             },
         };
         let position = match (get("cursor"), get("page")) {
-            (Some(_), Some(_)) => return Err(ApiError::invalid_field("page", "use either cursor or page, not both")),
-            (Some(c), None) => Position::After(Some(
-                Cursor::decode(c).ok_or_else(|| ApiError::invalid_field("cursor", "is not a cursor this API issued"))?,
-            )),
+            (Some(_), Some(_)) => {
+                return Err(ApiError::invalid_field("page", "use either cursor or page, not both"))
+            }
+            (Some(c), None) => Position::After(Some(Cursor::decode(c).ok_or_else(|| {
+                ApiError::invalid_field("cursor", "is not a cursor this API issued")
+            })?)),
             (None, Some(p)) => match p.parse::<u32>() {
                 Ok(n) if (1..=MAX_PAGE).contains(&n) => Position::Page(n),
-                _ => return Err(ApiError::invalid_field("page", format!("must be an integer from 1 to {MAX_PAGE}"))),
+                _ => {
+                    return Err(ApiError::invalid_field(
+                        "page",
+                        format!("must be an integer from 1 to {MAX_PAGE}"),
+                    ))
+                }
             },
             (None, None) => Position::After(None),
         };
@@ -146,12 +156,19 @@ mod tests {
         assert_eq!(p.offset(), 20);
         assert_eq!(p.page(), Some(3));
         for bad in ["0", "x", "10001"] {
-            assert_eq!(Pagination::from_query(&q(&[("page", bad)]), 100).unwrap_err().details["field"], "page");
+            assert_eq!(
+                Pagination::from_query(&q(&[("page", bad)]), 100).unwrap_err().details["field"],
+                "page"
+            );
         }
         let c = Cursor { k: 1_700_000_000_000, id: "prd_1".into() };
         let p = Pagination::from_query(&q(&[("cursor", &c.encode())]), 100).unwrap();
         assert_eq!(p.cursor(), Some(&c));
-        assert_eq!(Pagination::from_query(&q(&[("cursor", "garbage!")]), 100).unwrap_err().details["field"], "cursor");
+        assert_eq!(
+            Pagination::from_query(&q(&[("cursor", "garbage!")]), 100).unwrap_err().details
+                ["field"],
+            "cursor"
+        );
         assert!(Pagination::from_query(&q(&[("cursor", &c.encode()), ("page", "1")]), 100).is_err());
     }
 

@@ -183,7 +183,15 @@ impl Decision {
             ("X-RateLimit-Remaining", r.remaining.to_string()),
             ("X-RateLimit-Reset", self.reset_secs().to_string()),
             ("RateLimit-Policy", policy.header()),
-            ("RateLimit", format!("\"{}\";r={};t={}", r.name, r.remaining, r.reset_ms.saturating_sub(now_ms).div_ceil(1000))),
+            (
+                "RateLimit",
+                format!(
+                    "\"{}\";r={};t={}",
+                    r.name,
+                    r.remaining,
+                    r.reset_ms.saturating_sub(now_ms).div_ceil(1000)
+                ),
+            ),
         ];
         if !self.allowed {
             h.push(("Retry-After", self.retry_after_secs().to_string()));
@@ -214,7 +222,9 @@ fn wait_ms(c: &Counter, elapsed: u64, window_ms: u64, limit: u64, cost: u64) -> 
         return u64::MAX;
     }
     let w = window_ms as f64;
-    let fits = |prev: u64, cur: u64, t: u64| prev as f64 * (window_ms - t) as f64 / w + (cur + cost) as f64 <= limit as f64;
+    let fits = |prev: u64, cur: u64, t: u64| {
+        prev as f64 * (window_ms - t) as f64 / w + (cur + cost) as f64 <= limit as f64
+    };
     let settle = |mut t: u64, prev: u64, cur: u64| {
         while t < window_ms && !fits(prev, cur, t) {
             t += 1;
@@ -226,7 +236,8 @@ fn wait_ms(c: &Counter, elapsed: u64, window_ms: u64, limit: u64, cost: u64) -> 
     }
     // Later in this window, once previous × (w − t)/w ≤ limit − current − cost.
     if c.current + cost <= limit && c.previous > 0 {
-        let t = (w - (limit - c.current - cost) as f64 * w / c.previous as f64).ceil().max(0.0) as u64;
+        let t =
+            (w - (limit - c.current - cost) as f64 * w / c.previous as f64).ceil().max(0.0) as u64;
         let t = settle(t.max(elapsed), c.previous, c.current);
         if t < window_ms {
             return t - elapsed;
@@ -245,7 +256,11 @@ fn wait_ms(c: &Counter, elapsed: u64, window_ms: u64, limit: u64, cost: u64) -> 
 /// request is allowed (apart from the clock and window roll-over, which change nothing observable).
 pub fn check(policy: &Policy, state: &mut State, now_ms: u64, cost: u64) -> Decision {
     if state.counters.len() != policy.windows.len() || state.anchor_ms == 0 {
-        *state = State { anchor_ms: now_ms.max(1), last_ms: now_ms, counters: vec![Counter::default(); policy.windows.len()] };
+        *state = State {
+            anchor_ms: now_ms.max(1),
+            last_ms: now_ms,
+            counters: vec![Counter::default(); policy.windows.len()],
+        };
     }
     // A clock that steps backwards is treated as standing still.
     let now = now_ms.max(state.last_ms);
@@ -281,7 +296,11 @@ pub fn check(policy: &Policy, state: &mut State, now_ms: u64, cost: u64) -> Deci
                 limit: w.limit,
                 remaining: w.limit.saturating_sub(used),
                 reset_ms: *reset_ms,
-                retry_after_ms: if allowed { 0 } else { wait_ms(before, *elapsed, w.window_ms, w.limit, cost) },
+                retry_after_ms: if allowed {
+                    0
+                } else {
+                    wait_ms(before, *elapsed, w.window_ms, w.limit, cost)
+                },
             }
         })
         .collect();
@@ -333,10 +352,17 @@ mod tests {
         let p = Policy::for_tier(Tier::Enterprise, Some((5_000, 9_000_000)));
         assert_eq!(p.windows[0].limit, 5_000);
         assert_eq!(p.name, "enterprise:5000:9000000");
-        assert_eq!(Policy::for_tier(Tier::Free, Some((1, 1))).windows[0].limit, 60, "custom only for enterprise");
+        assert_eq!(
+            Policy::for_tier(Tier::Free, Some((1, 1))).windows[0].limit,
+            60,
+            "custom only for enterprise"
+        );
         assert_eq!(Tier::from_plan("starter"), Tier::Starter);
         assert_eq!(Tier::from_plan("nonsense"), Tier::Free);
-        assert_eq!(Policy::for_tier(Tier::Free, None).header(), "\"minute\";q=60;w=60, \"day\";q=1000;w=86400");
+        assert_eq!(
+            Policy::for_tier(Tier::Free, None).header(),
+            "\"minute\";q=60;w=60, \"day\";q=1000;w=86400"
+        );
     }
 
     #[test]
@@ -355,7 +381,11 @@ mod tests {
         assert_eq!(d.reset_secs(), (T0 + MINUTE_MS) / 1000);
         // Everything was counted in the current window; the previous one is empty, so the wait
         // is to the end of the window plus the share of it that still weighs.
-        assert!(d.retry_after_secs() >= 58 && d.retry_after_secs() <= 61, "{}", d.retry_after_secs());
+        assert!(
+            d.retry_after_secs() >= 58 && d.retry_after_secs() <= 61,
+            "{}",
+            d.retry_after_secs()
+        );
     }
 
     #[test]

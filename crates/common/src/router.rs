@@ -46,9 +46,15 @@ impl Params {
 /// The outcome of resolving a method and path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Resolution<R> {
-    Matched { route: R, params: Params, pattern: &'static str },
+    Matched {
+        route: R,
+        params: Params,
+        pattern: &'static str,
+    },
     /// The path exists, but not for this method. `allow` is sorted and deduplicated.
-    MethodNotAllowed { allow: Vec<&'static str> },
+    MethodNotAllowed {
+        allow: Vec<&'static str>,
+    },
     NotFound,
 }
 
@@ -96,7 +102,8 @@ fn matches(segments: &[Segment], parts: &[&str]) -> Option<Params> {
     for (i, seg) in segments.iter().enumerate() {
         match seg {
             Segment::Rest(name) => {
-                params.insert(name.clone(), parts.get(i..).map(|r| r.join("/")).unwrap_or_default());
+                params
+                    .insert(name.clone(), parts.get(i..).map(|r| r.join("/")).unwrap_or_default());
                 return Some(Params(params));
             }
             Segment::Literal(lit) => {
@@ -173,7 +180,9 @@ impl<R: Copy> Router<R> {
             }
         }
         match best {
-            Some((entry, params)) => Resolution::Matched { route: entry.route, params, pattern: entry.pattern },
+            Some((entry, params)) => {
+                Resolution::Matched { route: entry.route, params, pattern: entry.pattern }
+            }
             None if allow.is_empty() => Resolution::NotFound,
             None => {
                 allow.sort_unstable();
@@ -240,13 +249,17 @@ mod tests {
             table().resolve("PUT", "/api/v1/products/p_1"),
             Resolution::MethodNotAllowed { allow: vec!["DELETE", "GET"] }
         );
-        assert_eq!(table().resolve("POST", "/health"), Resolution::MethodNotAllowed { allow: vec!["GET"] });
+        assert_eq!(
+            table().resolve("POST", "/health"),
+            Resolution::MethodNotAllowed { allow: vec!["GET"] }
+        );
     }
 
     #[test]
     fn unknown_paths_are_not_found() {
         let t = table();
-        for p in ["/", "/api/v2/products/x", "/api/v1/products", "/api/v1/products/a/b", "/healthz"] {
+        for p in ["/", "/api/v2/products/x", "/api/v1/products", "/api/v1/products/a/b", "/healthz"]
+        {
             assert_eq!(t.resolve("GET", p), Resolution::NotFound, "{p}");
         }
     }
@@ -255,10 +268,15 @@ mod tests {
     fn wildcards_capture_the_rest_and_trailing_slashes_are_ignored() {
         let t = table();
         match t.resolve("POST", "/api/v1/chat/sessions/s1/messages") {
-            Resolution::Matched { params, .. } => assert_eq!(params.get("rest"), Some("sessions/s1/messages")),
+            Resolution::Matched { params, .. } => {
+                assert_eq!(params.get("rest"), Some("sessions/s1/messages"))
+            }
             other => panic!("{other:?}"),
         }
-        assert!(matches!(t.resolve("GET", "/health/"), Resolution::Matched { route: R::Health, .. }));
+        assert!(matches!(
+            t.resolve("GET", "/health/"),
+            Resolution::Matched { route: R::Health, .. }
+        ));
         match t.resolve("GET", "/api/v1/products/organization/org_9") {
             Resolution::Matched { route, params, .. } => {
                 assert_eq!(route, R::OrgProducts);

@@ -24,7 +24,13 @@ pub enum SignatureError {
 /// Verifies `Stripe-Signature: t=<unix>,v1=<hex>[,v1=…]` over the raw body: HMAC-SHA256 with the
 /// whole `whsec_…` secret as key over `"{t}.{payload}"`, hex, compared in constant time against
 /// every `v1`; then the timestamp must be within `tolerance` seconds of `now`.
-pub fn verify_signature(header: Option<&str>, payload: &[u8], secret: &str, now: i64, tolerance: i64) -> Result<i64, SignatureError> {
+pub fn verify_signature(
+    header: Option<&str>,
+    payload: &[u8],
+    secret: &str,
+    now: i64,
+    tolerance: i64,
+) -> Result<i64, SignatureError> {
     let header = header.map(str::trim).filter(|h| !h.is_empty()).ok_or(SignatureError::Missing)?;
     let mut timestamp = None;
     let mut signatures = Vec::new();
@@ -42,7 +48,9 @@ pub fn verify_signature(header: Option<&str>, payload: &[u8], secret: &str, now:
     let mut signed = format!("{t}.").into_bytes();
     signed.extend_from_slice(payload);
     let expected = crypto::hex(&crypto::hmac_sha256(secret.as_bytes(), &signed));
-    let matched = signatures.iter().fold(false, |acc, s| acc | crypto::ct_eq(s.as_bytes(), expected.as_bytes()));
+    let matched = signatures
+        .iter()
+        .fold(false, |acc, s| acc | crypto::ct_eq(s.as_bytes(), expected.as_bytes()));
     if !matched {
         return Err(SignatureError::Mismatch);
     }
@@ -67,7 +75,9 @@ pub fn form_encode(pairs: &[(&str, &str)]) -> String {
     fn enc(s: &str) -> String {
         s.bytes()
             .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    (b as char).to_string()
+                }
                 b' ' => "+".to_string(),
                 _ => format!("%{b:02X}"),
             })
@@ -138,7 +148,8 @@ pub fn apply_subscription(
         return Some(next);
     }
     next.status = Some(sub.status.clone());
-    next.plan = match (is_entitled(&sub.status), sub.price_id.as_deref().and_then(&plan_for_price)) {
+    next.plan = match (is_entitled(&sub.status), sub.price_id.as_deref().and_then(&plan_for_price))
+    {
         (true, Some(plan)) => plan,
         (true, None) => current.plan.clone(),
         (false, _) => "free".into(),
@@ -156,29 +167,57 @@ mod tests {
     fn signatures_verify_like_stripe_node() {
         let payload = br#"{"id":"evt_1","type":"invoice.paid"}"#;
         let header = sign(payload, SECRET, 1_700_000_000);
-        assert_eq!(verify_signature(Some(&header), payload, SECRET, 1_700_000_100, TOLERANCE_SECS), Ok(1_700_000_000));
+        assert_eq!(
+            verify_signature(Some(&header), payload, SECRET, 1_700_000_100, TOLERANCE_SECS),
+            Ok(1_700_000_000)
+        );
         // Any v1 may match (secret rotation).
         let two = format!("{},v1=deadbeef", header.replacen("v1=", "v1=00,v1=", 1));
-        assert!(verify_signature(Some(&two), payload, SECRET, 1_700_000_000, TOLERANCE_SECS).is_ok());
+        assert!(
+            verify_signature(Some(&two), payload, SECRET, 1_700_000_000, TOLERANCE_SECS).is_ok()
+        );
         assert_eq!(verify_signature(None, payload, SECRET, 0, 300), Err(SignatureError::Missing));
-        assert_eq!(verify_signature(Some("t=1"), payload, SECRET, 1, 300), Err(SignatureError::Malformed));
-        assert_eq!(verify_signature(Some(&header), payload, "whsec_other", 1_700_000_000, 300), Err(SignatureError::Mismatch));
-        assert_eq!(verify_signature(Some(&header), b"{}", SECRET, 1_700_000_000, 300), Err(SignatureError::Mismatch));
-        assert_eq!(verify_signature(Some(&header), payload, SECRET, 1_700_000_301, 300), Err(SignatureError::Stale));
+        assert_eq!(
+            verify_signature(Some("t=1"), payload, SECRET, 1, 300),
+            Err(SignatureError::Malformed)
+        );
+        assert_eq!(
+            verify_signature(Some(&header), payload, "whsec_other", 1_700_000_000, 300),
+            Err(SignatureError::Mismatch)
+        );
+        assert_eq!(
+            verify_signature(Some(&header), b"{}", SECRET, 1_700_000_000, 300),
+            Err(SignatureError::Mismatch)
+        );
+        assert_eq!(
+            verify_signature(Some(&header), payload, SECRET, 1_700_000_301, 300),
+            Err(SignatureError::Stale)
+        );
     }
 
     #[test]
     fn extreme_timestamps_are_stale_not_an_overflow() {
         // Found by fuzzing: `(now - t).abs()` overflowed for timestamps at the ends of i64.
         let payload = b"{}";
-        for (t, now) in [(i64::MIN, 1_700_000_000), (i64::MAX, -1), (i64::MIN, i64::MAX), (-1, i64::MIN)] {
+        for (t, now) in
+            [(i64::MIN, 1_700_000_000), (i64::MAX, -1), (i64::MIN, i64::MAX), (-1, i64::MIN)]
+        {
             let header = sign(payload, SECRET, t);
-            assert_eq!(verify_signature(Some(&header), payload, SECRET, now, TOLERANCE_SECS), Err(SignatureError::Stale));
+            assert_eq!(
+                verify_signature(Some(&header), payload, SECRET, now, TOLERANCE_SECS),
+                Err(SignatureError::Stale)
+            );
         }
         let header = sign(payload, SECRET, i64::MIN);
-        assert_eq!(verify_signature(Some(&header), payload, SECRET, i64::MIN + 300, TOLERANCE_SECS), Ok(i64::MIN));
+        assert_eq!(
+            verify_signature(Some(&header), payload, SECRET, i64::MIN + 300, TOLERANCE_SECS),
+            Ok(i64::MIN)
+        );
         let header = sign(payload, SECRET, 1_700_000_000);
-        assert_eq!(verify_signature(Some(&header), payload, SECRET, 1_700_000_000, -1), Err(SignatureError::Stale));
+        assert_eq!(
+            verify_signature(Some(&header), payload, SECRET, 1_700_000_000, -1),
+            Err(SignatureError::Stale)
+        );
     }
 
     #[test]
@@ -213,18 +252,64 @@ mod tests {
     #[test]
     fn subscription_lifecycle_and_out_of_order_delivery() {
         let free = Billing { plan: "free".into(), ..Default::default() };
-        let active = apply_subscription(&free, "customer.subscription.created", &sub("active", false), 100, plans).unwrap();
+        let active = apply_subscription(
+            &free,
+            "customer.subscription.created",
+            &sub("active", false),
+            100,
+            plans,
+        )
+        .unwrap();
         assert_eq!((active.plan.as_str(), active.status.as_deref()), ("starter", Some("active")));
-        let cancelling = apply_subscription(&active, "customer.subscription.updated", &sub("active", true), 200, plans).unwrap();
+        let cancelling = apply_subscription(
+            &active,
+            "customer.subscription.updated",
+            &sub("active", true),
+            200,
+            plans,
+        )
+        .unwrap();
         assert!(cancelling.cancel_at_period_end);
         assert_eq!(cancelling.plan, "starter", "still paid until the period ends");
         // An older update arriving late changes nothing.
-        assert_eq!(apply_subscription(&cancelling, "customer.subscription.updated", &sub("active", false), 150, plans), None);
-        let gone = apply_subscription(&cancelling, "customer.subscription.deleted", &sub("canceled", false), 300, plans).unwrap();
+        assert_eq!(
+            apply_subscription(
+                &cancelling,
+                "customer.subscription.updated",
+                &sub("active", false),
+                150,
+                plans
+            ),
+            None
+        );
+        let gone = apply_subscription(
+            &cancelling,
+            "customer.subscription.deleted",
+            &sub("canceled", false),
+            300,
+            plans,
+        )
+        .unwrap();
         assert_eq!((gone.plan.as_str(), gone.status.as_deref()), ("free", Some("canceled")));
         // A late "created" after the deletion does not resurrect the plan.
-        assert_eq!(apply_subscription(&gone, "customer.subscription.created", &sub("active", false), 100, plans), None);
-        let unpaid = apply_subscription(&active, "customer.subscription.updated", &sub("unpaid", false), 400, plans).unwrap();
+        assert_eq!(
+            apply_subscription(
+                &gone,
+                "customer.subscription.created",
+                &sub("active", false),
+                100,
+                plans
+            ),
+            None
+        );
+        let unpaid = apply_subscription(
+            &active,
+            "customer.subscription.updated",
+            &sub("unpaid", false),
+            400,
+            plans,
+        )
+        .unwrap();
         assert_eq!(unpaid.plan, "free");
     }
 }

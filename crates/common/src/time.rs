@@ -43,7 +43,11 @@ pub fn parse_iso8601(s: &str) -> Option<i64> {
     let b = s.as_bytes();
     let num = |r: std::ops::Range<usize>| -> Option<i64> {
         let part = s.get(r)?;
-        if part.bytes().all(|c| c.is_ascii_digit()) { part.parse().ok() } else { None }
+        if part.bytes().all(|c| c.is_ascii_digit()) {
+            part.parse().ok()
+        } else {
+            None
+        }
     };
     if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
         return None;
@@ -79,7 +83,10 @@ pub fn parse_iso8601(s: &str) -> Option<i64> {
     }
     let offset_ms = match s.get(i..)? {
         "Z" | "z" => 0,
-        tz if tz.len() == 6 && (tz.starts_with('+') || tz.starts_with('-')) && tz.as_bytes()[3] == b':' => {
+        tz if tz.len() == 6
+            && (tz.starts_with('+') || tz.starts_with('-'))
+            && tz.as_bytes()[3] == b':' =>
+        {
             let oh = num(i + 1..i + 3)?;
             let om = num(i + 4..i + 6)?;
             if oh > 23 || om > 59 {
@@ -121,8 +128,18 @@ mod tests {
 
     #[test]
     fn refuses_malformed_dates() {
-        for bad in ["", "yesterday", "2025-13-01", "2025-02-29", "2025-11-29T25:00:00Z", "2025-11-29T13:05:00",
-            "2025-11-29 13:05:00Z", "2025-11-29T13:05:00.Z", "2025-11-29T13:05:00+0100", "+2025-11-29"] {
+        for bad in [
+            "",
+            "yesterday",
+            "2025-13-01",
+            "2025-02-29",
+            "2025-11-29T25:00:00Z",
+            "2025-11-29T13:05:00",
+            "2025-11-29 13:05:00Z",
+            "2025-11-29T13:05:00.Z",
+            "2025-11-29T13:05:00+0100",
+            "+2025-11-29",
+        ] {
             assert_eq!(parse_iso8601(bad), None, "{bad}");
         }
     }

@@ -74,7 +74,11 @@ impl Tally {
         for e in &self.entries {
             let _ = write!(out, "{};desc=\"{}\";dur={:.1}, ", e.name, e.count, e.ms);
         }
-        let _ = write!(out, "total;dur={:.1}", if total_ms.is_finite() { total_ms.max(0.0) } else { 0.0 });
+        let _ = write!(
+            out,
+            "total;dur={:.1}",
+            if total_ms.is_finite() { total_ms.max(0.0) } else { 0.0 }
+        );
         out
     }
 
@@ -84,7 +88,9 @@ impl Tally {
         let mut t = Tally::new();
         for metric in header.split(',') {
             let mut parts = metric.split(';').map(str::trim);
-            let Some(name) = parts.next().filter(|n| is_token(n) && *n != "total") else { continue };
+            let Some(name) = parts.next().filter(|n| is_token(n) && *n != "total") else {
+                continue;
+            };
             let (mut count, mut ms) = (None, 0.0);
             for p in parts {
                 if let Some(v) = p.strip_prefix("desc=") {
@@ -113,7 +119,10 @@ impl Tally {
     pub fn to_json(&self) -> Value {
         let mut m = Map::new();
         for e in &self.entries {
-            m.insert(e.name.clone(), serde_json::json!({ "n": e.count, "ms": (e.ms * 10.0).round() / 10.0 }));
+            m.insert(
+                e.name.clone(),
+                serde_json::json!({ "n": e.count, "ms": (e.ms * 10.0).round() / 10.0 }),
+            );
         }
         Value::Object(m)
     }
@@ -132,7 +141,10 @@ mod tests {
         assert_eq!(t.count("d1"), 2);
         assert_eq!(t.count("do"), 1);
         assert_eq!(t.count("kv"), 0);
-        assert_eq!(t.to_header(10.0), "d1;desc=\"2\";dur=5.0, do;desc=\"1\";dur=1.5, total;dur=10.0");
+        assert_eq!(
+            t.to_header(10.0),
+            "d1;desc=\"2\";dur=5.0, do;desc=\"1\";dur=1.5, total;dur=10.0"
+        );
     }
 
     #[test]
@@ -155,7 +167,9 @@ mod tests {
 
     #[test]
     fn garbage_never_breaks_the_header() {
-        let t = Tally::parse_header("x;desc=\"a\", ;;;, d1;desc=\"3\";dur=abc, b@d;desc=\"1\", total;dur=4");
+        let t = Tally::parse_header(
+            "x;desc=\"a\", ;;;, d1;desc=\"3\";dur=abc, b@d;desc=\"1\", total;dur=4",
+        );
         assert_eq!(t.count("d1"), 3);
         assert_eq!(t.entries().len(), 1);
         let mut u = Tally::new();

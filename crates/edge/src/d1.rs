@@ -116,17 +116,28 @@ impl D1 {
 
     /// A read. Reads are idempotent, so one transient failure (a dropped connection to the
     /// database) is retried once before it becomes an error.
-    pub async fn first<T: DeserializeOwned>(&self, sql: &str, args: &[Arg<'_>]) -> Result<Option<T>, Error> {
+    pub async fn first<T: DeserializeOwned>(
+        &self,
+        sql: &str,
+        args: &[Arg<'_>],
+    ) -> Result<Option<T>, Error> {
         self.first_of(&self.statement(sql, args)?).await
     }
 
     /// All rows of a read, retried once like `first`.
-    pub async fn all<T: DeserializeOwned>(&self, sql: &str, args: &[Arg<'_>]) -> Result<Vec<T>, Error> {
+    pub async fn all<T: DeserializeOwned>(
+        &self,
+        sql: &str,
+        args: &[Arg<'_>],
+    ) -> Result<Vec<T>, Error> {
         self.all_of(&self.statement(sql, args)?).await
     }
 
     /// The first row of a prepared read (retried once).
-    pub async fn first_of<T: DeserializeOwned>(&self, statement: &D1PreparedStatement) -> Result<Option<T>, Error> {
+    pub async fn first_of<T: DeserializeOwned>(
+        &self,
+        statement: &D1PreparedStatement,
+    ) -> Result<Option<T>, Error> {
         let once = {
             let _span = self.meter.span("d1");
             statement.first::<T>(None).await
@@ -143,7 +154,10 @@ impl D1 {
     }
 
     /// All rows of a prepared read (retried once).
-    pub async fn all_of<T: DeserializeOwned>(&self, statement: &D1PreparedStatement) -> Result<Vec<T>, Error> {
+    pub async fn all_of<T: DeserializeOwned>(
+        &self,
+        statement: &D1PreparedStatement,
+    ) -> Result<Vec<T>, Error> {
         let once = {
             let _span = self.meter.span("d1");
             statement.all().await
@@ -183,7 +197,11 @@ impl D1 {
                 other => break other.map_err(fail("writing"))?,
             }
         };
-        Ok(result.meta().map_err(fail("reading write metadata"))?.and_then(|m| m.changes).unwrap_or(0) as u64)
+        Ok(result
+            .meta()
+            .map_err(fail("reading write metadata"))?
+            .and_then(|m| m.changes)
+            .unwrap_or(0) as u64)
     }
 
     /// Runs statements in one round trip as one implicit transaction: all of them or none.
@@ -192,14 +210,22 @@ impl D1 {
         let results = self.results(statements).await?;
         results
             .iter()
-            .map(|r| Ok(r.meta().map_err(fail("reading write metadata"))?.and_then(|m| m.changes).unwrap_or(0) as u64))
+            .map(|r| {
+                Ok(r.meta()
+                    .map_err(fail("reading write metadata"))?
+                    .and_then(|m| m.changes)
+                    .unwrap_or(0) as u64)
+            })
             .collect()
     }
 
     /// Runs statements in one round trip and returns each one's result (rows and metadata).
     /// A batch is one transaction: when the database was busy none of it was applied, and it is
     /// sent again (at most `BUSY_RETRIES` times).
-    pub async fn results(&self, statements: Vec<D1PreparedStatement>) -> Result<Vec<D1Result>, Error> {
+    pub async fn results(
+        &self,
+        statements: Vec<D1PreparedStatement>,
+    ) -> Result<Vec<D1Result>, Error> {
         let mut attempt = 0;
         loop {
             let outcome = {

@@ -56,9 +56,13 @@ impl Refusal {
     /// Headers for the refusal: a Bearer challenge on 401, the limiter's headers on 429.
     pub fn headers(&self, realm: &str) -> Vec<(String, String)> {
         match self {
-            Refusal::Unauthorized(_) => vec![("WWW-Authenticate".into(), format!("Bearer realm=\"{realm}\""))],
+            Refusal::Unauthorized(_) => {
+                vec![("WWW-Authenticate".into(), format!("Bearer realm=\"{realm}\""))]
+            }
             Refusal::RateLimited { headers, .. } => headers.clone(),
-            Refusal::Unavailable(e) => e.headers.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(),
+            Refusal::Unavailable(e) => {
+                e.headers.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+            }
         }
     }
 
@@ -106,12 +110,20 @@ pub fn internal_key(env: &Env) -> Result<String, ApiError> {
 
 /// Verifies the request's API key through the gateway and counts it against the key's budget.
 pub async fn authenticate(env: &Env, req: &Request, ctx: &Ctx) -> Result<Entry, Refusal> {
-    let presented = credentials::presented(header(req, "Authorization").as_deref(), header(req, "X-API-Key").as_deref(), None)
-        .map_err(|e| Refusal::Unauthorized(e.to_string()))?;
+    let presented = credentials::presented(
+        header(req, "Authorization").as_deref(),
+        header(req, "X-API-Key").as_deref(),
+        None,
+    )
+    .map_err(|e| Refusal::Unauthorized(e.to_string()))?;
     let Some(Presented::ApiKey(key)) = presented else {
-        return Err(Refusal::Unauthorized("An API key is required: send `Authorization: Bearer <key>` or `X-API-Key`".into()));
+        return Err(Refusal::Unauthorized(
+            "An API key is required: send `Authorization: Bearer <key>` or `X-API-Key`".into(),
+        ));
     };
-    let gateway = env.service("GATEWAY").map_err(|_| Refusal::Unavailable(ApiError::unavailable("gateway")))?;
+    let gateway = env
+        .service("GATEWAY")
+        .map_err(|_| Refusal::Unavailable(ApiError::unavailable("gateway")))?;
     let internal = internal_key(env).map_err(Refusal::Unavailable)?;
     let client_ip = header(req, "CF-Connecting-IP").unwrap_or_default();
     let call = ServiceCall::new(Method::Post, "/api/v1/auth/api-key/verify")
@@ -130,7 +142,10 @@ pub async fn authenticate(env: &Env, req: &Request, ctx: &Ctx) -> Result<Entry, 
     if let Some(rl) = &v.rate_limit {
         if !rl.allowed {
             return Err(Refusal::RateLimited {
-                message: format!("Rate limit exceeded: {} allows {} requests per {}", rl.tier, rl.limit, rl.window),
+                message: format!(
+                    "Rate limit exceeded: {} allows {} requests per {}",
+                    rl.tier, rl.limit, rl.window
+                ),
                 headers: rl.headers.clone(),
                 details: json!({
                     "policy": rl.policy, "tier": rl.tier, "window": rl.window, "limit": rl.limit,
@@ -156,7 +171,11 @@ pub async fn authenticate(env: &Env, req: &Request, ctx: &Ctx) -> Result<Entry, 
 /// error object carrying the request's id when the body is readable. Codes: -32600 for a
 /// missing or invalid key (as the product description shows), -32000 for a rate limit (with the
 /// policy in `data`), -32603 when the gateway could not be asked.
-pub fn refusal_reply(refusal: &Refusal, body: &[u8], realm: &str) -> Result<worker::Response, ApiError> {
+pub fn refusal_reply(
+    refusal: &Refusal,
+    body: &[u8],
+    realm: &str,
+) -> Result<worker::Response, ApiError> {
     use crow_common::jsonrpc::{self, Id, RpcError};
     let id = serde_json::from_slice::<Value>(body)
         .ok()
@@ -168,7 +187,9 @@ pub fn refusal_reply(refusal: &Refusal, body: &[u8], realm: &str) -> Result<work
         .unwrap_or(Id::Null);
     let error = match refusal {
         Refusal::Unauthorized(m) => RpcError::new(jsonrpc::INVALID_REQUEST, m.clone()),
-        Refusal::RateLimited { message, details, .. } => RpcError::new(-32000, message.clone()).with_data(details.clone()),
+        Refusal::RateLimited { message, details, .. } => {
+            RpcError::new(-32000, message.clone()).with_data(details.clone())
+        }
         Refusal::Unavailable(e) => RpcError::new(jsonrpc::INTERNAL_ERROR, e.message.clone()),
     };
     let resp = crate::rpc_reply(refusal.status(), &jsonrpc::failure(&id, &error))?;

@@ -28,11 +28,16 @@ use crow_common::{ids, ApiError, SECURITY_HEADERS};
 use futures::StreamExt;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use worker::{console_error, console_log, Fetcher, Headers, Method, Request, RequestInit, Response};
+use worker::{
+    console_error, console_log, Fetcher, Headers, Method, Request, RequestInit, Response,
+};
 
 /// Runs `fut` for at most `limit`: `None` when the time ran out first (the future is dropped,
 /// so nothing it would still have done happens).
-pub async fn deadline<T>(fut: impl std::future::Future<Output = T>, limit: std::time::Duration) -> Option<T> {
+pub async fn deadline<T>(
+    fut: impl std::future::Future<Output = T>,
+    limit: std::time::Duration,
+) -> Option<T> {
     use futures::future::{select, Either};
     let work = std::pin::pin!(fut);
     let timer = std::pin::pin!(worker::Delay::from(limit));
@@ -69,7 +74,8 @@ impl Ctx {
         let request_id = ids::accept_request_id(incoming.as_deref())
             .or_else(|| ids::new_id("req", now_ms()).ok())
             .unwrap_or_else(|| format!("req_{}", now_ms()));
-        let server_timing = env.var("SERVER_TIMING").map(|v| v.to_string() == "on").unwrap_or(false);
+        let server_timing =
+            env.var("SERVER_TIMING").map(|v| v.to_string() == "on").unwrap_or(false);
         Ctx {
             request_id,
             method: req.method().to_string(),
@@ -95,7 +101,10 @@ pub fn json<T: Serialize>(status: u16, body: &T) -> Result<Response, ApiError> {
     })?;
     let headers = Headers::new();
     set(&headers, "Content-Type", "application/json; charset=utf-8");
-    Ok(Response::from_bytes(bytes).map_err(internal("building a response"))?.with_status(status).with_headers(headers))
+    Ok(Response::from_bytes(bytes)
+        .map_err(internal("building a response"))?
+        .with_status(status)
+        .with_headers(headers))
 }
 
 /// An empty response (202, 204 …).
@@ -121,7 +130,9 @@ pub fn error_response(err: &ApiError, ctx: &Ctx) -> Response {
     }
     match Response::from_bytes(body.to_string().into_bytes()) {
         Ok(r) => r.with_status(err.status()).with_headers(headers),
-        Err(_) => Response::empty().map(|r| r.with_status(500)).unwrap_or_else(|_| unreachable_response()),
+        Err(_) => {
+            Response::empty().map(|r| r.with_status(500)).unwrap_or_else(|_| unreachable_response())
+        }
     }
 }
 
@@ -215,7 +226,9 @@ pub async fn read_body(req: &mut Request, limit: usize) -> Result<Vec<u8>, ApiEr
 pub fn require_json_content_type(req: &Request) -> Result<(), ApiError> {
     let ct = header(req, "Content-Type").unwrap_or_default();
     let media = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-    if media == "application/json" || (media.starts_with("application/") && media.ends_with("+json")) {
+    if media == "application/json"
+        || (media.starts_with("application/") && media.ends_with("+json"))
+    {
         Ok(())
     } else {
         Err(ApiError::new(
@@ -228,7 +241,10 @@ pub fn require_json_content_type(req: &Request) -> Result<(), ApiError> {
 }
 
 /// Reads and decodes a JSON body of at most `limit` bytes.
-pub async fn read_json<T: DeserializeOwned>(req: &mut Request, limit: usize) -> Result<T, ApiError> {
+pub async fn read_json<T: DeserializeOwned>(
+    req: &mut Request,
+    limit: usize,
+) -> Result<T, ApiError> {
     require_json_content_type(req)?;
     let bytes = read_body(req, limit).await?;
     parse_json(&bytes)
@@ -261,7 +277,12 @@ impl<'a> ServiceCall<'a> {
 
     /// Sends the call, passing the request id along. A failure to reach the target is a 503
     /// naming `dependency`.
-    pub async fn send(self, fetcher: &Fetcher, ctx: &Ctx, dependency: &str) -> Result<Response, ApiError> {
+    pub async fn send(
+        self,
+        fetcher: &Fetcher,
+        ctx: &Ctx,
+        dependency: &str,
+    ) -> Result<Response, ApiError> {
         let headers = Headers::new();
         set(&headers, "X-Request-Id", &ctx.request_id);
         for (k, v) in &self.headers {
@@ -299,7 +320,11 @@ fn prefix_of(dependency: &str) -> &'static str {
 
 /// Checks another worker's `/health` over a service binding. Returns what it reported, and
 /// whether it echoed our request id (proof that the call and its answer crossed the binding).
-pub async fn upstream_health(fetcher: &Fetcher, ctx: &Ctx, dependency: &str) -> Result<serde_json::Value, ApiError> {
+pub async fn upstream_health(
+    fetcher: &Fetcher,
+    ctx: &Ctx,
+    dependency: &str,
+) -> Result<serde_json::Value, ApiError> {
     let mut resp = ServiceCall::new(Method::Get, "/health").send(fetcher, ctx, dependency).await?;
     if resp.status_code() != 200 {
         console_error!("{dependency} /health answered {}", resp.status_code());
@@ -324,23 +349,36 @@ pub fn rpc_reply(status: u16, body: &serde_json::Value) -> Result<Response, ApiE
 
 /// `GET /health/ready` for the MCP and A2A workers: the gateway must answer over the
 /// `GATEWAY` service binding.
-pub async fn ready_via_gateway(env: &worker::Env, ctx: &Ctx, service: &str) -> Result<Response, ApiError> {
+pub async fn ready_via_gateway(
+    env: &worker::Env,
+    ctx: &Ctx,
+    service: &str,
+) -> Result<Response, ApiError> {
     let gateway = env.service("GATEWAY").map_err(|_| ApiError::unavailable("gateway"))?;
     let upstream = upstream_health(&gateway, ctx, "gateway").await?;
-    json(200, &serde_json::json!({ "status": "ready", "service": service, "checks": { "gateway": upstream } }))
+    json(
+        200,
+        &serde_json::json!({ "status": "ready", "service": service, "checks": { "gateway": upstream } }),
+    )
 }
 
 /// The transport-level answers shared by the JSON-RPC endpoints: notifications and responses are
 /// acknowledged with 202, batches and invalid messages get a JSON-RPC error with HTTP 400.
 /// Requests are handed back to the caller.
-pub fn rpc_request(body: &[u8]) -> Result<crow_common::jsonrpc::Request, Result<Response, ApiError>> {
+pub fn rpc_request(
+    body: &[u8],
+) -> Result<crow_common::jsonrpc::Request, Result<Response, ApiError>> {
     use crow_common::jsonrpc::{self, Id, Incoming, RpcError};
     match jsonrpc::parse(body) {
         Incoming::Request(r) => Ok(r),
         Incoming::Notification(_) | Incoming::Response { .. } => Err(empty(202)),
-        Incoming::Batch(_) => {
-            Err(rpc_reply(400, &jsonrpc::failure(&Id::Null, &RpcError::invalid_request("batch requests are not supported"))))
-        }
+        Incoming::Batch(_) => Err(rpc_reply(
+            400,
+            &jsonrpc::failure(
+                &Id::Null,
+                &RpcError::invalid_request("batch requests are not supported"),
+            ),
+        )),
         Incoming::Invalid { id, error } => Err(rpc_reply(400, &jsonrpc::failure(&id, &error))),
     }
 }

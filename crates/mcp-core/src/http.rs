@@ -35,8 +35,12 @@ impl HttpRequest {
 
     /// All values of a header joined with `", "` (how list-valued headers such as `Accept` combine).
     pub fn get_all(&self, name: &str) -> Option<String> {
-        let values: Vec<&str> =
-            self.headers.iter().filter(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str()).collect();
+        let values: Vec<&str> = self
+            .headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .collect();
         if values.is_empty() {
             None
         } else {
@@ -113,7 +117,10 @@ fn accepted_ranges(accept: &str) -> Vec<String> {
             let refused = pieces.any(|p| {
                 let p = p.trim();
                 let lower = p.to_ascii_lowercase();
-                lower.strip_prefix("q=").and_then(|q| q.trim().parse::<f32>().ok()).is_some_and(|q| q <= 0.0)
+                lower
+                    .strip_prefix("q=")
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
             });
             (!refused).then_some(range)
         })
@@ -126,7 +133,10 @@ fn accepted_ranges(accept: &str) -> Vec<String> {
 pub(crate) fn accepts_json_or_sse(accept: Option<&str>) -> bool {
     let Some(accept) = accept.filter(|a| !a.trim().is_empty()) else { return true };
     accepted_ranges(accept).iter().any(|r| {
-        matches!(r.as_str(), "*/*" | "application/*" | "application/json" | "text/*" | "text/event-stream")
+        matches!(
+            r.as_str(),
+            "*/*" | "application/*" | "application/json" | "text/*" | "text/event-stream"
+        )
     })
 }
 
@@ -141,7 +151,9 @@ mod tests {
 
     #[test]
     fn headers_are_case_insensitive_and_joinable() {
-        let r = HttpRequest::new("POST").header("accept", "application/json").header("ACCEPT", "text/event-stream");
+        let r = HttpRequest::new("POST")
+            .header("accept", "application/json")
+            .header("ACCEPT", "text/event-stream");
         assert_eq!(r.get("Accept"), Some("application/json"));
         assert_eq!(r.get_all("Accept").unwrap(), "application/json, text/event-stream");
         assert_eq!(r.get("X-Missing"), None);

@@ -3,20 +3,24 @@
 
 use base64::Engine as _;
 use crow_common::jsonrpc::{
-    self, Id, Incoming, Request, RpcError, INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND,
+    self, Id, Incoming, Request, RpcError, INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST,
+    METHOD_NOT_FOUND,
 };
 use crow_tools::{ToolError, ToolKind};
 use serde_json::{json, Map, Value};
 
 use crate::backend::ToolBackend;
-use crate::http::{accepts_json_or_sse, is_json_content_type, wants_event_stream, HttpRequest, HttpResponse};
+use crate::http::{
+    accepts_json_or_sse, is_json_content_type, wants_event_stream, HttpRequest, HttpResponse,
+};
 
 /// The modern, stateless protocol revision (per-request `_meta`, no `initialize`).
 pub const MODERN_VERSION: &str = "2026-07-28";
 /// Handshake-based revisions served through `initialize`, newest first.
 pub const LEGACY_VERSIONS: [&str; 3] = ["2025-11-25", "2025-06-18", "2025-03-26"];
 /// Every revision this server speaks, newest first (`server/discover` and `-32022` list these).
-pub const SUPPORTED_VERSIONS: [&str; 4] = [MODERN_VERSION, "2025-11-25", "2025-06-18", "2025-03-26"];
+pub const SUPPORTED_VERSIONS: [&str; 4] =
+    [MODERN_VERSION, "2025-11-25", "2025-06-18", "2025-03-26"];
 
 /// `_meta` keys of the 2026-07-28 request envelope and results.
 pub const META_PROTOCOL_VERSION: &str = "io.modelcontextprotocol/protocolVersion";
@@ -127,7 +131,11 @@ impl Server {
 
     /// Serves an authenticated POST: one JSON-RPC message, answered with JSON (or 202 for
     /// notifications and client responses). Never mints or echoes `Mcp-Session-Id`.
-    pub async fn handle_post<B: ToolBackend>(&self, req: &HttpRequest, backend: &B) -> HttpResponse {
+    pub async fn handle_post<B: ToolBackend>(
+        &self,
+        req: &HttpRequest,
+        backend: &B,
+    ) -> HttpResponse {
         if !req.method.eq_ignore_ascii_case("POST") {
             return match self.preflight(req) {
                 Some(resp) => resp,
@@ -224,7 +232,10 @@ impl Server {
                 return rpc_error(
                     415,
                     &Id::Null,
-                    &RpcError::new(SERVER_ERROR, "Unsupported Media Type: Content-Type must be application/json"),
+                    &RpcError::new(
+                        SERVER_ERROR,
+                        "Unsupported Media Type: Content-Type must be application/json",
+                    ),
                 );
             }
         }
@@ -232,14 +243,20 @@ impl Server {
             return rpc_error(
                 406,
                 &Id::Null,
-                &RpcError::new(SERVER_ERROR, "Not Acceptable: Accept must allow application/json and text/event-stream"),
+                &RpcError::new(
+                    SERVER_ERROR,
+                    "Not Acceptable: Accept must allow application/json and text/event-stream",
+                ),
             );
         }
         if req.body.len() > self.config.max_body_bytes {
             return rpc_error(
                 413,
                 &Id::Null,
-                &RpcError::new(INVALID_REQUEST, format!("Request body too large: at most {} bytes", self.config.max_body_bytes)),
+                &RpcError::new(
+                    INVALID_REQUEST,
+                    format!("Request body too large: at most {} bytes", self.config.max_body_bytes),
+                ),
             );
         }
         let header_version = req.get("mcp-protocol-version").map(str::trim);
@@ -248,16 +265,24 @@ impl Server {
             Incoming::Batch(_) => rpc_error(
                 400,
                 &Id::Null,
-                &RpcError::new(INVALID_REQUEST, "Batch requests are not supported: send one JSON-RPC message per POST"),
+                &RpcError::new(
+                    INVALID_REQUEST,
+                    "Batch requests are not supported: send one JSON-RPC message per POST",
+                ),
             ),
             Incoming::Response { .. } if header_version == Some(MODERN_VERSION) => rpc_error(
                 400,
                 &Id::Null,
-                &RpcError::new(INVALID_REQUEST, "Clients must not send JSON-RPC responses under protocol 2026-07-28"),
+                &RpcError::new(
+                    INVALID_REQUEST,
+                    "Clients must not send JSON-RPC responses under protocol 2026-07-28",
+                ),
             ),
             // Notifications need no answer; 2026-07-28 defines no header rules for them.
             Incoming::Response { .. } | Incoming::Notification(_) => match header_version {
-                Some(v) if v != MODERN_VERSION && !LEGACY_VERSIONS.contains(&v) => unsupported_header(&Id::Null, v),
+                Some(v) if v != MODERN_VERSION && !LEGACY_VERSIONS.contains(&v) => {
+                    unsupported_header(&Id::Null, v)
+                }
                 _ => HttpResponse::empty(202),
             },
             Incoming::Request(r) => match classify(&r, header_version) {
@@ -267,7 +292,12 @@ impl Server {
         }
     }
 
-    async fn legacy<B: ToolBackend>(&self, r: Request, header_version: Option<&str>, backend: &B) -> HttpResponse {
+    async fn legacy<B: ToolBackend>(
+        &self,
+        r: Request,
+        header_version: Option<&str>,
+        backend: &B,
+    ) -> HttpResponse {
         if r.method != "initialize" {
             if let Some(v) = header_version.filter(|v| !LEGACY_VERSIONS.contains(v)) {
                 return unsupported_header(&r.id, v);
@@ -287,7 +317,12 @@ impl Server {
         }
     }
 
-    async fn modern<B: ToolBackend>(&self, req: &HttpRequest, r: Request, backend: &B) -> HttpResponse {
+    async fn modern<B: ToolBackend>(
+        &self,
+        req: &HttpRequest,
+        r: Request,
+        backend: &B,
+    ) -> HttpResponse {
         let result = match self.check_modern(req, &r) {
             Err(e) => Err(e),
             Ok(()) => match r.method.as_str() {
@@ -338,23 +373,36 @@ impl Server {
             }
         };
         if version != MODERN_VERSION {
-            return Err(RpcError::new(UNSUPPORTED_PROTOCOL_VERSION, "Unsupported protocol version")
-                .with_data(json!({ "supported": SUPPORTED_VERSIONS, "requested": version })));
+            return Err(RpcError::new(
+                UNSUPPORTED_PROTOCOL_VERSION,
+                "Unsupported protocol version",
+            )
+            .with_data(json!({ "supported": SUPPORTED_VERSIONS, "requested": version })));
         }
         let header = |name: &str| -> Result<Option<String>, RpcError> {
             match req.get(name) {
                 None => Ok(None),
                 Some(v) if header_value_ok(v) => Ok(Some(v.trim().to_string())),
-                Some(_) => Err(RpcError::new(HEADER_MISMATCH, format!("Header mismatch: {name} header contains invalid characters"))),
+                Some(_) => Err(RpcError::new(
+                    HEADER_MISMATCH,
+                    format!("Header mismatch: {name} header contains invalid characters"),
+                )),
             }
         };
         let expect = |name: &str, got: Option<String>, body: &str| -> Result<(), RpcError> {
             match got {
-                None => Err(RpcError::new(HEADER_MISMATCH, format!("Header mismatch: required {name} header is missing"))),
+                None => Err(RpcError::new(
+                    HEADER_MISMATCH,
+                    format!("Header mismatch: required {name} header is missing"),
+                )),
                 Some(v) if v == body => Ok(()),
                 Some(v) => Err(RpcError::new(
                     HEADER_MISMATCH,
-                    format!("Header mismatch: {name} header value '{}' does not match body value '{}'", clip(&v, 100), clip(body, 100)),
+                    format!(
+                        "Header mismatch: {name} header value '{}' does not match body value '{}'",
+                        clip(&v, 100),
+                        clip(body, 100)
+                    ),
                 )),
             }
         };
@@ -373,7 +421,10 @@ impl Server {
         if let Some(Value::String(body_name)) = name_field.and_then(|f| params.get(f)) {
             let got = match header("mcp-name")? {
                 Some(v) => Some(decode_sentinel(&v).ok_or_else(|| {
-                    RpcError::new(HEADER_MISMATCH, "Header mismatch: Mcp-Name header is not valid =?base64?…?= encoded UTF-8")
+                    RpcError::new(
+                        HEADER_MISMATCH,
+                        "Header mismatch: Mcp-Name header is not valid =?base64?…?= encoded UTF-8",
+                    )
                 })?),
                 None => None,
             };
@@ -386,9 +437,14 @@ impl Server {
         let params = r.params_object()?;
         let requested = match params.get("protocolVersion") {
             Some(Value::String(v)) => v.as_str(),
-            _ => return Err(RpcError::invalid_params("initialize requires params.protocolVersion (a string)")),
+            _ => {
+                return Err(RpcError::invalid_params(
+                    "initialize requires params.protocolVersion (a string)",
+                ))
+            }
         };
-        let negotiated = if LEGACY_VERSIONS.contains(&requested) { requested } else { LEGACY_VERSIONS[0] };
+        let negotiated =
+            if LEGACY_VERSIONS.contains(&requested) { requested } else { LEGACY_VERSIONS[0] };
         let mut result = json!({
             "protocolVersion": negotiated,
             "capabilities": { "tools": { "listChanged": false } },
@@ -418,20 +474,32 @@ impl Server {
         match params.get("cursor") {
             None | Some(Value::Null) => Ok(json!({ "tools": crow_tools::definitions() })),
             // All six tools fit on one page, so no cursor is ever issued or valid.
-            Some(_) => Err(RpcError::invalid_params("Invalid cursor: this server returns all tools on a single page")),
+            Some(_) => Err(RpcError::invalid_params(
+                "Invalid cursor: this server returns all tools on a single page",
+            )),
         }
     }
 
-    async fn tools_call<B: ToolBackend>(&self, r: &Request, backend: &B) -> Result<Value, RpcError> {
+    async fn tools_call<B: ToolBackend>(
+        &self,
+        r: &Request,
+        backend: &B,
+    ) -> Result<Value, RpcError> {
         let params = r.params_object()?;
         let name = match params.get("name") {
             Some(Value::String(n)) => n.as_str(),
-            _ => return Err(RpcError::invalid_params("tools/call requires params.name (a string)")),
+            _ => {
+                return Err(RpcError::invalid_params("tools/call requires params.name (a string)"))
+            }
         };
         let arguments = match params.get("arguments") {
             None | Some(Value::Null) => Value::Null,
             Some(v @ Value::Object(_)) => v.clone(),
-            Some(_) => return Err(RpcError::invalid_params("tools/call params.arguments must be an object")),
+            Some(_) => {
+                return Err(RpcError::invalid_params(
+                    "tools/call params.arguments must be an object",
+                ))
+            }
         };
         let call = match crow_tools::validate(name, &arguments) {
             Ok(call) => call,
@@ -472,7 +540,10 @@ pub fn classify(r: &Request, header_version: Option<&str>) -> Era {
         .and_then(|p| p.get("_meta"))
         .and_then(|m| m.get(META_PROTOCOL_VERSION))
         .is_some();
-    if envelope || header_version == Some(MODERN_VERSION) || matches!(r.method.as_str(), "server/discover" | "subscriptions/listen") {
+    if envelope
+        || header_version == Some(MODERN_VERSION)
+        || matches!(r.method.as_str(), "server/discover" | "subscriptions/listen")
+    {
         Era::Modern
     } else {
         Era::Legacy
@@ -500,8 +571,11 @@ fn unsupported_header(id: &Id, value: &str) -> HttpResponse {
     rpc_error(
         400,
         id,
-        &RpcError::new(INVALID_REQUEST, format!("Unsupported MCP-Protocol-Version: {}", clip(value, 40)))
-            .with_data(json!({ "supported": SUPPORTED_VERSIONS, "requested": clip(value, 40) })),
+        &RpcError::new(
+            INVALID_REQUEST,
+            format!("Unsupported MCP-Protocol-Version: {}", clip(value, 40)),
+        )
+        .with_data(json!({ "supported": SUPPORTED_VERSIONS, "requested": clip(value, 40) })),
     )
 }
 
@@ -544,8 +618,14 @@ mod unit {
     #[test]
     fn sentinel_decoding() {
         assert_eq!(decode_sentinel("plain").as_deref(), Some("plain"));
-        assert_eq!(decode_sentinel("=?base64?SGVsbG8sIOS4lueVjA==?=").as_deref(), Some("Hello, 世界"));
-        assert_eq!(decode_sentinel("=?base64?SGVsbG8sIOS4lueVjA?=").as_deref(), Some("Hello, 世界"));
+        assert_eq!(
+            decode_sentinel("=?base64?SGVsbG8sIOS4lueVjA==?=").as_deref(),
+            Some("Hello, 世界")
+        );
+        assert_eq!(
+            decode_sentinel("=?base64?SGVsbG8sIOS4lueVjA?=").as_deref(),
+            Some("Hello, 世界")
+        );
         assert_eq!(decode_sentinel("=?base64?!!!?="), None);
         assert_eq!(decode_sentinel("=?base64?/w==?="), None); // not UTF-8
     }

@@ -49,7 +49,8 @@ fn run_with(req: &HttpRequest, backend: &FakeBackend) -> HttpResponse {
 }
 
 fn body(resp: &HttpResponse) -> Value {
-    resp.json_body().unwrap_or_else(|| panic!("not JSON: {:?}", String::from_utf8_lossy(&resp.body)))
+    resp.json_body()
+        .unwrap_or_else(|| panic!("not JSON: {:?}", String::from_utf8_lossy(&resp.body)))
 }
 
 fn error_code(resp: &HttpResponse) -> i64 {
@@ -84,9 +85,11 @@ fn envelope() -> Value {
 /// A 2026-07-28 request exactly as the Python client sends it.
 fn modern(id: i64, method: &str, mut params: Value) -> HttpRequest {
     params["_meta"] = envelope();
-    let mut req = raw_post(&json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }).to_string())
-        .header("mcp-protocol-version", MODERN_VERSION)
-        .header("mcp-method", method);
+    let mut req = raw_post(
+        &json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }).to_string(),
+    )
+    .header("mcp-protocol-version", MODERN_VERSION)
+    .header("mcp-method", method);
     if let Some(name) = params.get("name").and_then(Value::as_str) {
         req = req.header("mcp-name", name);
     }
@@ -111,12 +114,24 @@ fn assert_no_session(resp: &HttpResponse) {
 
 #[test]
 fn options_is_204_with_cors() {
-    let resp = run(&HttpRequest::new("OPTIONS").header("Origin", ORIGIN_OK).header("Access-Control-Request-Method", "POST"));
+    let resp = run(&HttpRequest::new("OPTIONS")
+        .header("Origin", ORIGIN_OK)
+        .header("Access-Control-Request-Method", "POST"));
     assert_eq!(resp.status, 204);
     assert!(resp.body.is_empty());
     assert_eq!(resp.get("access-control-allow-origin"), Some(ORIGIN_OK));
     let allowed = resp.get("access-control-allow-headers").unwrap();
-    for h in ["Content-Type", "Accept", "Authorization", "X-API-Key", "MCP-Protocol-Version", "Mcp-Method", "Mcp-Name", "Mcp-Session-Id", "Last-Event-ID"] {
+    for h in [
+        "Content-Type",
+        "Accept",
+        "Authorization",
+        "X-API-Key",
+        "MCP-Protocol-Version",
+        "Mcp-Method",
+        "Mcp-Name",
+        "Mcp-Session-Id",
+        "Last-Event-ID",
+    ] {
         assert!(allowed.contains(h), "{h} missing from {allowed}");
     }
     assert!(resp.get("access-control-allow-methods").unwrap().contains("POST"));
@@ -129,11 +144,15 @@ fn options_is_204_with_cors() {
 #[test]
 fn forbidden_origin_is_403_for_every_method() {
     for method in ["GET", "POST", "DELETE", "OPTIONS", "PUT"] {
-        let req = raw_post(r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#).header("Origin", "https://evil.example");
+        let req = raw_post(r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#)
+            .header("Origin", "https://evil.example");
         let req = HttpRequest { method: method.into(), ..req };
         let resp = run(&req);
         assert_eq!(resp.status, 403, "{method}");
-        assert_eq!(body(&resp), json!({"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Forbidden origin"}}));
+        assert_eq!(
+            body(&resp),
+            json!({"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Forbidden origin"}})
+        );
         assert!(resp.get("access-control-allow-origin").is_none());
         // handle_post re-checks the origin even if the worker skipped preflight
         let direct = block_on(server().handle_post(&req, &FakeBackend::default()));
@@ -145,7 +164,8 @@ fn forbidden_origin_is_403_for_every_method() {
 
 #[test]
 fn allowed_origins_get_cors_headers_and_absent_origin_is_fine() {
-    let req = legacy(json!({"jsonrpc":"2.0","id":1,"method":"ping"}), Some("2025-11-25")).header("Origin", "HTTPS://APP.CROWAI.DEV/");
+    let req = legacy(json!({"jsonrpc":"2.0","id":1,"method":"ping"}), Some("2025-11-25"))
+        .header("Origin", "HTTPS://APP.CROWAI.DEV/");
     let resp = run(&req);
     assert_eq!(resp.status, 200);
     assert!(resp.get("access-control-allow-origin").is_some());
@@ -161,7 +181,9 @@ fn allowed_origins_get_cors_headers_and_absent_origin_is_fine() {
 #[test]
 fn get_asking_for_an_event_stream_is_405_allow_post() {
     for accept in [PY_ACCEPT, "text/event-stream"] {
-        let req = HttpRequest::new("GET").header("Accept", accept).header("mcp-protocol-version", "2025-11-25");
+        let req = HttpRequest::new("GET")
+            .header("Accept", accept)
+            .header("mcp-protocol-version", "2025-11-25");
         let resp = server().preflight(&req).expect("decided before auth");
         assert_eq!(resp.status, 405);
         assert_eq!(resp.get("allow"), Some("POST"));
@@ -212,7 +234,10 @@ fn post_is_left_to_authentication() {
 #[test]
 fn unauthorized_is_401_with_bearer_challenge_and_request_id() {
     let s = server();
-    let resp = s.unauthorized(&raw_post(r#"{"jsonrpc":"2.0","id":"abc","method":"tools/list"}"#), "Invalid or unauthorized API key.");
+    let resp = s.unauthorized(
+        &raw_post(r#"{"jsonrpc":"2.0","id":"abc","method":"tools/list"}"#),
+        "Invalid or unauthorized API key.",
+    );
     assert_eq!(resp.status, 401);
     assert_eq!(resp.get("www-authenticate"), Some("Bearer realm=\"mcp\""));
     assert_eq!(resp.get("content-type"), Some("application/json"));
@@ -240,10 +265,15 @@ fn bad_json_is_400_parse_error_with_null_id() {
 
 #[test]
 fn batch_is_400_invalid_request() {
-    let resp = run(&raw_post(r#"[{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","id":2,"method":"ping"}]"#));
+    let resp = run(&raw_post(
+        r#"[{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","id":2,"method":"ping"}]"#,
+    ));
     assert_eq!(resp.status, 400);
     assert_eq!(error_code(&resp), -32600);
-    assert!(body(&resp)["error"]["message"].as_str().unwrap().contains("Batch requests are not supported"));
+    assert!(body(&resp)["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("Batch requests are not supported"));
     assert_eq!(body(&resp)["id"], Value::Null);
     assert_eq!(run(&raw_post("[]")).status, 400);
 }
@@ -262,7 +292,10 @@ fn notifications_are_202_empty() {
     for (msg, version) in [
         (json!({"jsonrpc":"2.0","method":"notifications/initialized"}), Some("2025-11-25")),
         (json!({"jsonrpc":"2.0","method":"notifications/initialized"}), None),
-        (json!({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":3}}), Some("2025-06-18")),
+        (
+            json!({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":3}}),
+            Some("2025-06-18"),
+        ),
         (json!({"jsonrpc":"2.0","method":"notifications/whatever"}), Some(MODERN_VERSION)),
     ] {
         let resp = run(&legacy(msg.clone(), version));
@@ -278,7 +311,8 @@ fn client_responses_are_202_legacy_and_400_modern() {
     let resp = run(&legacy(msg.clone(), Some("2025-11-25")));
     assert_eq!(resp.status, 202);
     assert!(resp.body.is_empty());
-    let resp = run(&legacy(json!({"jsonrpc":"2.0","id":"s1","error":{"code":-1,"message":"no"}}), None));
+    let resp =
+        run(&legacy(json!({"jsonrpc":"2.0","id":"s1","error":{"code":-1,"message":"no"}}), None));
     assert_eq!(resp.status, 202);
     let resp = run(&legacy(msg, Some(MODERN_VERSION)));
     assert_eq!(resp.status, 400);
@@ -287,14 +321,29 @@ fn client_responses_are_202_legacy_and_400_modern() {
 
 #[test]
 fn content_type_must_be_json() {
-    let req = replace_header(raw_post(r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#), "content-type", "text/plain");
+    let req = replace_header(
+        raw_post(r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#),
+        "content-type",
+        "text/plain",
+    );
     let resp = run(&req);
     assert_eq!(resp.status, 415);
     assert_eq!(error_code(&resp), SERVER_ERROR);
     // charset parameters and a missing Content-Type are fine
-    let ok = replace_header(raw_post(r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#), "content-type", "application/json; charset=utf-8");
+    let ok = replace_header(
+        raw_post(r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#),
+        "content-type",
+        "application/json; charset=utf-8",
+    );
     assert_eq!(run(&ok).status, 200);
-    assert_eq!(run(&without_header(raw_post(r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#), "content-type")).status, 200);
+    assert_eq!(
+        run(&without_header(
+            raw_post(r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#),
+            "content-type"
+        ))
+        .status,
+        200
+    );
 }
 
 #[test]
@@ -364,7 +413,10 @@ fn initialize_result_shape() {
 #[test]
 fn initialize_needs_a_protocol_version() {
     for params in [json!({}), json!({"protocolVersion": 5})] {
-        let resp = run(&legacy(json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":params}), None));
+        let resp = run(&legacy(
+            json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":params}),
+            None,
+        ));
         assert_eq!(resp.status, 200);
         assert_eq!(error_code(&resp), -32602);
     }
@@ -392,22 +444,30 @@ fn unsupported_protocol_version_header_is_400_listing_supported_versions() {
         assert_eq!(b["error"]["data"]["requested"], v);
     }
     // notifications too
-    let resp = run(&legacy(json!({"jsonrpc":"2.0","method":"notifications/initialized"}), Some("2024-11-05")));
+    let resp = run(&legacy(
+        json!({"jsonrpc":"2.0","method":"notifications/initialized"}),
+        Some("2024-11-05"),
+    ));
     assert_eq!(resp.status, 400);
     // no header: assumed 2025-03-26 and served
-    assert_eq!(run(&legacy(json!({"jsonrpc":"2.0","id":5,"method":"tools/list"}), None)).status, 200);
+    assert_eq!(
+        run(&legacy(json!({"jsonrpc":"2.0","id":5,"method":"tools/list"}), None)).status,
+        200
+    );
 }
 
 #[test]
 fn legacy_ping_is_an_empty_result() {
-    let resp = run(&legacy(json!({"jsonrpc":"2.0","id":"123","method":"ping"}), Some("2025-11-25")));
+    let resp =
+        run(&legacy(json!({"jsonrpc":"2.0","id":"123","method":"ping"}), Some("2025-11-25")));
     assert_eq!(resp.status, 200);
     assert_eq!(body(&resp), json!({"jsonrpc":"2.0","id":"123","result":{}}));
 }
 
 #[test]
 fn legacy_tools_list() {
-    let resp = run(&legacy(json!({"jsonrpc":"2.0","id":3,"method":"tools/list"}), Some("2025-11-25")));
+    let resp =
+        run(&legacy(json!({"jsonrpc":"2.0","id":3,"method":"tools/list"}), Some("2025-11-25")));
     assert_eq!(resp.status, 200);
     let r = body(&resp)["result"].clone();
     let tools = r["tools"].as_array().unwrap();
@@ -426,15 +486,25 @@ fn legacy_tools_list() {
     for t in tools {
         assert_eq!(t["inputSchema"]["type"], "object");
         assert_eq!(t["inputSchema"]["additionalProperties"], false);
-        assert!(t["outputSchema"].is_object() && t["title"].is_string() && t["description"].is_string());
+        assert!(
+            t["outputSchema"].is_object() && t["title"].is_string() && t["description"].is_string()
+        );
         assert_eq!(t["annotations"]["readOnlyHint"], true);
         assert_eq!(t["annotations"]["openWorldHint"], false);
     }
-    assert!(r.get("nextCursor").is_none() && r.get("resultType").is_none() && r.get("ttlMs").is_none());
+    assert!(
+        r.get("nextCursor").is_none() && r.get("resultType").is_none() && r.get("ttlMs").is_none()
+    );
     // params {} and null cursor are the first page; any cursor is invalid
-    let resp = run(&legacy(json!({"jsonrpc":"2.0","id":3,"method":"tools/list","params":{"cursor":null}}), None));
+    let resp = run(&legacy(
+        json!({"jsonrpc":"2.0","id":3,"method":"tools/list","params":{"cursor":null}}),
+        None,
+    ));
     assert_eq!(body(&resp)["result"]["tools"].as_array().unwrap().len(), 6);
-    let resp = run(&legacy(json!({"jsonrpc":"2.0","id":3,"method":"tools/list","params":{"cursor":"abc"}}), None));
+    let resp = run(&legacy(
+        json!({"jsonrpc":"2.0","id":3,"method":"tools/list","params":{"cursor":"abc"}}),
+        None,
+    ));
     assert_eq!(resp.status, 200);
     assert_eq!(error_code(&resp), -32602);
 }
@@ -451,7 +521,8 @@ fn legacy_unknown_method_is_200_method_not_found() {
 
 #[test]
 fn incoming_session_ids_are_ignored() {
-    let req = legacy(json!({"jsonrpc":"2.0","id":1,"method":"tools/list"}), Some("2025-11-25")).header("Mcp-Session-Id", "stale-session");
+    let req = legacy(json!({"jsonrpc":"2.0","id":1,"method":"tools/list"}), Some("2025-11-25"))
+        .header("Mcp-Session-Id", "stale-session");
     let resp = run(&req);
     assert_eq!(resp.status, 200);
     assert_no_session(&resp);
@@ -461,23 +532,35 @@ fn incoming_session_ids_are_ignored() {
 // tools/call (shared by both generations; legacy framing here)
 
 fn call(name: &str, arguments: Value) -> HttpRequest {
-    legacy(json!({"jsonrpc":"2.0","id":10,"method":"tools/call","params":{"name":name,"arguments":arguments}}), Some("2025-11-25"))
+    legacy(
+        json!({"jsonrpc":"2.0","id":10,"method":"tools/call","params":{"name":name,"arguments":arguments}}),
+        Some("2025-11-25"),
+    )
 }
 
 #[test]
 fn tool_call_success_has_text_and_structured_content() {
     let backend = FakeBackend::default();
-    let resp = run_with(&call("crow_search_products", json!({"query": " red shoes ", "limit": 5.0})), &backend);
+    let resp = run_with(
+        &call("crow_search_products", json!({"query": " red shoes ", "limit": 5.0})),
+        &backend,
+    );
     assert_eq!(resp.status, 200);
     let r = body(&resp)["result"].clone();
     assert_eq!(r["isError"], false);
     assert_eq!(r["content"][0]["type"], "text");
     let text = r["content"][0]["text"].as_str().unwrap();
-    assert!(text.starts_with("Found 1 product for \"red shoes\" (hybrid search, limit 5). 7 in total."), "{text}");
+    assert!(
+        text.starts_with("Found 1 product for \"red shoes\" (hybrid search, limit 5). 7 in total."),
+        "{text}"
+    );
     let sc = &r["structuredContent"];
     assert_eq!(sc["count"], 1);
     assert_eq!(sc["total"], 7);
-    assert_eq!(sc["items"][0]["path"], "/api/v1/products/search?query=red%20shoes&mode=hybrid&limit=5");
+    assert_eq!(
+        sc["items"][0]["path"],
+        "/api/v1/products/search?query=red%20shoes&mode=hybrid&limit=5"
+    );
     assert_eq!(sc["arguments"], json!({"query": "red shoes", "mode": "hybrid", "limit": 5}));
     assert!(r.get("resultType").is_none());
     let calls = backend.calls.borrow();
@@ -502,23 +585,35 @@ fn every_tool_can_be_called() {
         // the structured result has every field the outputSchema requires
         let schema = crow_tools::ToolKind::from_name(name).unwrap().output_schema();
         for field in schema["required"].as_array().unwrap() {
-            assert!(r["structuredContent"].get(field.as_str().unwrap()).is_some(), "{name} lacks {field}");
+            assert!(
+                r["structuredContent"].get(field.as_str().unwrap()).is_some(),
+                "{name} lacks {field}"
+            );
         }
     }
     // arguments may be omitted entirely
-    let resp = run(&legacy(json!({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"crow_get_interaction_summary"}}), None));
+    let resp = run(&legacy(
+        json!({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"crow_get_interaction_summary"}}),
+        None,
+    ));
     assert_eq!(body(&resp)["result"]["isError"], false);
 }
 
 #[test]
 fn bad_arguments_are_an_error_result_naming_the_field() {
     let backend = FakeBackend::default();
-    let resp = run_with(&call("crow_search_products", json!({"query": "x", "mode": "vector"})), &backend);
+    let resp =
+        run_with(&call("crow_search_products", json!({"query": "x", "mode": "vector"})), &backend);
     assert_eq!(resp.status, 200);
     let r = body(&resp)["result"].clone();
     assert_eq!(r["isError"], true);
     let text = r["content"][0]["text"].as_str().unwrap();
-    assert!(text.contains("`mode`") && text.contains("\"semantic\", \"fts\", \"hybrid\"") && text.contains("crow_search_products"), "{text}");
+    assert!(
+        text.contains("`mode`")
+            && text.contains("\"semantic\", \"fts\", \"hybrid\"")
+            && text.contains("crow_search_products"),
+        "{text}"
+    );
     assert!(r.get("structuredContent").is_none());
     assert!(backend.calls.borrow().is_empty(), "the backend must not be called");
     for (name, args, field) in [
@@ -544,8 +639,16 @@ fn unknown_tools_and_malformed_call_params_are_invalid_params() {
     let b = body(&resp);
     assert_eq!(b["error"]["message"], "Unknown tool: crow_delete_everything");
     assert_eq!(b["error"]["data"]["tools"].as_array().unwrap().len(), 6);
-    for params in [json!({}), json!({"name": 5}), json!({"name": "crow_search_products", "arguments": [1]}), json!([1, 2])] {
-        let resp = run(&legacy(json!({"jsonrpc":"2.0","id":1,"method":"tools/call","params":params}), None));
+    for params in [
+        json!({}),
+        json!({"name": 5}),
+        json!({"name": "crow_search_products", "arguments": [1]}),
+        json!([1, 2]),
+    ] {
+        let resp = run(&legacy(
+            json!({"jsonrpc":"2.0","id":1,"method":"tools/call","params":params}),
+            None,
+        ));
         assert_eq!(resp.status, 200, "{params}");
         assert_eq!(error_code(&resp), -32602, "{params}");
     }
@@ -559,21 +662,34 @@ fn backend_failures_are_error_results_with_safe_messages() {
         (BackendError::NotFound("product p_9".into()), "not found: product p_9"),
     ] {
         let backend = FakeBackend { fail: Some(err), ..FakeBackend::default() };
-        let resp = run_with(&call("crow_get_product_ai_descriptions", json!({"productId": "p_9"})), &backend);
+        let resp = run_with(
+            &call("crow_get_product_ai_descriptions", json!({"productId": "p_9"})),
+            &backend,
+        );
         assert_eq!(resp.status, 200);
         let r = body(&resp)["result"].clone();
         assert_eq!(r["isError"], true);
         let text = r["content"][0]["text"].as_str().unwrap();
-        assert!(text.starts_with("crow_get_product_ai_descriptions failed: ") && text.contains(expect), "{text}");
+        assert!(
+            text.starts_with("crow_get_product_ai_descriptions failed: ") && text.contains(expect),
+            "{text}"
+        );
         assert!(r.get("structuredContent").is_none());
     }
 }
 
 #[test]
 fn backend_bodies_of_any_shape_render() {
-    let backend = FakeBackend { body: Some(json!({"web": 3, "cctv": 2, "social": 1, "total": 6})), ..FakeBackend::default() };
-    let r = body(&run_with(&call("crow_get_interaction_summary", json!({})), &backend))["result"].clone();
-    assert!(r["content"][0]["text"].as_str().unwrap().starts_with("Interactions by channel: web 3, cctv 2, social 1 (total 6)."));
+    let backend = FakeBackend {
+        body: Some(json!({"web": 3, "cctv": 2, "social": 1, "total": 6})),
+        ..FakeBackend::default()
+    };
+    let r = body(&run_with(&call("crow_get_interaction_summary", json!({})), &backend))["result"]
+        .clone();
+    assert!(r["content"][0]["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("Interactions by channel: web 3, cctv 2, social 1 (total 6)."));
     assert_eq!(r["structuredContent"]["summary"]["total"], 6);
     let backend = FakeBackend { body: Some(Value::Null), ..FakeBackend::default() };
     let r = body(&run_with(&call("crow_search_patterns", json!({})), &backend))["result"].clone();
@@ -593,7 +709,10 @@ fn server_discover_result() {
     assert_eq!(b["id"], 1);
     let r = &b["result"];
     assert_eq!(r["resultType"], "complete");
-    assert_eq!(r["supportedVersions"], json!(["2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26"]));
+    assert_eq!(
+        r["supportedVersions"],
+        json!(["2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26"])
+    );
     assert_eq!(r["capabilities"]["tools"], json!({"listChanged": false}));
     assert!(r["ttlMs"].as_u64().is_some());
     assert_eq!(r["cacheScope"], "public");
@@ -622,16 +741,30 @@ fn modern_tools_list_carries_cache_hints() {
 #[test]
 fn modern_tools_call() {
     let backend = FakeBackend::default();
-    let resp = run_with(&modern(3, "tools/call", json!({"name": "crow_search_org_context", "arguments": {"query": "return policy"}})), &backend);
+    let resp = run_with(
+        &modern(
+            3,
+            "tools/call",
+            json!({"name": "crow_search_org_context", "arguments": {"query": "return policy"}}),
+        ),
+        &backend,
+    );
     assert_eq!(resp.status, 200);
     let r = body(&resp)["result"].clone();
     assert_eq!(r["resultType"], "complete");
     assert_eq!(r["isError"], false);
-    assert_eq!(r["structuredContent"]["items"][0]["path"], "/api/v1/qna/search?query=return%20policy&limit=5");
+    assert_eq!(
+        r["structuredContent"]["items"][0]["path"],
+        "/api/v1/qna/search?query=return%20policy&limit=5"
+    );
     assert_eq!(r["_meta"][META_SERVER_INFO]["name"], "crow-mcp-server");
     assert!(r.get("ttlMs").is_none());
     // bad arguments: still a result
-    let resp = run(&modern(4, "tools/call", json!({"name": "crow_search_org_context", "arguments": {"limit": 99, "query": "x"}})));
+    let resp = run(&modern(
+        4,
+        "tools/call",
+        json!({"name": "crow_search_org_context", "arguments": {"limit": 99, "query": "x"}}),
+    ));
     assert_eq!(resp.status, 200);
     let r = body(&resp)["result"].clone();
     assert_eq!(r["isError"], true);
@@ -665,16 +798,24 @@ fn modern_unsupported_version_is_400_with_supported_list() {
     assert_eq!(resp.status, 400);
     let b = body(&resp);
     assert_eq!(b["error"]["code"], -32022);
-    assert_eq!(b["error"]["data"], json!({"supported": SUPPORTED_VERSIONS, "requested": "2099-01-01"}));
+    assert_eq!(
+        b["error"]["data"],
+        json!({"supported": SUPPORTED_VERSIONS, "requested": "2099-01-01"})
+    );
     assert_eq!(b["id"], 7);
 }
 
 #[test]
 fn modern_header_rules_give_400_header_mismatch() {
-    let base = || modern(8, "tools/call", json!({"name": "crow_get_interaction_summary", "arguments": {}}));
+    let base = || {
+        modern(8, "tools/call", json!({"name": "crow_get_interaction_summary", "arguments": {}}))
+    };
     let cases: Vec<(&str, HttpRequest)> = vec![
         ("missing MCP-Protocol-Version", without_header(base(), "mcp-protocol-version")),
-        ("other MCP-Protocol-Version", replace_header(base(), "mcp-protocol-version", "2025-11-25")),
+        (
+            "other MCP-Protocol-Version",
+            replace_header(base(), "mcp-protocol-version", "2025-11-25"),
+        ),
         ("missing Mcp-Method", without_header(base(), "mcp-method")),
         ("wrong Mcp-Method", replace_header(base(), "mcp-method", "tools/list")),
         ("method case differs", replace_header(base(), "mcp-method", "Tools/Call")),
@@ -687,11 +828,15 @@ fn modern_header_rules_give_400_header_mismatch() {
         let resp = run(&req);
         assert_eq!(resp.status, 400, "{what}");
         assert_eq!(error_code(&resp), -32020, "{what}");
-        assert!(body(&resp)["error"]["message"].as_str().unwrap().starts_with("Header mismatch"), "{what}");
+        assert!(
+            body(&resp)["error"]["message"].as_str().unwrap().starts_with("Header mismatch"),
+            "{what}"
+        );
         assert_eq!(body(&resp)["id"], 8, "{what}");
     }
     // header names are case-insensitive and a base64 sentinel Mcp-Name is decoded before comparing
-    let req = replace_header(base(), "MCP-NAME", "=?base64?Y3Jvd19nZXRfaW50ZXJhY3Rpb25fc3VtbWFyeQ==?=");
+    let req =
+        replace_header(base(), "MCP-NAME", "=?base64?Y3Jvd19nZXRfaW50ZXJhY3Rpb25fc3VtbWFyeQ==?=");
     assert_eq!(run(&req).status, 200);
     // Mcp-Name is not required for methods without a name
     assert_eq!(run(&without_header(modern(9, "tools/list", json!({})), "mcp-name")).status, 200);
@@ -700,7 +845,8 @@ fn modern_header_rules_give_400_header_mismatch() {
 #[test]
 fn modern_missing_envelope_fields_are_400_invalid_params() {
     // header claims 2026-07-28 but the body has no _meta
-    let req = legacy(json!({"jsonrpc":"2.0","id":11,"method":"tools/list"}), Some(MODERN_VERSION)).header("mcp-method", "tools/list");
+    let req = legacy(json!({"jsonrpc":"2.0","id":11,"method":"tools/list"}), Some(MODERN_VERSION))
+        .header("mcp-method", "tools/list");
     let resp = run(&req);
     assert_eq!(resp.status, 400);
     assert_eq!(error_code(&resp), -32602);
@@ -728,12 +874,19 @@ fn modern_missing_envelope_fields_are_400_invalid_params() {
 #[test]
 fn classification_follows_the_envelope() {
     use crow_common::jsonrpc::{Id, Request};
-    let req = |method: &str, params: Option<Value>| Request { id: Id::Num(1.into()), method: method.into(), params };
+    let req = |method: &str, params: Option<Value>| Request {
+        id: Id::Num(1.into()),
+        method: method.into(),
+        params,
+    };
     assert_eq!(classify(&req("tools/list", None), None), Era::Legacy);
     assert_eq!(classify(&req("tools/list", None), Some("2025-11-25")), Era::Legacy);
     assert_eq!(classify(&req("tools/list", None), Some(MODERN_VERSION)), Era::Modern);
     assert_eq!(classify(&req("tools/list", Some(json!({"_meta": envelope()}))), None), Era::Modern);
-    assert_eq!(classify(&req("initialize", Some(json!({"_meta": envelope()}))), Some(MODERN_VERSION)), Era::Legacy);
+    assert_eq!(
+        classify(&req("initialize", Some(json!({"_meta": envelope()}))), Some(MODERN_VERSION)),
+        Era::Legacy
+    );
     assert_eq!(classify(&req("server/discover", None), None), Era::Modern);
 }
 
@@ -750,10 +903,17 @@ fn python_client_auto_mode_goes_modern() {
     .header("mcp-method", "server/discover");
     let resp = run(&probe);
     assert_eq!(resp.status, 200);
-    assert!(body(&resp)["result"]["supportedVersions"].as_array().unwrap().contains(&json!("2026-07-28")));
+    assert!(body(&resp)["result"]["supportedVersions"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("2026-07-28")));
     let list = run(&modern(2, "tools/list", json!({})));
     assert_eq!(list.status, 200);
-    let called = run(&modern(3, "tools/call", json!({"name": "crow_search_products", "arguments": {"query": "hi"}})));
+    let called = run(&modern(
+        3,
+        "tools/call",
+        json!({"name": "crow_search_products", "arguments": {"query": "hi"}}),
+    ));
     assert_eq!(called.status, 200);
     assert_eq!(body(&called)["result"]["isError"], false);
     for r in [resp, list, called] {
@@ -765,10 +925,16 @@ fn python_client_auto_mode_goes_modern() {
 #[test]
 fn python_client_legacy_mode_works_statelessly() {
     let steps = [
-        legacy(json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"mcp","version":"0.1.0"}}}), None),
+        legacy(
+            json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"mcp","version":"0.1.0"}}}),
+            None,
+        ),
         legacy(json!({"jsonrpc":"2.0","method":"notifications/initialized"}), Some("2025-11-25")),
         legacy(json!({"jsonrpc":"2.0","id":2,"method":"tools/list"}), Some("2025-11-25")),
-        legacy(json!({"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"crow_search_interactions","arguments":{"query":"late delivery","sourceType":"social"}}}), Some("2025-11-25")),
+        legacy(
+            json!({"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"crow_search_interactions","arguments":{"query":"late delivery","sourceType":"social"}}}),
+            Some("2025-11-25"),
+        ),
         legacy(json!({"jsonrpc":"2.0","id":4,"method":"ping"}), Some("2025-11-25")),
     ];
     let expected = [200, 202, 200, 200, 200];

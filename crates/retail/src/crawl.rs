@@ -29,10 +29,20 @@ fn parse_ipv4(host: &str) -> Option<[u8; 4]> {
 }
 
 fn ipv4_is_private(ip: [u8; 4]) -> bool {
-    matches!(ip,
-        [0, ..] | [10, ..] | [127, ..] | [169, 254, ..] | [255, 255, 255, 255]
-        | [100, 64..=127, ..] | [172, 16..=31, ..] | [192, 168, ..] | [192, 0, 0, _] | [198, 18..=19, ..]
-        | [224..=255, ..])
+    matches!(
+        ip,
+        [0, ..]
+            | [10, ..]
+            | [127, ..]
+            | [169, 254, ..]
+            | [255, 255, 255, 255]
+            | [100, 64..=127, ..]
+            | [172, 16..=31, ..]
+            | [192, 168, ..]
+            | [192, 0, 0, _]
+            | [198, 18..=19, ..]
+            | [224..=255, ..]
+    )
 }
 
 fn ipv4_is_loopback(ip: [u8; 4]) -> bool {
@@ -49,8 +59,14 @@ fn ipv6_private(host: &str) -> Option<bool> {
     if h == "::1" {
         return Some(true);
     }
-    if h == "::" || h.starts_with("fe8") || h.starts_with("fe9") || h.starts_with("fea") || h.starts_with("feb")
-        || h.starts_with("fc") || h.starts_with("fd") || h.starts_with("ff")
+    if h == "::"
+        || h.starts_with("fe8")
+        || h.starts_with("fe9")
+        || h.starts_with("fea")
+        || h.starts_with("feb")
+        || h.starts_with("fc")
+        || h.starts_with("fd")
+        || h.starts_with("ff")
     {
         return Some(false);
     }
@@ -88,7 +104,11 @@ pub fn check_url(raw: &str, allow_loopback: bool) -> Result<Target, ApiError> {
             None => return bad("has a malformed IPv6 host"),
         }
     } else {
-        authority.rsplit_once(':').map(|(h, port)| if port.bytes().all(|b| b.is_ascii_digit()) { h } else { authority }).unwrap_or(authority).to_string()
+        authority
+            .rsplit_once(':')
+            .map(|(h, port)| if port.bytes().all(|b| b.is_ascii_digit()) { h } else { authority })
+            .unwrap_or(authority)
+            .to_string()
     };
     let host = host.trim_end_matches('.').to_ascii_lowercase();
     if host.is_empty() || host.chars().any(|c| c.is_whitespace() || c == '%' || c == '\\') {
@@ -112,8 +132,11 @@ pub fn check_url(raw: &str, allow_loopback: bool) -> Result<Target, ApiError> {
         (false, false)
     };
     if private && !(loopback && allow_loopback) {
-        return Err(ApiError::invalid_field("url", "private, loopback and link-local addresses cannot be crawled")
-            .detail("host", host));
+        return Err(ApiError::invalid_field(
+            "url",
+            "private, loopback and link-local addresses cannot be crawled",
+        )
+        .detail("host", host));
     }
     Ok(Target { url: url.to_string(), host })
 }
@@ -141,7 +164,9 @@ fn decode_entities(s: &str) -> String {
                 "quot" => Some('"'),
                 "apos" | "#39" => Some('\''),
                 "nbsp" => Some(' '),
-                _ if name.starts_with("#x") || name.starts_with("#X") => u32::from_str_radix(&name[2..], 16).ok().and_then(char::from_u32),
+                _ if name.starts_with("#x") || name.starts_with("#X") => {
+                    u32::from_str_radix(&name[2..], 16).ok().and_then(char::from_u32)
+                }
                 _ if name.starts_with('#') => name[1..].parse().ok().and_then(char::from_u32),
                 _ => None,
             };
@@ -187,9 +212,12 @@ pub fn extract_text(html: &str) -> Extracted {
             None => break,
         };
         let tag = &lower[i + 1..end];
-        let name: String = tag.trim_start_matches('/').chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
+        let name: String =
+            tag.trim_start_matches('/').chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
         let closing = tag.starts_with('/');
-        if !closing && matches!(name.as_str(), "script" | "style" | "noscript" | "template" | "title") {
+        if !closing
+            && matches!(name.as_str(), "script" | "style" | "noscript" | "template" | "title")
+        {
             let close = format!("</{name}");
             let stop = lower[end..].find(&close).map(|e| end + e).unwrap_or(bytes.len());
             if name == "title" && title.is_empty() {
@@ -198,7 +226,28 @@ pub fn extract_text(html: &str) -> Extracted {
             i = lower[stop..].find('>').map(|e| stop + e + 1).unwrap_or(bytes.len());
             continue;
         }
-        if matches!(name.as_str(), "p" | "div" | "br" | "li" | "tr" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "section" | "article" | "header" | "footer" | "ul" | "ol" | "table" | "blockquote" | "pre") {
+        if matches!(
+            name.as_str(),
+            "p" | "div"
+                | "br"
+                | "li"
+                | "tr"
+                | "h1"
+                | "h2"
+                | "h3"
+                | "h4"
+                | "h5"
+                | "h6"
+                | "section"
+                | "article"
+                | "header"
+                | "footer"
+                | "ul"
+                | "ol"
+                | "table"
+                | "blockquote"
+                | "pre"
+        ) {
             text.push('\n');
         } else {
             text.push(' ');
@@ -223,7 +272,12 @@ mod tests {
 
     #[test]
     fn public_urls_pass() {
-        for ok in ["https://example.com", "http://shop.example.co.uk/a?b=c#d", "https://example.com:8443/x", "https://[2606:4700::1111]/"] {
+        for ok in [
+            "https://example.com",
+            "http://shop.example.co.uk/a?b=c#d",
+            "https://example.com:8443/x",
+            "https://[2606:4700::1111]/",
+        ] {
             assert!(check_url(ok, false).is_ok(), "{ok}");
         }
     }
@@ -231,11 +285,29 @@ mod tests {
     #[test]
     fn private_and_odd_urls_are_refused() {
         for bad in [
-            "ftp://example.com", "file:///etc/passwd", "javascript:alert(1)", "example.com", "http://user:pw@example.com",
-            "http://10.0.0.5/", "http://172.16.3.4", "http://192.168.1.1", "http://169.254.169.254/latest/meta-data",
-            "http://127.0.0.1:8080", "http://localhost/", "http://api.localhost", "http://[::1]/", "http://[fe80::1]/",
-            "http://[fd00::1]", "http://[::ffff:10.0.0.1]/", "http://2130706433/", "http://0x7f000001/", "http://0.0.0.0/",
-            "http://intranet/", "http://printer.local/", "http://100.64.0.1", "",
+            "ftp://example.com",
+            "file:///etc/passwd",
+            "javascript:alert(1)",
+            "example.com",
+            "http://user:pw@example.com",
+            "http://10.0.0.5/",
+            "http://172.16.3.4",
+            "http://192.168.1.1",
+            "http://169.254.169.254/latest/meta-data",
+            "http://127.0.0.1:8080",
+            "http://localhost/",
+            "http://api.localhost",
+            "http://[::1]/",
+            "http://[fe80::1]/",
+            "http://[fd00::1]",
+            "http://[::ffff:10.0.0.1]/",
+            "http://2130706433/",
+            "http://0x7f000001/",
+            "http://0.0.0.0/",
+            "http://intranet/",
+            "http://printer.local/",
+            "http://100.64.0.1",
+            "",
         ] {
             let e = check_url(bad, false).unwrap_err();
             assert_eq!(e.details["field"], "url", "{bad}");
@@ -261,7 +333,11 @@ mod tests {
         assert_eq!(e.title, "Returns & Refunds");
         assert!(e.text.contains("Items can be returned within 30 days."));
         assert!(e.text.contains("Tags attached \u{2014} unworn"));
-        assert!(!e.text.contains("color:red") && !e.text.contains("no</p>") && !e.text.contains("hidden"));
+        assert!(
+            !e.text.contains("color:red")
+                && !e.text.contains("no</p>")
+                && !e.text.contains("hidden")
+        );
         assert_eq!(extract_text("just text").text, "just text");
         assert_eq!(extract_text("<p>unclosed <b").text, "unclosed");
     }

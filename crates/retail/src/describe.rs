@@ -33,7 +33,8 @@ pub fn local_descriptions(p: &Product) -> Vec<(&'static str, String)> {
     }
     short.push('.');
 
-    let mut detailed = format!("The {brand}{} is a {} in our catalogue.", p.name, category.to_lowercase());
+    let mut detailed =
+        format!("The {brand}{} is a {} in our catalogue.", p.name, category.to_lowercase());
     if !p.description.trim().is_empty() {
         detailed.push(' ');
         detailed.push_str(p.description.trim());
@@ -99,8 +100,17 @@ mod tests {
         assert_eq!(d.len(), 3);
         assert_eq!(d[0].1, "Crow Trail Runner 2 — footwear, EUR 129.50.");
         assert!(d[1].1.contains("grippy outsole") && d[1].1.contains("running, waterproof"));
-        assert!(d[2].1.starts_with("Buy Crow Trail Runner 2: Lightweight trail shoe with a grippy outsole."));
-        let bare = Product { description: String::new(), brand: None, category: None, price_cents: None, tags: vec![], ..product() };
+        assert!(d[2]
+            .1
+            .starts_with("Buy Crow Trail Runner 2: Lightweight trail shoe with a grippy outsole."));
+        let bare = Product {
+            description: String::new(),
+            brand: None,
+            category: None,
+            price_cents: None,
+            tags: vec![],
+            ..product()
+        };
         assert_eq!(local_descriptions(&bare)[0].1, "Trail Runner 2 — product.");
         assert!(prompt(&product()).contains("Name: Trail Runner 2"));
     }

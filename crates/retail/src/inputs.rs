@@ -22,15 +22,22 @@ fn text(field: &str, value: &str, min: usize, max: usize) -> Result<String, ApiE
 }
 
 fn token(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
-    if value.is_empty() || value.len() > max || !value.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b)) {
-        return Err(ApiError::invalid_field(field, format!("must be 1 to {max} characters of A-Z, a-z, 0-9, - _ . :")));
+    if value.is_empty()
+        || value.len() > max
+        || !value.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+    {
+        return Err(ApiError::invalid_field(
+            field,
+            format!("must be 1 to {max} characters of A-Z, a-z, 0-9, - _ . :"),
+        ));
     }
     Ok(value.to_string())
 }
 
 fn timestamp(field: &str, value: &str) -> Result<i64, ApiError> {
     parse_iso8601(value).ok_or_else(|| {
-        ApiError::invalid_field(field, "must be an ISO 8601 / RFC 3339 timestamp").detail("expected", "ISO 8601 format")
+        ApiError::invalid_field(field, "must be an ISO 8601 / RFC 3339 timestamp")
+            .detail("expected", "ISO 8601 format")
     })
 }
 
@@ -50,7 +57,8 @@ impl SourceType {
             "web" => Ok(SourceType::Web),
             "cctv" => Ok(SourceType::Cctv),
             "social" => Ok(SourceType::Social),
-            _ => Err(ApiError::invalid_field(field, "must be one of web, cctv, social").detail("allowed", Self::ALL.to_vec())),
+            _ => Err(ApiError::invalid_field(field, "must be one of web, cctv, social")
+                .detail("allowed", Self::ALL.to_vec())),
         }
     }
 
@@ -67,11 +75,10 @@ impl SourceType {
 pub const PERIODS: [&str; 4] = ["daily", "weekly", "monthly", "yearly"];
 
 pub fn parse_period(field: &str, s: &str) -> Result<&'static str, ApiError> {
-    PERIODS
-        .iter()
-        .find(|p| **p == s)
-        .copied()
-        .ok_or_else(|| ApiError::invalid_field(field, "must be one of daily, weekly, monthly, yearly").detail("allowed", PERIODS.to_vec()))
+    PERIODS.iter().find(|p| **p == s).copied().ok_or_else(|| {
+        ApiError::invalid_field(field, "must be one of daily, weekly, monthly, yearly")
+            .detail("allowed", PERIODS.to_vec())
+    })
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -109,7 +116,11 @@ impl ProductInput {
             (None, Some(b)) => b.name.clone(),
             (None, None) => return Err(ApiError::invalid_field("name", "is required")),
         };
-        let opt = |field: &str, v: Option<String>, cur: Option<String>, max: usize| -> Result<Option<String>, ApiError> {
+        let opt = |field: &str,
+                   v: Option<String>,
+                   cur: Option<String>,
+                   max: usize|
+         -> Result<Option<String>, ApiError> {
             match v {
                 Some(s) if s.trim().is_empty() => Ok(None),
                 Some(s) => text(field, &s, 1, max).map(Some),
@@ -124,7 +135,8 @@ impl ProductInput {
             Some(s) => Some(token("sku", &s, 64)?),
             None => base.as_ref().and_then(|b| b.sku.clone()),
         };
-        let category = opt("category", self.category, base.as_ref().and_then(|b| b.category.clone()), 100)?;
+        let category =
+            opt("category", self.category, base.as_ref().and_then(|b| b.category.clone()), 100)?;
         let brand = opt("brand", self.brand, base.as_ref().and_then(|b| b.brand.clone()), 100)?;
         let price_cents = match self.price_cents {
             Some(p) if !(0..=1_000_000_000).contains(&p) => {
@@ -135,7 +147,12 @@ impl ProductInput {
         };
         let currency = match self.currency {
             Some(c) if c.len() == 3 && c.bytes().all(|b| b.is_ascii_uppercase()) => c,
-            Some(_) => return Err(ApiError::invalid_field("currency", "must be a three-letter ISO 4217 code such as USD")),
+            Some(_) => {
+                return Err(ApiError::invalid_field(
+                    "currency",
+                    "must be a three-letter ISO 4217 code such as USD",
+                ))
+            }
             None => base.as_ref().map(|b| b.currency.clone()).unwrap_or_else(|| "USD".into()),
         };
         let tags = match self.tags {
@@ -143,7 +160,10 @@ impl ProductInput {
                 if t.len() > 20 {
                     return Err(ApiError::invalid_field("tags", "at most 20 tags"));
                 }
-                t.iter().enumerate().map(|(i, s)| text(&format!("tags[{i}]"), s, 1, 40)).collect::<Result<Vec<_>, _>>()?
+                t.iter()
+                    .enumerate()
+                    .map(|(i, s)| text(&format!("tags[{i}]"), s, 1, 40))
+                    .collect::<Result<Vec<_>, _>>()?
             }
             None => base.as_ref().map(|b| b.tags.clone()).unwrap_or_default(),
         };
@@ -185,10 +205,17 @@ impl InteractionBatch {
     /// Validates every item; the error names the item (`interactions[3].sourceType`).
     pub fn validate(self) -> Result<Vec<Interaction>, ApiError> {
         if self.interactions.is_empty() {
-            return Err(ApiError::invalid_field("interactions", "must hold at least one interaction"));
+            return Err(ApiError::invalid_field(
+                "interactions",
+                "must hold at least one interaction",
+            ));
         }
         if self.interactions.len() > MAX_BATCH {
-            return Err(ApiError::invalid_field("interactions", format!("at most {MAX_BATCH} per request")).detail("max", MAX_BATCH as u64));
+            return Err(ApiError::invalid_field(
+                "interactions",
+                format!("at most {MAX_BATCH} per request"),
+            )
+            .detail("max", MAX_BATCH as u64));
         }
         let mut seen = std::collections::HashSet::new();
         self.interactions
@@ -198,27 +225,47 @@ impl InteractionBatch {
                 let f = |name: &str| format!("interactions[{i}].{name}");
                 let event_id = token(&f("eventId"), &it.event_id, 128)?;
                 if !seen.insert(event_id.clone()) {
-                    return Err(ApiError::invalid_field(&f("eventId"), "appears twice in this batch"));
+                    return Err(ApiError::invalid_field(
+                        &f("eventId"),
+                        "appears twice in this batch",
+                    ));
                 }
                 let kind = it.kind.trim().to_string();
-                if kind.is_empty() || kind.len() > 40 || !kind.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
-                    return Err(ApiError::invalid_field(&f("kind"), "must be 1 to 40 characters of a-z and _"));
+                if kind.is_empty()
+                    || kind.len() > 40
+                    || !kind.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+                {
+                    return Err(ApiError::invalid_field(
+                        &f("kind"),
+                        "must be 1 to 40 characters of a-z and _",
+                    ));
                 }
                 let attributes = match it.attributes {
                     None | Some(Value::Null) => "{}".to_string(),
                     Some(v @ Value::Object(_)) => {
                         let s = v.to_string();
                         if s.len() > 4096 {
-                            return Err(ApiError::invalid_field(&f("attributes"), "must be at most 4096 bytes of JSON"));
+                            return Err(ApiError::invalid_field(
+                                &f("attributes"),
+                                "must be at most 4096 bytes of JSON",
+                            ));
                         }
                         s
                     }
-                    Some(_) => return Err(ApiError::invalid_field(&f("attributes"), "must be a JSON object")),
+                    Some(_) => {
+                        return Err(ApiError::invalid_field(
+                            &f("attributes"),
+                            "must be a JSON object",
+                        ))
+                    }
                 };
                 Ok(Interaction {
                     source_type: SourceType::parse(&f("sourceType"), &it.source_type)?,
                     occurred_at: timestamp(&f("occurredAt"), &it.occurred_at)?,
-                    product_id: it.product_id.map(|p| token(&f("productId"), &p, 64)).transpose()?,
+                    product_id: it
+                        .product_id
+                        .map(|p| token(&f("productId"), &p, 64))
+                        .transpose()?,
                     content: match it.content {
                         Some(c) => text(&f("content"), &c, 0, 2000)?,
                         None => String::new(),
@@ -273,7 +320,10 @@ impl PatternBatch {
                 let f = |name: &str| format!("patterns[{i}].{name}");
                 if let Some(c) = p.confidence {
                     if !(0.0..=1.0).contains(&c) {
-                        return Err(ApiError::invalid_field(&f("confidence"), "must be from 0 to 1"));
+                        return Err(ApiError::invalid_field(
+                            &f("confidence"),
+                            "must be from 0 to 1",
+                        ));
                     }
                 }
                 if p.value.is_some_and(|v| !v.is_finite()) {
@@ -307,13 +357,20 @@ mod tests {
 
     #[test]
     fn products_validate_and_merge() {
-        let p: ProductInput = serde_json::from_value(json!({ "name": " Trail Shoe ", "priceCents": 8999, "tags": ["running"] })).unwrap();
+        let p: ProductInput = serde_json::from_value(
+            json!({ "name": " Trail Shoe ", "priceCents": 8999, "tags": ["running"] }),
+        )
+        .unwrap();
         let p = p.validate(None).unwrap();
         assert_eq!(p.name, "Trail Shoe");
         assert_eq!(p.currency, "USD");
-        let patch: ProductInput = serde_json::from_value(json!({ "description": "Grippy." })).unwrap();
+        let patch: ProductInput =
+            serde_json::from_value(json!({ "description": "Grippy." })).unwrap();
         let q = patch.validate(Some(&p)).unwrap();
-        assert_eq!((q.name.as_str(), q.description.as_str(), q.price_cents), ("Trail Shoe", "Grippy.", Some(8999)));
+        assert_eq!(
+            (q.name.as_str(), q.description.as_str(), q.price_cents),
+            ("Trail Shoe", "Grippy.", Some(8999))
+        );
         for (body, f) in [
             (json!({}), "name"),
             (json!({ "name": "x", "priceCents": -1 }), "priceCents"),
@@ -324,7 +381,10 @@ mod tests {
             let input: ProductInput = serde_json::from_value(body.clone()).unwrap();
             assert_eq!(field(&input.validate(None).unwrap_err()), f, "{body}");
         }
-        assert!(serde_json::from_value::<ProductInput>(json!({ "name": "x", "organizationId": "o" })).is_err());
+        assert!(serde_json::from_value::<ProductInput>(
+            json!({ "name": "x", "organizationId": "o" })
+        )
+        .is_err());
     }
 
     #[test]
@@ -337,19 +397,40 @@ mod tests {
         assert_eq!(items[1].source_type, SourceType::Cctv);
         assert_eq!(items[1].attributes, r#"{"zone":"A"}"#);
         for (item, f) in [
-            (json!({ "eventId": "e", "sourceType": "email", "kind": "x", "occurredAt": "2026-11-01" }), "interactions[0].sourceType"),
-            (json!({ "eventId": "e", "sourceType": "web", "kind": "x", "occurredAt": "yesterday" }), "interactions[0].occurredAt"),
-            (json!({ "eventId": "", "sourceType": "web", "kind": "x", "occurredAt": "2026-11-01" }), "interactions[0].eventId"),
-            (json!({ "eventId": "e", "sourceType": "web", "kind": "Page View", "occurredAt": "2026-11-01" }), "interactions[0].kind"),
-            (json!({ "eventId": "e", "sourceType": "web", "kind": "x", "occurredAt": "2026-11-01", "attributes": [1] }), "interactions[0].attributes"),
+            (
+                json!({ "eventId": "e", "sourceType": "email", "kind": "x", "occurredAt": "2026-11-01" }),
+                "interactions[0].sourceType",
+            ),
+            (
+                json!({ "eventId": "e", "sourceType": "web", "kind": "x", "occurredAt": "yesterday" }),
+                "interactions[0].occurredAt",
+            ),
+            (
+                json!({ "eventId": "", "sourceType": "web", "kind": "x", "occurredAt": "2026-11-01" }),
+                "interactions[0].eventId",
+            ),
+            (
+                json!({ "eventId": "e", "sourceType": "web", "kind": "Page View", "occurredAt": "2026-11-01" }),
+                "interactions[0].kind",
+            ),
+            (
+                json!({ "eventId": "e", "sourceType": "web", "kind": "x", "occurredAt": "2026-11-01", "attributes": [1] }),
+                "interactions[0].attributes",
+            ),
         ] {
-            let b: InteractionBatch = serde_json::from_value(json!({ "interactions": [item] })).unwrap();
+            let b: InteractionBatch =
+                serde_json::from_value(json!({ "interactions": [item] })).unwrap();
             assert_eq!(field(&b.validate().unwrap_err()), f);
         }
         let dup = json!({ "interactions": [
             { "eventId": "e", "sourceType": "web", "kind": "x", "occurredAt": "2026-11-01" },
             { "eventId": "e", "sourceType": "web", "kind": "x", "occurredAt": "2026-11-01" } ]});
-        assert_eq!(field(&serde_json::from_value::<InteractionBatch>(dup).unwrap().validate().unwrap_err()), "interactions[1].eventId");
+        assert_eq!(
+            field(
+                &serde_json::from_value::<InteractionBatch>(dup).unwrap().validate().unwrap_err()
+            ),
+            "interactions[1].eventId"
+        );
         let empty = InteractionBatch { interactions: vec![] };
         assert_eq!(field(&empty.validate().unwrap_err()), "interactions");
     }
@@ -360,7 +441,8 @@ mod tests {
             { "period": "weekly", "title": "Weekend peak", "periodStart": "2026-11-02", "confidence": 0.8, "value": 1.5 } ]})).unwrap();
         assert_eq!(b.validate().unwrap()[0].period, "weekly");
         let b: PatternBatch = serde_json::from_value(json!({ "patterns": [
-            { "period": "hourly", "title": "x", "periodStart": "2026-11-02" } ]})).unwrap();
+            { "period": "hourly", "title": "x", "periodStart": "2026-11-02" } ]}))
+        .unwrap();
         let e = b.validate().unwrap_err();
         assert_eq!(field(&e), "patterns[0].period");
         assert_eq!(e.details["allowed"], json!(["daily", "weekly", "monthly", "yearly"]));

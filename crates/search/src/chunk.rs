@@ -49,20 +49,14 @@ pub struct ChunkConfig {
 
 impl Default for ChunkConfig {
     fn default() -> Self {
-        ChunkConfig {
-            target_chars: DEFAULT_TARGET_CHARS,
-            overlap_chars: DEFAULT_OVERLAP_CHARS,
-        }
+        ChunkConfig { target_chars: DEFAULT_TARGET_CHARS, overlap_chars: DEFAULT_OVERLAP_CHARS }
     }
 }
 
 impl ChunkConfig {
     /// Builds and validates a configuration.
     pub fn new(target_chars: usize, overlap_chars: usize) -> Result<Self> {
-        let c = ChunkConfig {
-            target_chars,
-            overlap_chars,
-        };
+        let c = ChunkConfig { target_chars, overlap_chars };
         c.validate()?;
         Ok(c)
     }
@@ -177,10 +171,7 @@ pub fn chunk_text<'a>(text: &'a str, config: &ChunkConfig) -> Result<Vec<Chunk<'
             end -= 1;
         }
         // A window that only added whitespace would repeat (part of) the previous chunk.
-        if out
-            .last()
-            .is_none_or(|prev: &Chunk<'_>| end > prev.char_end)
-        {
+        if out.last().is_none_or(|prev: &Chunk<'_>| end > prev.char_end) {
             out.push(Chunk {
                 index: out.len(),
                 text: &text[byte_at[start]..byte_at[end]],
@@ -218,40 +209,23 @@ mod tests {
         let mut covered = vec![false; chars.len()];
         for (i, c) in chunks.iter().enumerate() {
             assert_eq!(c.index, i);
-            assert_eq!(
-                &text[c.byte_start..c.byte_end],
-                c.text,
-                "byte offsets slice back"
-            );
+            assert_eq!(&text[c.byte_start..c.byte_end], c.text, "byte offsets slice back");
             let by_chars: String = chars[c.char_start..c.char_end].iter().collect();
             assert_eq!(by_chars, c.text, "char offsets slice back");
             assert_eq!(text[..c.byte_start].chars().count(), c.char_start);
-            assert!(
-                c.char_len() >= 1 && c.char_len() <= cfg.target_chars,
-                "len {}",
-                c.char_len()
-            );
+            assert!(c.char_len() >= 1 && c.char_len() <= cfg.target_chars, "len {}", c.char_len());
             assert_eq!(c.text.trim(), c.text, "chunks are trimmed");
-            covered[c.char_start..c.char_end]
-                .iter_mut()
-                .for_each(|x| *x = true);
+            covered[c.char_start..c.char_end].iter_mut().for_each(|x| *x = true);
             if i > 0 {
                 let prev = &chunks[i - 1];
                 assert!(c.char_start > prev.char_start, "strictly increasing starts");
                 assert!(c.char_end > prev.char_end, "every chunk adds new text");
                 let shared = prev.char_end.saturating_sub(c.char_start);
-                assert!(
-                    shared <= cfg.overlap_chars,
-                    "overlap {shared} > {}",
-                    cfg.overlap_chars
-                );
+                assert!(shared <= cfg.overlap_chars, "overlap {shared} > {}", cfg.overlap_chars);
             }
         }
         for (i, ch) in chars.iter().enumerate() {
-            assert!(
-                covered[i] || ch.is_whitespace(),
-                "char {i} ({ch:?}) not covered"
-            );
+            assert!(covered[i] || ch.is_whitespace(), "char {i} ({ch:?}) not covered");
         }
         chunks
     }
@@ -260,44 +234,25 @@ mod tests {
         let sentence =
             |i: usize| format!("Sentence number {i} talks about trail shoes and warm jackets.");
         (0..6)
-            .map(|p| {
-                (0..5)
-                    .map(|s| sentence(p * 5 + s))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            })
+            .map(|p| (0..5).map(|s| sentence(p * 5 + s)).collect::<Vec<_>>().join(" "))
             .collect::<Vec<_>>()
             .join("\n\n")
     }
 
     #[test]
     fn config_validation() {
-        assert_eq!(
-            ChunkConfig::default(),
-            ChunkConfig {
-                target_chars: 800,
-                overlap_chars: 120
-            }
-        );
+        assert_eq!(ChunkConfig::default(), ChunkConfig { target_chars: 800, overlap_chars: 120 });
         assert!(ChunkConfig::new(0, 0).is_err());
         assert!(ChunkConfig::new(100, 100).is_err());
         assert!(ChunkConfig::new(100, 99).is_ok());
-        let bad = ChunkConfig {
-            target_chars: 10,
-            overlap_chars: 20,
-        };
-        assert!(matches!(
-            chunk_text("abc", &bad),
-            Err(SearchError::InvalidChunkConfig { .. })
-        ));
+        let bad = ChunkConfig { target_chars: 10, overlap_chars: 20 };
+        assert!(matches!(chunk_text("abc", &bad), Err(SearchError::InvalidChunkConfig { .. })));
     }
 
     #[test]
     fn empty_and_whitespace_docs_have_no_chunks() {
         assert!(chunk_text("", &ChunkConfig::default()).unwrap().is_empty());
-        assert!(chunk_text(" \n\t \n", &ChunkConfig::default())
-            .unwrap()
-            .is_empty());
+        assert!(chunk_text(" \n\t \n", &ChunkConfig::default()).unwrap().is_empty());
     }
 
     #[test]
@@ -320,11 +275,7 @@ mod tests {
         assert!(chunks.len() >= 2);
         // The first chunk ends exactly at the end of a paragraph.
         let first = &chunks[0];
-        assert!(
-            text[first.byte_end..].starts_with("\n\n"),
-            "{:?}",
-            &text[first.byte_end..]
-        );
+        assert!(text[first.byte_end..].starts_with("\n\n"), "{:?}", &text[first.byte_end..]);
         assert!(first.text.ends_with('.'));
     }
 
@@ -342,33 +293,19 @@ mod tests {
             }
         }
         // No punctuation at all: breaks land between words, never inside one.
-        let words = (0..200)
-            .map(|i| format!("word{i}"))
-            .collect::<Vec<_>>()
-            .join(" ");
+        let words = (0..200).map(|i| format!("word{i}")).collect::<Vec<_>>().join(" ");
         let chunks = check_invariants(&words, &cfg);
         for c in &chunks {
             let before = words[..c.byte_start].chars().last();
             let after = words[c.byte_end..].chars().next();
-            assert!(
-                before.is_none_or(char::is_whitespace),
-                "starts mid-word: {:?}",
-                c.text
-            );
-            assert!(
-                after.is_none_or(char::is_whitespace),
-                "ends mid-word: {:?}",
-                c.text
-            );
+            assert!(before.is_none_or(char::is_whitespace), "starts mid-word: {:?}", c.text);
+            assert!(after.is_none_or(char::is_whitespace), "ends mid-word: {:?}", c.text);
         }
     }
 
     #[test]
     fn overlap_is_real_and_bounded() {
-        let words = (0..300)
-            .map(|i| format!("w{i}"))
-            .collect::<Vec<_>>()
-            .join(" ");
+        let words = (0..300).map(|i| format!("w{i}")).collect::<Vec<_>>().join(" ");
         let cfg = ChunkConfig::new(100, 30).unwrap();
         let chunks = check_invariants(&words, &cfg);
         assert!(chunks.len() > 5);
@@ -384,10 +321,7 @@ mod tests {
 
     #[test]
     fn zero_overlap_tiles_the_text() {
-        let words = (0..100)
-            .map(|i| format!("w{i}"))
-            .collect::<Vec<_>>()
-            .join(" ");
+        let words = (0..100).map(|i| format!("w{i}")).collect::<Vec<_>>().join(" ");
         let chunks = check_invariants(&words, &ChunkConfig::new(50, 0).unwrap());
         for pair in chunks.windows(2) {
             assert!(pair[1].char_start >= pair[0].char_end);
@@ -428,19 +362,12 @@ mod tests {
         assert!(chunks[1].byte_start > chunks[1].char_start);
         // CJK sentences break after 。 or ！ (no whitespace needed).
         let c0 = &chunk_text(&cjk_sentences, &ChunkConfig::new(50, 5).unwrap()).unwrap()[0];
-        assert!(
-            c0.text.ends_with('。') || c0.text.ends_with('！'),
-            "{:?}",
-            c0.text
-        );
+        assert!(c0.text.ends_with('。') || c0.text.ends_with('！'), "{:?}", c0.text);
     }
 
     #[test]
     fn windows_line_endings_count_as_paragraphs() {
-        let para = "Warm fleece jacket for winter hikes. "
-            .repeat(4)
-            .trim_end()
-            .to_string();
+        let para = "Warm fleece jacket for winter hikes. ".repeat(4).trim_end().to_string();
         let text = format!("{para}\r\n\r\n{para}\r\n\r\n{para}");
         let chunks = check_invariants(&text, &ChunkConfig::new(200, 20).unwrap());
         assert!(text[chunks[0].byte_end..].starts_with("\r\n\r\n"));

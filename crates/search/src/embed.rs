@@ -193,11 +193,7 @@ pub fn words(text: &str) -> Vec<String> {
 
 /// The embedder's tokeniser: [`words`], minus [`STOP_WORDS`], each passed through [`stem`].
 pub fn tokenize(text: &str) -> Vec<String> {
-    words(text)
-        .into_iter()
-        .filter(|w| !is_stop_word(w))
-        .map(|w| stem(&w))
-        .collect()
+    words(text).into_iter().filter(|w| !is_stop_word(w)).map(|w| stem(&w)).collect()
 }
 
 /// Feature families; the tag byte is hashed first so equal strings in different families
@@ -248,10 +244,8 @@ impl Features {
     }
 
     fn add_char_ngrams(&mut self, token: &str) {
-        let chars: Vec<char> = std::iter::once('^')
-            .chain(token.chars())
-            .chain(std::iter::once('$'))
-            .collect();
+        let chars: Vec<char> =
+            std::iter::once('^').chain(token.chars()).chain(std::iter::once('$')).collect();
         let mut buf = String::new();
         for (n, family) in [(3usize, Family::Char3), (4, Family::Char4)] {
             for window in chars.windows(n) {
@@ -372,10 +366,7 @@ mod tests {
             tokenize("The BEST running-shoes for Women's trail/road use!"),
             vec!["best", "run", "shoe", "women", "trail", "road", "use"]
         );
-        assert_eq!(
-            tokenize("Crème brûlée 55\" 4K TV"),
-            vec!["crème", "brûlée", "55", "4k", "tv"]
-        );
+        assert_eq!(tokenize("Crème brûlée 55\" 4K TV"), vec!["crème", "brûlée", "55", "4k", "tv"]);
         assert!(tokenize("the and of, to!!").is_empty());
     }
 
@@ -412,10 +403,7 @@ mod tests {
             let v = e.embed(t);
             assert_eq!(v.len(), DIMENSIONS);
             assert!(v.iter().all(|x| *x == 0.0), "{t:?}");
-            assert_eq!(
-                cosine_similarity(&v, &e.embed("running shoes")).unwrap(),
-                0.0
-            );
+            assert_eq!(cosine_similarity(&v, &e.embed("running shoes")).unwrap(), 0.0);
         }
     }
 
@@ -430,10 +418,7 @@ mod tests {
             b.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
         );
         let nonzero = a.iter().filter(|x| **x != 0.0).count();
-        assert!(
-            nonzero > 40,
-            "feature hashing should spread features: {nonzero}"
-        );
+        assert!(nonzero > 40, "feature hashing should spread features: {nonzero}");
     }
 
     #[test]
@@ -501,10 +486,7 @@ mod tests {
         let partial = sim("wireles headphons", "wireless charger");
         assert!(typo2 > 0.3, "typo2 = {typo2}");
         assert!(typo2 > partial + 0.1, "{typo2} vs {partial}");
-        assert!(
-            partial > 0.1,
-            "one misspelt shared word still counts: {partial}"
-        );
+        assert!(partial > 0.1, "one misspelt shared word still counts: {partial}");
     }
 
     #[test]
@@ -512,19 +494,13 @@ mod tests {
         let same_order = sim("trail running shoes", "trail running shoes waterproof");
         let other_order = sim("trail running shoes", "shoes running trail waterproof");
         assert!(same_order > other_order, "{same_order} vs {other_order}");
-        assert!(
-            other_order > 0.5,
-            "bag-of-words overlap still counts: {other_order}"
-        );
+        assert!(other_order > 0.5, "bag-of-words overlap still counts: {other_order}");
     }
 
     #[test]
     fn repeated_words_are_sublinear() {
         // With raw tf, ten repeats of "shoe" would push "leather" to near zero weight.
-        let s = sim(
-            "leather",
-            "leather shoe shoe shoe shoe shoe shoe shoe shoe shoe shoe",
-        );
+        let s = sim("leather", "leather shoe shoe shoe shoe shoe shoe shoe shoe shoe shoe");
         // Raw tf would give about 1/sqrt(1 + 10^2) ≈ 0.1; sqrt(tf) gives about 1/sqrt(11) ≈ 0.3.
         assert!(s > 0.2, "{s}");
     }

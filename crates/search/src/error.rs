@@ -78,10 +78,7 @@ mod tests {
 
     #[test]
     fn search_mode_error_names_allowed_values() {
-        let msg = SearchError::InvalidSearchMode {
-            value: "fuzzy".into(),
-        }
-        .to_string();
+        let msg = SearchError::InvalidSearchMode { value: "fuzzy".into() }.to_string();
         assert!(msg.contains("fuzzy"));
         for allowed in ["semantic", "fts", "hybrid"] {
             assert!(msg.contains(allowed), "{msg}");
@@ -90,11 +87,7 @@ mod tests {
 
     #[test]
     fn dimension_mismatch_message_has_both_sizes() {
-        let msg = SearchError::DimensionMismatch {
-            expected: 384,
-            actual: 3,
-        }
-        .to_string();
+        let msg = SearchError::DimensionMismatch { expected: 384, actual: 3 }.to_string();
         assert!(msg.contains("384") && msg.contains('3'), "{msg}");
     }
 }

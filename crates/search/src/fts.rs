@@ -68,21 +68,11 @@ pub fn build_match_expression(input: &str) -> Option<String> {
         }
     }
     let content: Vec<&String> = tokens.iter().filter(|t| !is_stop_word(t)).collect();
-    let chosen: Vec<&String> = if content.is_empty() {
-        tokens.iter().collect()
-    } else {
-        content
-    };
+    let chosen: Vec<&String> = if content.is_empty() { tokens.iter().collect() } else { content };
     let terms: Vec<String> = chosen
         .into_iter()
         .take(MAX_TERMS)
-        .map(|t| {
-            if t.chars().count() == 1 {
-                format!("\"{t}\"")
-            } else {
-                format!("\"{t}\"*")
-            }
-        })
+        .map(|t| if t.chars().count() == 1 { format!("\"{t}\"") } else { format!("\"{t}\"*") })
         .collect();
     if terms.is_empty() {
         None
@@ -108,11 +98,7 @@ pub fn validate_limit(requested: Option<i64>) -> Result<usize> {
     match requested {
         None => Ok(DEFAULT_LIMIT),
         Some(n) if (MIN_LIMIT as i64..=MAX_LIMIT as i64).contains(&n) => Ok(n as usize),
-        Some(value) => Err(SearchError::InvalidLimit {
-            value,
-            min: MIN_LIMIT,
-            max: MAX_LIMIT,
-        }),
+        Some(value) => Err(SearchError::InvalidLimit { value, min: MIN_LIMIT, max: MAX_LIMIT }),
     }
 }
 
@@ -170,9 +156,7 @@ impl FromStr for SearchMode {
         SearchMode::ALL
             .into_iter()
             .find(|m| m.as_str().eq_ignore_ascii_case(t))
-            .ok_or_else(|| SearchError::InvalidSearchMode {
-                value: t.chars().take(64).collect(),
-            })
+            .ok_or_else(|| SearchError::InvalidSearchMode { value: t.chars().take(64).collect() })
     }
 }
 
@@ -198,10 +182,7 @@ mod tests {
             m(r#""red dress"* ^title:(silk) -cotton + {x} [y]"#).as_deref(),
             Some(r#""red"* OR "dress"* OR "title"* OR "silk"* OR "cotton"* OR "x" OR "y""#)
         );
-        assert_eq!(
-            m(r#"unterminated "quote"#).as_deref(),
-            Some(r#""unterminated"* OR "quote"*"#)
-        );
+        assert_eq!(m(r#"unterminated "quote"#).as_deref(), Some(r#""unterminated"* OR "quote"*"#));
     }
 
     #[test]
@@ -210,24 +191,15 @@ mod tests {
             m("shoes AND socks NOT sandals").as_deref(),
             Some(r#""shoes"* OR "socks"* OR "sandals"*"#)
         );
-        assert_eq!(
-            m("NEAR(wool scarf, 3)").as_deref(),
-            Some(r#""wool"* OR "scarf"* OR "3""#)
-        );
+        assert_eq!(m("NEAR(wool scarf, 3)").as_deref(), Some(r#""wool"* OR "scarf"* OR "3""#));
         // Mixed-case "Or" is not an FTS5 operator: it is a word (and here a stop word).
-        assert_eq!(
-            m("Oregon OR Orlando").as_deref(),
-            Some(r#""oregon"* OR "orlando"*"#)
-        );
+        assert_eq!(m("Oregon OR Orlando").as_deref(), Some(r#""oregon"* OR "orlando"*"#));
         assert_eq!(m("AND OR NOT NEAR"), None);
     }
 
     #[test]
     fn stop_words_dropped_unless_nothing_else_remains() {
-        assert_eq!(
-            m("shoes for the beach").as_deref(),
-            Some(r#""shoes"* OR "beach"*"#)
-        );
+        assert_eq!(m("shoes for the beach").as_deref(), Some(r#""shoes"* OR "beach"*"#));
         assert_eq!(m("The Who").as_deref(), Some(r#""the"* OR "who"*"#));
     }
 
@@ -245,14 +217,8 @@ mod tests {
         // Every term is `"alnum"` or `"alnum"*`, separated by ` OR `.
         for term in expr.split(" OR ") {
             let inner = term.strip_suffix('*').unwrap_or(term);
-            let inner = inner
-                .strip_prefix('"')
-                .and_then(|t| t.strip_suffix('"'))
-                .unwrap();
-            assert!(
-                !inner.is_empty() && inner.chars().all(char::is_alphanumeric),
-                "{term}"
-            );
+            let inner = inner.strip_prefix('"').and_then(|t| t.strip_suffix('"')).unwrap();
+            assert!(!inner.is_empty() && inner.chars().all(char::is_alphanumeric), "{term}");
         }
         assert!(expr.contains(r#""日本語"*"#) && expr.contains(r#""ünïcödé"*"#));
         assert!(expr.contains(r#""drop"*"#));
@@ -260,17 +226,11 @@ mod tests {
 
     #[test]
     fn tokens_are_deduplicated_truncated_and_capped() {
-        assert_eq!(
-            m("Shoe shoe SHOE boot").as_deref(),
-            Some(r#""shoe"* OR "boot"*"#)
-        );
+        assert_eq!(m("Shoe shoe SHOE boot").as_deref(), Some(r#""shoe"* OR "boot"*"#));
         let long = "x".repeat(500);
         let expr = m(&long).unwrap();
         assert_eq!(expr, format!("\"{}\"*", "x".repeat(MAX_TOKEN_CHARS)));
-        let many = (0..100)
-            .map(|i| format!("w{i}"))
-            .collect::<Vec<_>>()
-            .join(" ");
+        let many = (0..100).map(|i| format!("w{i}")).collect::<Vec<_>>().join(" ");
         let expr = m(&many).unwrap();
         assert_eq!(expr.split(" OR ").count(), MAX_TERMS);
         assert!(expr.starts_with(r#""w0"*"#));
@@ -289,11 +249,7 @@ mod tests {
         assert_eq!(validate_limit(Some(50)), Ok(50));
         assert_eq!(
             validate_limit(Some(0)),
-            Err(SearchError::InvalidLimit {
-                value: 0,
-                min: 1,
-                max: 50
-            })
+            Err(SearchError::InvalidLimit { value: 0, min: 1, max: 50 })
         );
         assert!(validate_limit(Some(51)).is_err());
         assert!(validate_limit(Some(-5)).is_err());
@@ -311,17 +267,9 @@ mod tests {
         assert_eq!(" FTS ".parse::<SearchMode>(), Ok(SearchMode::Fts));
         assert_eq!("Hybrid".parse::<SearchMode>(), Ok(SearchMode::Hybrid));
         let err = "vector".parse::<SearchMode>().unwrap_err();
-        assert_eq!(
-            err,
-            SearchError::InvalidSearchMode {
-                value: "vector".into()
-            }
-        );
+        assert_eq!(err, SearchError::InvalidSearchMode { value: "vector".into() });
         let msg = err.to_string();
-        assert!(
-            msg.contains("semantic") && msg.contains("fts") && msg.contains("hybrid"),
-            "{msg}"
-        );
+        assert!(msg.contains("semantic") && msg.contains("fts") && msg.contains("hybrid"), "{msg}");
         assert!("".parse::<SearchMode>().is_err());
         let long = "z".repeat(1000);
         match long.parse::<SearchMode>() {

@@ -43,11 +43,7 @@ pub struct RankedList<'a, I> {
 impl<'a, I> RankedList<'a, I> {
     /// A list with the default weight of 1.0.
     pub fn new(name: &'a str, ids: &'a [I]) -> Self {
-        RankedList {
-            name,
-            ids,
-            weight: DEFAULT_WEIGHT,
-        }
+        RankedList { name, ids, weight: DEFAULT_WEIGHT }
     }
 
     /// Same list with another weight.
@@ -100,14 +96,9 @@ pub fn reciprocal_rank_fusion_with_k<I: Ord + Clone>(
     k: f64,
 ) -> Result<Vec<FusedHit<I>>> {
     if !k.is_finite() || k < 0.0 {
-        return Err(SearchError::InvalidFusionParameter {
-            reason: "k must be finite and >= 0",
-        });
+        return Err(SearchError::InvalidFusionParameter { reason: "k must be finite and >= 0" });
     }
-    if lists
-        .iter()
-        .any(|l| !l.weight.is_finite() || l.weight < 0.0)
-    {
+    if lists.iter().any(|l| !l.weight.is_finite() || l.weight < 0.0) {
         return Err(SearchError::InvalidFusionParameter {
             reason: "list weights must be finite and >= 0",
         });
@@ -125,11 +116,7 @@ pub fn reciprocal_rank_fusion_with_k<I: Ord + Clone>(
                 best_rank: usize::MAX,
                 contributions: Vec::new(),
             });
-            if hit
-                .contributions
-                .last()
-                .is_some_and(|c| c.list_index == list_index)
-            {
+            if hit.contributions.last().is_some_and(|c| c.list_index == list_index) {
                 continue; // duplicate within this list: the earlier (better) rank already counted
             }
             let score = list.weight / (k + rank as f64);
@@ -150,20 +137,13 @@ pub fn reciprocal_rank_fusion_with_k<I: Ord + Clone>(
 
 /// Convenience: just the fused ids, best first, truncated to `limit`.
 pub fn fused_ids<I: Ord + Clone>(lists: &[RankedList<'_, I>], limit: usize) -> Result<Vec<I>> {
-    Ok(reciprocal_rank_fusion(lists)?
-        .into_iter()
-        .take(limit)
-        .map(|h| h.id)
-        .collect())
+    Ok(reciprocal_rank_fusion(lists)?.into_iter().take(limit).map(|h| h.id).collect())
 }
 
 /// Orders two fused hits the way [`reciprocal_rank_fusion`] does (exposed for callers that
 /// merge fused pages).
 pub fn compare_hits<I: Ord>(a: &FusedHit<I>, b: &FusedHit<I>) -> Ordering {
-    b.score
-        .total_cmp(&a.score)
-        .then(a.best_rank.cmp(&b.best_rank))
-        .then_with(|| a.id.cmp(&b.id))
+    b.score.total_cmp(&a.score).then(a.best_rank.cmp(&b.best_rank)).then_with(|| a.id.cmp(&b.id))
 }
 
 #[cfg(test)]
@@ -212,18 +192,9 @@ mod tests {
         .unwrap();
         let h20 = hits.iter().find(|h| h.id == 20).unwrap();
         assert_eq!(h20.contributions.len(), 2);
+        assert_eq!((h20.contributions[0].list.as_str(), h20.contributions[0].rank), ("fts", 2));
         assert_eq!(
-            (
-                h20.contributions[0].list.as_str(),
-                h20.contributions[0].rank
-            ),
-            ("fts", 2)
-        );
-        assert_eq!(
-            (
-                h20.contributions[1].list.as_str(),
-                h20.contributions[1].rank
-            ),
+            (h20.contributions[1].list.as_str(), h20.contributions[1].rank),
             ("semantic", 1)
         );
         assert_eq!(h20.contributions[1].list_index, 1);
@@ -271,10 +242,7 @@ mod tests {
         let l1 = ["z"];
         let l2 = ["q", "a"];
         let hits = reciprocal_rank_fusion_with_k(
-            &[
-                RankedList::new("l1", &l1),
-                RankedList::new("l2", &l2).with_weight(2.0),
-            ],
+            &[RankedList::new("l1", &l1), RankedList::new("l2", &l2).with_weight(2.0)],
             0.0,
         )
         .unwrap();
@@ -298,9 +266,7 @@ mod tests {
         let none: [RankedList<'_, u8>; 0] = [];
         assert!(reciprocal_rank_fusion(&none).unwrap().is_empty());
         let empty: [u8; 0] = [];
-        assert!(reciprocal_rank_fusion(&[RankedList::new("x", &empty)])
-            .unwrap()
-            .is_empty());
+        assert!(reciprocal_rank_fusion(&[RankedList::new("x", &empty)]).unwrap().is_empty());
     }
 
     #[test]
@@ -344,8 +310,6 @@ mod tests {
         assert_eq!(fused_ids(&lists, 2).unwrap(), vec![3, 1]);
         assert!(fused_ids(&lists, 0).unwrap().is_empty());
         let hits = reciprocal_rank_fusion(&lists).unwrap();
-        assert!(hits
-            .windows(2)
-            .all(|w| compare_hits(&w[0], &w[1]) == Ordering::Less));
+        assert!(hits.windows(2).all(|w| compare_hits(&w[0], &w[1]) == Ordering::Less));
     }
 }

@@ -61,10 +61,7 @@ where
             }
             rr_sum += 1.0 / r as f64;
         }
-        outcomes.push(QueryOutcome {
-            query_index,
-            rank: pos,
-        });
+        outcomes.push(QueryOutcome { query_index, rank: pos });
     }
     let n = cases.len() as f64;
     Ok(Evaluation {
@@ -148,10 +145,7 @@ mod tests {
     fn perfect_and_useless_rankers() {
         let c = cases();
         let perfect = evaluate(&c, 1, |q: &&str| {
-            c.iter()
-                .filter(|(x, _)| x == q)
-                .map(|(_, id)| *id)
-                .collect()
+            c.iter().filter(|(x, _)| x == q).map(|(_, id)| *id).collect()
         })
         .unwrap();
         assert_eq!((perfect.recall_at_k, perfect.mrr), (1.0, 1.0));
@@ -162,10 +156,7 @@ mod tests {
     #[test]
     fn empty_set_is_an_error() {
         let none: [(&str, u32); 0] = [];
-        assert_eq!(
-            evaluate(&none, 5, engine),
-            Err(SearchError::EmptyEvaluationSet)
-        );
+        assert_eq!(evaluate(&none, 5, engine), Err(SearchError::EmptyEvaluationSet));
         assert!(mrr(&none, engine).is_err());
     }
 }

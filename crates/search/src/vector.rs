@@ -24,10 +24,7 @@ fn check_same_len(a: &[f32], b: &[f32]) -> Result<()> {
     if a.len() == b.len() {
         Ok(())
     } else {
-        Err(SearchError::DimensionMismatch {
-            expected: a.len(),
-            actual: b.len(),
-        })
+        Err(SearchError::DimensionMismatch { expected: a.len(), actual: b.len() })
     }
 }
 
@@ -45,11 +42,7 @@ pub fn dot(a: &[f32], b: &[f32]) -> Result<f32> {
     check_same_len(a, b)?;
     check_finite(a)?;
     check_finite(b)?;
-    let sum: f64 = a
-        .iter()
-        .zip(b)
-        .map(|(x, y)| f64::from(*x) * f64::from(*y))
-        .sum();
+    let sum: f64 = a.iter().zip(b).map(|(x, y)| f64::from(*x) * f64::from(*y)).sum();
     Ok(sum as f32)
 }
 
@@ -140,10 +133,7 @@ pub fn decode_vector_with_dimensions(bytes: &[u8], dimensions: usize) -> Result<
     }
     let actual = bytes.len() / BYTES_PER_COMPONENT;
     if actual != dimensions {
-        return Err(SearchError::DimensionMismatch {
-            expected: dimensions,
-            actual,
-        });
+        return Err(SearchError::DimensionMismatch { expected: dimensions, actual });
     }
     decode_vector(bytes)
 }
@@ -230,34 +220,19 @@ mod tests {
 
     #[test]
     fn dot_product_basic_and_mismatch() {
-        assert!(close(
-            dot(&[1.0, 2.0, 3.0], &[4.0, -5.0, 6.0]).unwrap(),
-            12.0
-        ));
+        assert!(close(dot(&[1.0, 2.0, 3.0], &[4.0, -5.0, 6.0]).unwrap(), 12.0));
         assert_eq!(
             dot(&[1.0, 2.0], &[1.0]),
-            Err(SearchError::DimensionMismatch {
-                expected: 2,
-                actual: 1
-            })
+            Err(SearchError::DimensionMismatch { expected: 2, actual: 1 })
         );
         assert_eq!(dot(&[], &[]).unwrap(), 0.0);
     }
 
     #[test]
     fn cosine_known_values() {
-        assert!(close(
-            cosine_similarity(&[1.0, 0.0], &[0.0, 1.0]).unwrap(),
-            0.0
-        ));
-        assert!(close(
-            cosine_similarity(&[1.0, 1.0], &[2.0, 2.0]).unwrap(),
-            1.0
-        ));
-        assert!(close(
-            cosine_similarity(&[1.0, 0.0], &[-3.0, 0.0]).unwrap(),
-            -1.0
-        ));
+        assert!(close(cosine_similarity(&[1.0, 0.0], &[0.0, 1.0]).unwrap(), 0.0));
+        assert!(close(cosine_similarity(&[1.0, 1.0], &[2.0, 2.0]).unwrap(), 1.0));
+        assert!(close(cosine_similarity(&[1.0, 0.0], &[-3.0, 0.0]).unwrap(), -1.0));
         let c = cosine_similarity(&[1.0, 0.0], &[1.0, 1.0]).unwrap();
         assert!(close(c, std::f32::consts::FRAC_1_SQRT_2), "{c}");
     }
@@ -283,10 +258,7 @@ mod tests {
     fn cosine_rejects_mismatch_and_nan() {
         assert_eq!(
             cosine_similarity(&[1.0, 2.0, 3.0], &[1.0, 2.0]),
-            Err(SearchError::DimensionMismatch {
-                expected: 3,
-                actual: 2
-            })
+            Err(SearchError::DimensionMismatch { expected: 3, actual: 2 })
         );
         assert_eq!(
             cosine_similarity(&[1.0, f32::NAN], &[1.0, 2.0]),
@@ -333,15 +305,7 @@ mod tests {
 
     #[test]
     fn encode_decode_round_trip_is_bit_exact() {
-        let v = vec![
-            0.0,
-            -0.0,
-            1.5e-38,
-            -3.25,
-            12345.678,
-            f32::MIN_POSITIVE,
-            f32::MAX,
-        ];
+        let v = vec![0.0, -0.0, 1.5e-38, -3.25, 12345.678, f32::MIN_POSITIVE, f32::MAX];
         let back = decode_vector(&encode_vector(&v).unwrap()).unwrap();
         let bits = |xs: &[f32]| xs.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
         assert_eq!(bits(&back), bits(&v));
@@ -350,19 +314,10 @@ mod tests {
 
     #[test]
     fn decode_rejects_bad_lengths_and_nan() {
-        assert_eq!(
-            decode_vector(&[0, 0, 0]),
-            Err(SearchError::InvalidByteLength { len: 3 })
-        );
-        assert_eq!(
-            decode_vector(&[0; 9]),
-            Err(SearchError::InvalidByteLength { len: 9 })
-        );
+        assert_eq!(decode_vector(&[0, 0, 0]), Err(SearchError::InvalidByteLength { len: 3 }));
+        assert_eq!(decode_vector(&[0; 9]), Err(SearchError::InvalidByteLength { len: 9 }));
         let nan = f32::NAN.to_le_bytes();
-        assert_eq!(
-            decode_vector(&nan),
-            Err(SearchError::NonFiniteValue { index: 0 })
-        );
+        assert_eq!(decode_vector(&nan), Err(SearchError::NonFiniteValue { index: 0 }));
         assert_eq!(
             encode_vector(&[1.0, f32::NEG_INFINITY]),
             Err(SearchError::NonFiniteValue { index: 1 })
@@ -372,16 +327,10 @@ mod tests {
     #[test]
     fn decode_with_dimensions_checks_count() {
         let bytes = encode_vector(&[1.0, 2.0, 3.0]).unwrap();
-        assert_eq!(
-            decode_vector_with_dimensions(&bytes, 3).unwrap(),
-            vec![1.0, 2.0, 3.0]
-        );
+        assert_eq!(decode_vector_with_dimensions(&bytes, 3).unwrap(), vec![1.0, 2.0, 3.0]);
         assert_eq!(
             decode_vector_with_dimensions(&bytes, 384),
-            Err(SearchError::DimensionMismatch {
-                expected: 384,
-                actual: 3
-            })
+            Err(SearchError::DimensionMismatch { expected: 384, actual: 3 })
         );
         assert_eq!(
             decode_vector_with_dimensions(&bytes[..5], 3),
@@ -403,23 +352,14 @@ mod tests {
         assert_eq!(ids, vec!["near", "mid", "orth"]);
         assert!(res[0].score > res[1].score && res[1].score > res[2].score);
         // k larger than the input returns everything, still sorted.
-        let all: Vec<_> = top_k(&q, cands, 10)
-            .unwrap()
-            .into_iter()
-            .map(|n| n.id)
-            .collect();
+        let all: Vec<_> = top_k(&q, cands, 10).unwrap().into_iter().map(|n| n.id).collect();
         assert_eq!(all, vec!["near", "mid", "orth", "far"]);
     }
 
     #[test]
     fn top_k_ties_break_by_id_regardless_of_input_order() {
         let q = [1.0, 0.0];
-        let forward = vec![
-            (3u32, [1.0, 0.0]),
-            (1, [2.0, 0.0]),
-            (2, [5.0, 0.0]),
-            (0, [0.0, 1.0]),
-        ];
+        let forward = vec![(3u32, [1.0, 0.0]), (1, [2.0, 0.0]), (2, [5.0, 0.0]), (0, [0.0, 1.0])];
         let mut backward = forward.clone();
         backward.reverse();
         let a = top_k(&q, forward, 2).unwrap();
@@ -437,10 +377,7 @@ mod tests {
         assert!(top_k(&q, vec![(1u8, vec![1.0])], 0).unwrap().is_empty());
         assert_eq!(
             top_k(&q, vec![(1u8, vec![1.0, 0.0]), (2, vec![1.0])], 1),
-            Err(SearchError::DimensionMismatch {
-                expected: 2,
-                actual: 1
-            })
+            Err(SearchError::DimensionMismatch { expected: 2, actual: 1 })
         );
         assert_eq!(
             top_k(&[f32::NAN, 0.0], vec![(1u8, vec![1.0, 0.0])], 1),
@@ -453,28 +390,19 @@ mod tests {
         // Deterministic pseudo-random vectors (LCG), compared against a naive full sort.
         let mut state = 42u64;
         let mut next = || {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             ((state >> 33) as f32 / (1u64 << 31) as f32) - 0.5
         };
         let q: Vec<f32> = (0..16).map(|_| next()).collect();
-        let cands: Vec<(usize, Vec<f32>)> = (0..300)
-            .map(|i| (i, (0..16).map(|_| next()).collect()))
-            .collect();
+        let cands: Vec<(usize, Vec<f32>)> =
+            (0..300).map(|i| (i, (0..16).map(|_| next()).collect())).collect();
         let mut naive: Vec<Neighbor<usize>> = cands
             .iter()
-            .map(|(id, v)| Neighbor {
-                id: *id,
-                score: cosine_similarity(&q, v).unwrap(),
-            })
+            .map(|(id, v)| Neighbor { id: *id, score: cosine_similarity(&q, v).unwrap() })
             .collect();
         naive.sort_by(rank_cmp);
         naive.truncate(7);
-        assert_eq!(
-            top_k(&q, cands.iter().map(|(i, v)| (*i, v)), 7).unwrap(),
-            naive
-        );
+        assert_eq!(top_k(&q, cands.iter().map(|(i, v)| (*i, v)), 7).unwrap(), naive);
     }
 }
 
@@ -498,7 +426,9 @@ mod quantize_tests {
         let a = normalized(&[0.3, -0.2, 0.9, 0.1]);
         let b = normalized(&[0.25, -0.1, 0.95, 0.0]);
         let exact = cosine_similarity(&a, &b).unwrap();
-        let approx = cosine_similarity(&dequantize_i8(&quantize_i8(&a)), &dequantize_i8(&quantize_i8(&b))).unwrap();
+        let approx =
+            cosine_similarity(&dequantize_i8(&quantize_i8(&a)), &dequantize_i8(&quantize_i8(&b)))
+                .unwrap();
         assert!((exact - approx).abs() < 0.01, "{exact} vs {approx}");
         assert_eq!(quantize_i8(&[1.0, -1.0, 0.0]), vec![127, 129, 0]);
         assert_eq!(dequantize_i8(&[127, 129, 0]), vec![1.0, -1.0, 0.0]);

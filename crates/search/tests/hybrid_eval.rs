@@ -76,10 +76,7 @@ impl SemanticIndex {
     fn new(corpus: &[(&str, &str)]) -> Self {
         let embedder = LocalEmbedder::new();
         let texts: Vec<&str> = corpus.iter().map(|(_, t)| *t).collect();
-        let vectors = ids(corpus)
-            .into_iter()
-            .zip(embedder.embed_batch(&texts))
-            .collect();
+        let vectors = ids(corpus).into_iter().zip(embedder.embed_batch(&texts)).collect();
         SemanticIndex { embedder, vectors }
     }
 
@@ -106,10 +103,8 @@ impl KeywordIndex {
     const B: f64 = 0.75;
 
     fn new(corpus: &[(&str, &str)]) -> Self {
-        let docs: Vec<(String, Vec<String>)> = corpus
-            .iter()
-            .map(|(id, t)| (id.to_string(), words(t)))
-            .collect();
+        let docs: Vec<(String, Vec<String>)> =
+            corpus.iter().map(|(id, t)| (id.to_string(), words(t))).collect();
         let avg_len = docs.iter().map(|(_, w)| w.len() as f64).sum::<f64>() / docs.len() as f64;
         KeywordIndex { docs, avg_len }
     }
@@ -121,10 +116,7 @@ impl KeywordIndex {
         expr.split(" OR ")
             .map(|t| {
                 let prefix = t.ends_with('*');
-                (
-                    t.trim_end_matches('*').trim_matches('"').to_string(),
-                    prefix,
-                )
+                (t.trim_end_matches('*').trim_matches('"').to_string(), prefix)
             })
             .collect()
     }
@@ -147,11 +139,9 @@ impl KeywordIndex {
                 if tf == 0.0 {
                     continue;
                 }
-                let df = self
-                    .docs
-                    .iter()
-                    .filter(|(_, d)| d.iter().any(|w| matches(w, term)))
-                    .count() as f64;
+                let df =
+                    self.docs.iter().filter(|(_, d)| d.iter().any(|w| matches(w, term))).count()
+                        as f64;
                 let idf = ((n - df + 0.5) / (df + 0.5) + 1.0).ln();
                 let norm = Self::K1 * (1.0 - Self::B + Self::B * doc.len() as f64 / self.avg_len);
                 score += idf * tf * (Self::K1 + 1.0) / (tf + norm);
@@ -161,11 +151,7 @@ impl KeywordIndex {
             }
         }
         scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
-        scored
-            .into_iter()
-            .take(k)
-            .map(|(_, id)| id.to_string())
-            .collect()
+        scored.into_iter().take(k).map(|(_, id)| id.to_string()).collect()
     }
 }
 
@@ -208,24 +194,13 @@ fn hybrid_is_at_least_as_good_as_either_mode() {
     let semantic = evaluate(&cases, K, sem_rank).unwrap();
     let fts = evaluate(&cases, K, fts_rank).unwrap();
     let fused = evaluate(&cases, K, hyb_rank).unwrap();
-    println!(
-        "{} labelled queries over {} products",
-        cases.len(),
-        CORPUS.len()
-    );
-    report(
-        "semantic",
-        &semantic,
-        &evaluate(&cases, 1, sem_rank).unwrap(),
-    );
+    println!("{} labelled queries over {} products", cases.len(), CORPUS.len());
+    report("semantic", &semantic, &evaluate(&cases, 1, sem_rank).unwrap());
     report("fts", &fts, &evaluate(&cases, 1, fts_rank).unwrap());
     report("hybrid", &fused, &evaluate(&cases, 1, hyb_rank).unwrap());
 
     // Both single modes are useful on their own (the comparison is not against a straw man)...
-    assert!(
-        semantic.recall_at_k >= 0.6 && fts.recall_at_k >= 0.6,
-        "{semantic:?} {fts:?}"
-    );
+    assert!(semantic.recall_at_k >= 0.6 && fts.recall_at_k >= 0.6, "{semantic:?} {fts:?}");
     // ...and hybrid is never worse than the better of them.
     assert!(fused.recall_at_k >= semantic.recall_at_k.max(fts.recall_at_k));
     assert!(fused.mrr >= semantic.mrr.min(fts.mrr));

@@ -216,7 +216,9 @@ impl ToolKind {
                     ToolKind::SearchProducts => "Matching products, best first.",
                     ToolKind::SearchInteractions => "Interactions on this page.",
                     ToolKind::SearchPatterns => "Matching behavioral patterns.",
-                    ToolKind::GetProductAiDescriptions => "AI-generated descriptions of the product.",
+                    ToolKind::GetProductAiDescriptions => {
+                        "AI-generated descriptions of the product."
+                    }
                     _ => "Knowledge-base passages, most relevant first.",
                 };
                 json!({
@@ -289,7 +291,9 @@ mod tests {
         sorted.dedup();
         assert_eq!(sorted.len(), 6);
         for n in names {
-            assert!(n.len() <= 128 && n.chars().all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c)));
+            assert!(
+                n.len() <= 128 && n.chars().all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+            );
             assert_eq!(ToolKind::from_name(n).unwrap().name(), n);
         }
         assert!(ToolKind::from_name("CROW_SEARCH_PRODUCTS").is_none());
@@ -308,7 +312,8 @@ mod tests {
             assert!(def["description"].as_str().unwrap().len() > 40);
             assert!(def["title"].is_string());
             let kind = ToolKind::from_name(def["name"].as_str().unwrap()).unwrap();
-            let mut declared: Vec<&str> = schema["properties"].as_object().unwrap().keys().map(String::as_str).collect();
+            let mut declared: Vec<&str> =
+                schema["properties"].as_object().unwrap().keys().map(String::as_str).collect();
             let mut names = kind.argument_names().to_vec();
             declared.sort();
             names.sort();
@@ -334,9 +339,15 @@ mod tests {
         assert_eq!(i["properties"]["limit"]["maximum"], 100);
         assert_eq!(i["properties"]["page"]["minimum"], 1);
         assert_eq!(i["properties"]["page"]["maximum"], 10_000);
-        assert_eq!(ToolKind::GetInteractionSummary.input_schema(), json!({"type":"object","properties":{},"additionalProperties":false}));
+        assert_eq!(
+            ToolKind::GetInteractionSummary.input_schema(),
+            json!({"type":"object","properties":{},"additionalProperties":false})
+        );
         let pa = ToolKind::SearchPatterns.input_schema();
-        assert_eq!(pa["properties"]["period"]["enum"], json!(["daily", "weekly", "monthly", "yearly"]));
+        assert_eq!(
+            pa["properties"]["period"]["enum"],
+            json!(["daily", "weekly", "monthly", "yearly"])
+        );
         assert_eq!(pa["properties"]["limit"]["default"], 20);
         let d = ToolKind::GetProductAiDescriptions.input_schema();
         assert_eq!(d["properties"]["productId"]["pattern"], "^[A-Za-z0-9_-]{1,64}$");

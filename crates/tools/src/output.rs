@@ -46,7 +46,8 @@ pub const LIST_KEYS: [&str; 15] = [
 ];
 
 const TOTAL_KEYS: [&str; 5] = ["total", "totalCount", "total_count", "totalItems", "count"];
-const LABEL_KEYS: [&str; 9] = ["name", "title", "productName", "question", "label", "pattern", "summary", "text", "content"];
+const LABEL_KEYS: [&str; 9] =
+    ["name", "title", "productName", "question", "label", "pattern", "summary", "text", "content"];
 const MAX_LABELS: usize = 5;
 
 /// A rendered tool result.
@@ -79,7 +80,10 @@ impl ToolCall {
                 other => json!({ "value": other }),
             };
             let text = summary_sentence(&summary);
-            return ToolOutput { structured: json!({ "summary": summary, "arguments": arguments }), summary: text };
+            return ToolOutput {
+                structured: json!({ "summary": summary, "arguments": arguments }),
+                summary: text,
+            };
         }
 
         let (items, meta) = split_items(body);
@@ -97,9 +101,11 @@ impl ToolCall {
 
         let quoted = |q: &str| format!("\"{}\"", clip(q, 80));
         let (noun_one, noun_many, context) = match self {
-            ToolCall::SearchProducts { query, mode, limit } => {
-                ("product", "products", format!(" for {} ({} search, limit {limit})", quoted(query), mode.as_str()))
-            }
+            ToolCall::SearchProducts { query, mode, limit } => (
+                "product",
+                "products",
+                format!(" for {} ({} search, limit {limit})", quoted(query), mode.as_str()),
+            ),
             ToolCall::SearchInteractions { query, source_type, limit, page } => {
                 let mut c = String::new();
                 if let Some(q) = query {
@@ -125,9 +131,11 @@ impl ToolCall {
             ToolCall::GetProductAiDescriptions { product_id } => {
                 ("AI description", "AI descriptions", format!(" for product {product_id}"))
             }
-            ToolCall::SearchOrgContext { query, limit } => {
-                ("knowledge-base entry", "knowledge-base entries", format!(" for {} (limit {limit})", quoted(query)))
-            }
+            ToolCall::SearchOrgContext { query, limit } => (
+                "knowledge-base entry",
+                "knowledge-base entries",
+                format!(" for {} (limit {limit})", quoted(query)),
+            ),
             ToolCall::GetInteractionSummary => unreachable!("handled above"),
         };
         let mut text = match count {
@@ -205,7 +213,9 @@ fn find_total(body: &Value) -> Option<u64> {
     }
     places.into_iter().find_map(|m| {
         TOTAL_KEYS.iter().find_map(|k| match m.get(*k) {
-            Some(Value::Number(n)) => n.as_u64().or_else(|| n.as_f64().filter(|f| *f >= 0.0 && f.fract() == 0.0 && *f < 9e15).map(|f| f as u64)),
+            Some(Value::Number(n)) => n.as_u64().or_else(|| {
+                n.as_f64().filter(|f| *f >= 0.0 && f.fract() == 0.0 && *f < 9e15).map(|f| f as u64)
+            }),
             _ => None,
         })
     })
@@ -228,13 +238,17 @@ fn labels(items: &[Value]) -> Vec<String> {
 }
 
 fn summary_sentence(summary: &Value) -> String {
-    let count = |k: &str| summary.get(k).and_then(|v| v.as_f64()).filter(|f| f.fract() == 0.0).map(|f| f as i64);
+    let count = |k: &str| {
+        summary.get(k).and_then(|v| v.as_f64()).filter(|f| f.fract() == 0.0).map(|f| f as i64)
+    };
     let parts: Vec<String> = ["web", "cctv", "social"]
         .iter()
         .filter_map(|k| count(k).map(|n| format!("{k} {n}")))
         .collect();
     match (parts.is_empty(), count("total")) {
-        (true, None) => "Interaction summary retrieved (no channel counts found in the answer).".to_string(),
+        (true, None) => {
+            "Interaction summary retrieved (no channel counts found in the answer).".to_string()
+        }
         (true, Some(t)) => format!("Interactions in total: {t}."),
         (false, None) => format!("Interactions by channel: {}.", parts.join(", ")),
         (false, Some(t)) => format!("Interactions by channel: {} (total {t}).", parts.join(", ")),
@@ -252,12 +266,23 @@ mod tests {
 
     #[test]
     fn arrays_and_wrapped_lists_become_items() {
-        let out = render("crow_search_products", json!({"query": "shoe"}), json!([{"id": "p1", "name": "Red Shoe"}, {"id": "p2", "name": "Blue Shoe"}]));
+        let out = render(
+            "crow_search_products",
+            json!({"query": "shoe"}),
+            json!([{"id": "p1", "name": "Red Shoe"}, {"id": "p2", "name": "Blue Shoe"}]),
+        );
         assert_eq!(out.structured["count"], 2);
         assert_eq!(out.structured["items"][1]["id"], "p2");
         assert_eq!(out.structured["meta"], json!({}));
-        assert_eq!(out.structured["arguments"], json!({"query": "shoe", "mode": "hybrid", "limit": 10}));
-        assert!(out.summary.starts_with("Found 2 products for \"shoe\" (hybrid search, limit 10)."), "{}", out.summary);
+        assert_eq!(
+            out.structured["arguments"],
+            json!({"query": "shoe", "mode": "hybrid", "limit": 10})
+        );
+        assert!(
+            out.summary.starts_with("Found 2 products for \"shoe\" (hybrid search, limit 10)."),
+            "{}",
+            out.summary
+        );
         assert!(out.summary.contains("Red Shoe; Blue Shoe"), "{}", out.summary);
 
         let out = render(
@@ -268,10 +293,18 @@ mod tests {
         assert_eq!(out.structured["items"], json!([{"id": 1}]));
         assert_eq!(out.structured["total"], 41);
         assert_eq!(out.structured["meta"], json!({"pagination": {"page": 2, "total": 41}}));
-        assert!(out.summary.contains("from the web channel (page 2, 20 per page)"), "{}", out.summary);
+        assert!(
+            out.summary.contains("from the web channel (page 2, 20 per page)"),
+            "{}",
+            out.summary
+        );
         assert!(out.summary.contains("41 in total"), "{}", out.summary);
 
-        let out = render("crow_search_patterns", json!({}), json!({"success": true, "data": {"patterns": [{"pattern": "Weekend peak"}], "total": 1}}));
+        let out = render(
+            "crow_search_patterns",
+            json!({}),
+            json!({"success": true, "data": {"patterns": [{"pattern": "Weekend peak"}], "total": 1}}),
+        );
         assert_eq!(out.structured["items"], json!([{"pattern": "Weekend peak"}]));
         assert_eq!(out.structured["total"], 1);
         assert_eq!(out.structured["meta"], json!({"success": true, "data": {"total": 1}}));
@@ -291,8 +324,15 @@ mod tests {
         assert_eq!(out.structured["count"], 2);
         assert_eq!(out.structured["total"], 3000);
         assert_eq!(out.structured["items"][0]["id"], "i1");
-        assert_eq!(out.structured["meta"], json!({"nextCursor": "c2", "total": 3000, "limit": 2, "page": 1}));
-        assert!(out.summary.contains("3000 in total") && out.summary.contains("Viewed tent"), "{}", out.summary);
+        assert_eq!(
+            out.structured["meta"],
+            json!({"nextCursor": "c2", "total": 3000, "limit": 2, "page": 1})
+        );
+        assert!(
+            out.summary.contains("3000 in total") && out.summary.contains("Viewed tent"),
+            "{}",
+            out.summary
+        );
 
         // Searches: `{query, mode, data: [{..., score}], limit}`.
         let out = render(
@@ -300,11 +340,20 @@ mod tests {
             json!({"query": "tent", "mode": "fts", "limit": 5}),
             json!({"query": "tent", "mode": "fts", "data": [{"id": "p1", "name": "Ridge Tent 2P", "score": 0.92}], "limit": 5}),
         );
-        assert_eq!(out.structured["items"], json!([{"id": "p1", "name": "Ridge Tent 2P", "score": 0.92}]));
+        assert_eq!(
+            out.structured["items"],
+            json!([{"id": "p1", "name": "Ridge Tent 2P", "score": 0.92}])
+        );
         assert_eq!(out.structured["count"], 1);
         assert!(out.structured.get("total").is_none());
         assert_eq!(out.structured["meta"], json!({"query": "tent", "mode": "fts", "limit": 5}));
-        assert!(out.summary.starts_with("Found 1 product for \"tent\" (fts search, limit 5). Top results: Ridge Tent 2P."), "{}", out.summary);
+        assert!(
+            out.summary.starts_with(
+                "Found 1 product for \"tent\" (fts search, limit 5). Top results: Ridge Tent 2P."
+            ),
+            "{}",
+            out.summary
+        );
 
         let qna = json!({"query": "returns", "mode": "hybrid", "limit": 5, "data": [
             {"documentId": "d1", "title": "Return policy", "chunkIndex": 0, "text": "30 days", "charStart": 0, "charEnd": 7, "score": 0.8}
@@ -319,7 +368,10 @@ mod tests {
             json!({"query": "weekend", "mode": "hybrid", "data": [], "limit": 20}),
         );
         assert_eq!(out.structured["items"], json!([]));
-        assert_eq!(out.summary, "No patterns found matching \"weekend\" for the weekly period (limit 20).");
+        assert_eq!(
+            out.summary,
+            "No patterns found matching \"weekend\" for the weekly period (limit 20)."
+        );
 
         // AI descriptions: `{productId, descriptions: [...]}`.
         let out = render(
@@ -337,12 +389,21 @@ mod tests {
 
     #[test]
     fn single_objects_and_empty_answers() {
-        let out = render("crow_get_product_ai_descriptions", json!({"productId": "p1"}), json!({"data": {"productId": "p1", "short": "Comfy"}}));
+        let out = render(
+            "crow_get_product_ai_descriptions",
+            json!({"productId": "p1"}),
+            json!({"data": {"productId": "p1", "short": "Comfy"}}),
+        );
         assert_eq!(out.structured["count"], 1);
         assert_eq!(out.structured["items"][0]["short"], "Comfy");
-        assert!(out.summary.starts_with("Found 1 AI description for product p1."), "{}", out.summary);
+        assert!(
+            out.summary.starts_with("Found 1 AI description for product p1."),
+            "{}",
+            out.summary
+        );
 
-        let out = render("crow_search_org_context", json!({"query": "refunds"}), json!({"results": []}));
+        let out =
+            render("crow_search_org_context", json!({"query": "refunds"}), json!({"results": []}));
         assert_eq!(out.structured["count"], 0);
         assert_eq!(out.summary, "No knowledge-base entries found for \"refunds\" (limit 5).");
         let out = render("crow_search_org_context", json!({"query": "refunds"}), Value::Null);
@@ -353,10 +414,17 @@ mod tests {
 
     #[test]
     fn interaction_summary() {
-        let out = render("crow_get_interaction_summary", json!({}), json!({"web": 120, "cctv": 30, "social": 12, "total": 162}));
+        let out = render(
+            "crow_get_interaction_summary",
+            json!({}),
+            json!({"web": 120, "cctv": 30, "social": 12, "total": 162}),
+        );
         assert_eq!(out.structured["summary"]["total"], 162);
         assert_eq!(out.structured["arguments"], json!({}));
-        assert_eq!(out.summary, "Interactions by channel: web 120, cctv 30, social 12 (total 162).");
+        assert_eq!(
+            out.summary,
+            "Interactions by channel: web 120, cctv 30, social 12 (total 162)."
+        );
         let out = render("crow_get_interaction_summary", json!({}), json!({"data": {"web": 1}}));
         assert_eq!(out.structured["summary"], json!({"web": 1}));
         let out = render("crow_get_interaction_summary", json!({}), json!([1]));
@@ -378,14 +446,25 @@ mod tests {
         for kind in crate::ToolKind::ALL {
             let args = match kind {
                 crate::ToolKind::GetProductAiDescriptions => json!({"productId": "p"}),
-                crate::ToolKind::SearchProducts | crate::ToolKind::SearchOrgContext => json!({"query": "q"}),
+                crate::ToolKind::SearchProducts | crate::ToolKind::SearchOrgContext => {
+                    json!({"query": "q"})
+                }
                 _ => json!({}),
             };
-            for body in [json!([]), json!({"items": [{"a": 1}], "total": 3}), json!({}), Value::Null, json!(5)] {
+            for body in [
+                json!([]),
+                json!({"items": [{"a": 1}], "total": 3}),
+                json!({}),
+                Value::Null,
+                json!(5),
+            ] {
                 let out = validate(kind.name(), &args).unwrap().render(&body);
                 let schema = kind.output_schema();
                 for r in schema["required"].as_array().unwrap() {
-                    assert!(out.structured.get(r.as_str().unwrap()).is_some(), "{kind:?} {body} {r}");
+                    assert!(
+                        out.structured.get(r.as_str().unwrap()).is_some(),
+                        "{kind:?} {body} {r}"
+                    );
                 }
                 for (k, prop) in schema["properties"].as_object().unwrap() {
                     if let Some(v) = out.structured.get(k) {

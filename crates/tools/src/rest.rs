@@ -41,7 +41,9 @@ impl ToolCall {
                 q.add("page", &page.to_string());
                 path
             }
-            ToolCall::GetInteractionSummary => format!("/api/v1/interactions/organization/{org}/summary"),
+            ToolCall::GetInteractionSummary => {
+                format!("/api/v1/interactions/organization/{org}/summary")
+            }
             ToolCall::SearchPatterns { query, period, limit } => {
                 let path = match query {
                     Some(text) => {
@@ -131,7 +133,10 @@ mod tests {
             path("crow_search_interactions", json!({"query": "late delivery", "sourceType": "social", "limit": 5, "page": 2})),
             "/api/v1/interactions/organization/org_1/search?query=late%20delivery&sourceType=social&limit=5&page=2"
         );
-        assert_eq!(path("crow_search_interactions", json!({})), "/api/v1/interactions/organization/org_1?limit=20&page=1");
+        assert_eq!(
+            path("crow_search_interactions", json!({})),
+            "/api/v1/interactions/organization/org_1?limit=20&page=1"
+        );
         assert_eq!(
             path("crow_search_interactions", json!({"sourceType": "web"})),
             "/api/v1/interactions/organization/org_1?sourceType=web&limit=20&page=1"
@@ -140,12 +145,18 @@ mod tests {
 
     #[test]
     fn summary_patterns_descriptions_and_context() {
-        assert_eq!(path("crow_get_interaction_summary", json!({})), "/api/v1/interactions/organization/org_1/summary");
+        assert_eq!(
+            path("crow_get_interaction_summary", json!({})),
+            "/api/v1/interactions/organization/org_1/summary"
+        );
         assert_eq!(
             path("crow_search_patterns", json!({"query": "peak hours", "period": "weekly"})),
             "/api/v1/patterns/organization/org_1/search?query=peak%20hours&period=weekly&limit=20"
         );
-        assert_eq!(path("crow_search_patterns", json!({"limit": 7})), "/api/v1/patterns/organization/org_1?limit=7");
+        assert_eq!(
+            path("crow_search_patterns", json!({"limit": 7})),
+            "/api/v1/patterns/organization/org_1?limit=7"
+        );
         assert_eq!(
             path("crow_get_product_ai_descriptions", json!({"productId": "p-42_x"})),
             "/api/v1/products/p-42_x/ai-descriptions"
@@ -159,7 +170,10 @@ mod tests {
     #[test]
     fn org_ids_and_unicode_are_encoded() {
         let call = validate("crow_get_interaction_summary", &json!({})).unwrap();
-        assert_eq!(call.rest_request("a/b c").path_and_query, "/api/v1/interactions/organization/a%2Fb%20c/summary");
+        assert_eq!(
+            call.rest_request("a/b c").path_and_query,
+            "/api/v1/interactions/organization/a%2Fb%20c/summary"
+        );
         assert_eq!(
             path("crow_search_org_context", json!({"query": "café/ü"})),
             "/api/v1/qna/search?query=caf%C3%A9%2F%C3%BC&limit=5"

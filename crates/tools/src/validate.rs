@@ -83,12 +83,30 @@ wire_enum!(Period { Daily => "daily", Weekly => "weekly", Monthly => "monthly", 
 /// A validated call with typed arguments (defaults applied).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ToolCall {
-    SearchProducts { query: String, mode: SearchMode, limit: u32 },
-    SearchInteractions { query: Option<String>, source_type: Option<SourceType>, limit: u32, page: u32 },
+    SearchProducts {
+        query: String,
+        mode: SearchMode,
+        limit: u32,
+    },
+    SearchInteractions {
+        query: Option<String>,
+        source_type: Option<SourceType>,
+        limit: u32,
+        page: u32,
+    },
     GetInteractionSummary,
-    SearchPatterns { query: Option<String>, period: Option<Period>, limit: u32 },
-    GetProductAiDescriptions { product_id: String },
-    SearchOrgContext { query: String, limit: u32 },
+    SearchPatterns {
+        query: Option<String>,
+        period: Option<Period>,
+        limit: u32,
+    },
+    GetProductAiDescriptions {
+        product_id: String,
+    },
+    SearchOrgContext {
+        query: String,
+        limit: u32,
+    },
 }
 
 impl ToolCall {
@@ -141,7 +159,9 @@ impl ToolCall {
                 }
                 put("limit", json!(limit));
             }
-            ToolCall::GetProductAiDescriptions { product_id } => put("productId", json!(product_id)),
+            ToolCall::GetProductAiDescriptions { product_id } => {
+                put("productId", json!(product_id))
+            }
             ToolCall::SearchOrgContext { query, limit } => {
                 put("query", json!(query));
                 put("limit", json!(limit));
@@ -178,7 +198,9 @@ pub fn validate(name: &str, arguments: &Value) -> Result<ToolCall, ToolError> {
     Ok(match kind {
         ToolKind::SearchProducts => ToolCall::SearchProducts {
             query: a.required_query("query")?,
-            mode: a.enumeration("mode", SearchMode::ALL, SearchMode::as_str)?.unwrap_or(SearchMode::Hybrid),
+            mode: a
+                .enumeration("mode", SearchMode::ALL, SearchMode::as_str)?
+                .unwrap_or(SearchMode::Hybrid),
             limit: a.integer("limit", 1, 50, 10)?,
         },
         ToolKind::SearchInteractions => ToolCall::SearchInteractions {
@@ -193,10 +215,13 @@ pub fn validate(name: &str, arguments: &Value) -> Result<ToolCall, ToolError> {
             period: a.enumeration("period", Period::ALL, Period::as_str)?,
             limit: a.integer("limit", 1, 50, 20)?,
         },
-        ToolKind::GetProductAiDescriptions => ToolCall::GetProductAiDescriptions { product_id: a.product_id("productId")? },
-        ToolKind::SearchOrgContext => {
-            ToolCall::SearchOrgContext { query: a.required_query("query")?, limit: a.integer("limit", 1, 20, 5)? }
+        ToolKind::GetProductAiDescriptions => {
+            ToolCall::GetProductAiDescriptions { product_id: a.product_id("productId")? }
         }
+        ToolKind::SearchOrgContext => ToolCall::SearchOrgContext {
+            query: a.required_query("query")?,
+            limit: a.integer("limit", 1, 20, 5)?,
+        },
     })
 }
 
@@ -210,10 +235,15 @@ impl Args<'_> {
 
     fn required_query(&self, field: &str) -> Result<String, ToolError> {
         match self.get(field) {
-            None => Err(ToolError::invalid(field, "is required: a search text of 1 to 512 characters")),
+            None => {
+                Err(ToolError::invalid(field, "is required: a search text of 1 to 512 characters"))
+            }
             Some(v) => match query_text(field, v)? {
                 Some(q) => Ok(q),
-                None => Err(ToolError::invalid(field, "must not be empty: give a search text of 1 to 512 characters")),
+                None => Err(ToolError::invalid(
+                    field,
+                    "must not be empty: give a search text of 1 to 512 characters",
+                )),
             },
         }
     }
@@ -225,8 +255,14 @@ impl Args<'_> {
         }
     }
 
-    fn enumeration<T: Copy>(&self, field: &str, all: &[T], wire: fn(T) -> &'static str) -> Result<Option<T>, ToolError> {
-        let allowed = || all.iter().map(|v| format!("\"{}\"", wire(*v))).collect::<Vec<_>>().join(", ");
+    fn enumeration<T: Copy>(
+        &self,
+        field: &str,
+        all: &[T],
+        wire: fn(T) -> &'static str,
+    ) -> Result<Option<T>, ToolError> {
+        let allowed =
+            || all.iter().map(|v| format!("\"{}\"", wire(*v))).collect::<Vec<_>>().join(", ");
         match self.get(field) {
             None => Ok(None),
             Some(Value::String(s)) => match all.iter().find(|v| wire(**v) == s) {
@@ -258,7 +294,10 @@ impl Args<'_> {
             other => {
                 return Err(ToolError::invalid(
                     field,
-                    format!("must be {range} (default {default}), given as a JSON number; got {}", type_name(other)),
+                    format!(
+                        "must be {range} (default {default}), given as a JSON number; got {}",
+                        type_name(other)
+                    ),
                 ))
             }
         };
@@ -267,12 +306,20 @@ impl Args<'_> {
         } else if let Some(u) = n.as_u64() {
             Some(u as i128)
         } else {
-            n.as_f64().filter(|f| f.is_finite() && f.fract() == 0.0 && f.abs() < 1e30).map(|f| f as i128)
+            n.as_f64()
+                .filter(|f| f.is_finite() && f.fract() == 0.0 && f.abs() < 1e30)
+                .map(|f| f as i128)
         };
         match value {
             Some(i) if i >= min as i128 && i <= max as i128 => Ok(i as u32),
-            Some(i) => Err(ToolError::invalid(field, format!("must be {range} (default {default}); got {i}"))),
-            None => Err(ToolError::invalid(field, format!("must be {range} (default {default}); got {n}"))),
+            Some(i) => Err(ToolError::invalid(
+                field,
+                format!("must be {range} (default {default}); got {i}"),
+            )),
+            None => Err(ToolError::invalid(
+                field,
+                format!("must be {range} (default {default}); got {n}"),
+            )),
         }
     }
 
@@ -286,10 +333,16 @@ impl Args<'_> {
                 if ok {
                     Ok(s.clone())
                 } else {
-                    Err(ToolError::invalid(field, format!("must be {rule}; got \"{}\"", clip(s, 70))))
+                    Err(ToolError::invalid(
+                        field,
+                        format!("must be {rule}; got \"{}\"", clip(s, 70)),
+                    ))
                 }
             }
-            Some(other) => Err(ToolError::invalid(field, format!("must be a string of {rule}; got {}", type_name(other)))),
+            Some(other) => Err(ToolError::invalid(
+                field,
+                format!("must be a string of {rule}; got {}", type_name(other)),
+            )),
         }
     }
 }
@@ -299,7 +352,10 @@ fn query_text(field: &str, v: &Value) -> Result<Option<String>, ToolError> {
     let s = match v {
         Value::String(s) => s.trim(),
         other => {
-            return Err(ToolError::invalid(field, format!("must be a string of 1 to 512 characters; got {}", type_name(other))))
+            return Err(ToolError::invalid(
+                field,
+                format!("must be a string of 1 to 512 characters; got {}", type_name(other)),
+            ))
         }
     };
     if s.is_empty() {
@@ -309,7 +365,9 @@ fn query_text(field: &str, v: &Value) -> Result<Option<String>, ToolError> {
     if chars > MAX_QUERY_CHARS {
         return Err(ToolError::invalid(
             field,
-            format!("is too long: {chars} characters after trimming, at most {MAX_QUERY_CHARS} allowed"),
+            format!(
+                "is too long: {chars} characters after trimming, at most {MAX_QUERY_CHARS} allowed"
+            ),
         ));
     }
     Ok(Some(s.to_string()))
@@ -348,14 +406,21 @@ mod tests {
     #[test]
     fn unknown_tools_are_told_apart_from_bad_arguments() {
         assert_eq!(validate("nope", &json!({})), Err(ToolError::UnknownTool("nope".into())));
-        assert!(matches!(validate("crow_search_products", &json!({})), Err(ToolError::InvalidArguments { .. })));
+        assert!(matches!(
+            validate("crow_search_products", &json!({})),
+            Err(ToolError::InvalidArguments { .. })
+        ));
     }
 
     #[test]
     fn defaults_are_applied() {
         assert_eq!(
             validate("crow_search_products", &json!({"query": "  red shoes "})).unwrap(),
-            ToolCall::SearchProducts { query: "red shoes".into(), mode: SearchMode::Hybrid, limit: 10 }
+            ToolCall::SearchProducts {
+                query: "red shoes".into(),
+                mode: SearchMode::Hybrid,
+                limit: 10
+            }
         );
         assert_eq!(
             validate("crow_search_interactions", &Value::Null).unwrap(),
@@ -369,26 +434,51 @@ mod tests {
             validate("crow_search_org_context", &json!({"query": "returns"})).unwrap(),
             ToolCall::SearchOrgContext { query: "returns".into(), limit: 5 }
         );
-        assert_eq!(validate("crow_get_interaction_summary", &json!({})).unwrap(), ToolCall::GetInteractionSummary);
-        assert_eq!(validate("crow_get_interaction_summary", &Value::Null).unwrap(), ToolCall::GetInteractionSummary);
+        assert_eq!(
+            validate("crow_get_interaction_summary", &json!({})).unwrap(),
+            ToolCall::GetInteractionSummary
+        );
+        assert_eq!(
+            validate("crow_get_interaction_summary", &Value::Null).unwrap(),
+            ToolCall::GetInteractionSummary
+        );
     }
 
     #[test]
     fn all_fields_are_parsed() {
         assert_eq!(
-            validate("crow_search_interactions", &json!({"query": "refund", "sourceType": "cctv", "limit": 100, "page": 3})).unwrap(),
-            ToolCall::SearchInteractions { query: Some("refund".into()), source_type: Some(SourceType::Cctv), limit: 100, page: 3 }
+            validate(
+                "crow_search_interactions",
+                &json!({"query": "refund", "sourceType": "cctv", "limit": 100, "page": 3})
+            )
+            .unwrap(),
+            ToolCall::SearchInteractions {
+                query: Some("refund".into()),
+                source_type: Some(SourceType::Cctv),
+                limit: 100,
+                page: 3
+            }
         );
         assert_eq!(
-            validate("crow_search_patterns", &json!({"query": "peak", "period": "yearly", "limit": 1})).unwrap(),
-            ToolCall::SearchPatterns { query: Some("peak".into()), period: Some(Period::Yearly), limit: 1 }
+            validate(
+                "crow_search_patterns",
+                &json!({"query": "peak", "period": "yearly", "limit": 1})
+            )
+            .unwrap(),
+            ToolCall::SearchPatterns {
+                query: Some("peak".into()),
+                period: Some(Period::Yearly),
+                limit: 1
+            }
         );
         assert_eq!(
-            validate("crow_search_products", &json!({"query": "x", "mode": "fts", "limit": 50})).unwrap(),
+            validate("crow_search_products", &json!({"query": "x", "mode": "fts", "limit": 50}))
+                .unwrap(),
             ToolCall::SearchProducts { query: "x".into(), mode: SearchMode::Fts, limit: 50 }
         );
         assert_eq!(
-            validate("crow_get_product_ai_descriptions", &json!({"productId": "prod_01-AB"})).unwrap(),
+            validate("crow_get_product_ai_descriptions", &json!({"productId": "prod_01-AB"}))
+                .unwrap(),
             ToolCall::GetProductAiDescriptions { product_id: "prod_01-AB".into() }
         );
     }
@@ -405,8 +495,14 @@ mod tests {
         let (f, m) = invalid("crow_search_products", json!({"query": "x", "limit": 5.5}));
         assert_eq!(f, "limit");
         assert!(m.contains("5.5"), "{m}");
-        assert_eq!(invalid("crow_search_products", json!({"query": "x", "limit": true})).0, "limit");
-        assert_eq!(invalid("crow_search_products", json!({"query": "x", "limit": 1e300})).0, "limit");
+        assert_eq!(
+            invalid("crow_search_products", json!({"query": "x", "limit": true})).0,
+            "limit"
+        );
+        assert_eq!(
+            invalid("crow_search_products", json!({"query": "x", "limit": 1e300})).0,
+            "limit"
+        );
     }
 
     #[test]
@@ -427,7 +523,11 @@ mod tests {
             assert_eq!(f, field, "{tool} {bad}");
             assert!(m.contains("integer"), "{m}");
         }
-        assert_eq!(validate("crow_search_interactions", &json!({"page": 10_000})).unwrap().arguments()["page"], 10_000);
+        assert_eq!(
+            validate("crow_search_interactions", &json!({"page": 10_000})).unwrap().arguments()
+                ["page"],
+            10_000
+        );
         let (f, m) = invalid("crow_search_interactions", json!({"page": 10_001}));
         assert_eq!(f, "page");
         assert!(m.contains("10000"), "{m}");
@@ -463,7 +563,8 @@ mod tests {
         assert!(m.contains("513"), "{m}");
         // optional queries: blank or null means "no query"
         assert_eq!(
-            validate("crow_search_interactions", &json!({"query": "  ", "sourceType": null})).unwrap(),
+            validate("crow_search_interactions", &json!({"query": "  ", "sourceType": null}))
+                .unwrap(),
             ToolCall::SearchInteractions { query: None, source_type: None, limit: 20, page: 1 }
         );
         assert_eq!(invalid("crow_search_patterns", json!({"query": "x".repeat(600)})).0, "query");
@@ -471,10 +572,19 @@ mod tests {
 
     #[test]
     fn product_ids_follow_the_pattern() {
-        for bad in [json!(""), json!("a b"), json!("../x"), json!("x".repeat(65)), json!("é"), json!(12)] {
-            assert_eq!(invalid("crow_get_product_ai_descriptions", json!({"productId": bad})).0, "productId");
+        for bad in
+            [json!(""), json!("a b"), json!("../x"), json!("x".repeat(65)), json!("é"), json!(12)]
+        {
+            assert_eq!(
+                invalid("crow_get_product_ai_descriptions", json!({"productId": bad})).0,
+                "productId"
+            );
         }
-        assert!(validate("crow_get_product_ai_descriptions", &json!({"productId": "x".repeat(64)})).is_ok());
+        assert!(validate(
+            "crow_get_product_ai_descriptions",
+            &json!({"productId": "x".repeat(64)})
+        )
+        .is_ok());
         let (f, m) = invalid("crow_get_product_ai_descriptions", json!({}));
         assert_eq!(f, "productId");
         assert!(m.contains("required"));

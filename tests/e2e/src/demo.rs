@@ -28,7 +28,16 @@ pub const WINDOW_END: i64 = days_from_civil(2026, 11, 1) * 86_400;
 /// Start of the interaction window (inclusive): 2026-08-03T00:00:00Z, a Monday.
 pub const WINDOW_START: i64 = WINDOW_END - WINDOW_DAYS * 86_400;
 
-pub const CATEGORIES: [&str; 8] = ["Footwear", "Outerwear", "Backpacks", "Camping", "Climbing", "Cycling", "Accessories", "Nutrition"];
+pub const CATEGORIES: [&str; 8] = [
+    "Footwear",
+    "Outerwear",
+    "Backpacks",
+    "Camping",
+    "Climbing",
+    "Cycling",
+    "Accessories",
+    "Nutrition",
+];
 pub const BRANDS: [&str; 5] = ["Ridgeline", "Northvale", "Talus", "Kestrel", "Bramble Peak"];
 /// Channels, with their share of generated interactions.
 pub const CHANNELS: [(&str, f64); 3] = [("web", 0.55), ("cctv", 0.30), ("social", 0.15)];
@@ -132,7 +141,8 @@ fn weekday(days: i64) -> usize {
     (days + 3).rem_euclid(7) as usize
 }
 
-const WEEKDAY_NAMES: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+const WEEKDAY_NAMES: [&str; 7] =
+    ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
 
 // ---------------------------------------------------------------------------------------------
 // Catalogue
@@ -299,59 +309,153 @@ struct CategoryInfo {
 
 const INFO: [CategoryInfo; 8] = [
     CategoryInfo {
-        zone: "A1", spot: "footwear try-on benches", weight: 1.4, dwell: (60, 240),
-        searches: ["trail running shoes", "waterproof hiking boots", "approach shoes", "winter boots womens", "river sandals"],
-        praise: ["grippy on wet rock and comfortable from the first mile", "no blisters after a 20-mile day"],
+        zone: "A1",
+        spot: "footwear try-on benches",
+        weight: 1.4,
+        dwell: (60, 240),
+        searches: [
+            "trail running shoes",
+            "waterproof hiking boots",
+            "approach shoes",
+            "winter boots womens",
+            "river sandals",
+        ],
+        praise: [
+            "grippy on wet rock and comfortable from the first mile",
+            "no blisters after a 20-mile day",
+        ],
         complaints: ["the toe box is narrow for wide feet", "the laces keep coming undone"],
     },
     CategoryInfo {
-        zone: "A2", spot: "outerwear rail by the window", weight: 1.2, dwell: (30, 150),
-        searches: ["rain jacket", "down jacket 800 fill", "fleece midlayer", "softshell jacket men", "winter parka"],
+        zone: "A2",
+        spot: "outerwear rail by the window",
+        weight: 1.2,
+        dwell: (30, 150),
+        searches: [
+            "rain jacket",
+            "down jacket 800 fill",
+            "fleece midlayer",
+            "softshell jacket men",
+            "winter parka",
+        ],
         praise: ["kept me bone dry through a full day of sleet", "warm without feeling bulky"],
         complaints: ["the hood does not cinch down well in wind", "the sleeves run short"],
     },
     CategoryInfo {
-        zone: "B1", spot: "backpacks fitting station", weight: 1.0, dwell: (40, 180),
-        searches: ["daypack 20l", "65l backpacking pack", "ultralight backpack", "laptop backpack", "hydration vest"],
+        zone: "B1",
+        spot: "backpacks fitting station",
+        weight: 1.0,
+        dwell: (40, 180),
+        searches: [
+            "daypack 20l",
+            "65l backpacking pack",
+            "ultralight backpack",
+            "laptop backpack",
+            "hydration vest",
+        ],
         praise: ["carries 15 kg without any shoulder pain", "the hip belt pockets fit a big phone"],
-        complaints: ["the side pockets are hard to reach while walking", "the back panel gets sweaty on hot days"],
+        complaints: [
+            "the side pockets are hard to reach while walking",
+            "the back panel gets sweaty on hot days",
+        ],
     },
     CategoryInfo {
-        zone: "B2", spot: "camping tent display", weight: 1.0, dwell: (30, 150),
-        searches: ["2 person tent", "sleeping bag 20 degree", "camp stove", "sleeping pad r value", "camping lantern"],
+        zone: "B2",
+        spot: "camping tent display",
+        weight: 1.0,
+        dwell: (30, 150),
+        searches: [
+            "2 person tent",
+            "sleeping bag 20 degree",
+            "camp stove",
+            "sleeping pad r value",
+            "camping lantern",
+        ],
         praise: ["pitched in three minutes in the dark", "packs down really small"],
         complaints: ["condensation built up overnight", "the stuff sack is far too tight"],
     },
     CategoryInfo {
-        zone: "C1", spot: "climbing wall", weight: 0.8, dwell: (90, 300),
-        searches: ["climbing harness", "bouldering shoes", "dynamic rope 60m", "climbing helmet", "chalk bucket"],
-        praise: ["edges like a dream on small crimps", "comfortable enough for long multi-pitch days"],
+        zone: "C1",
+        spot: "climbing wall",
+        weight: 0.8,
+        dwell: (90, 300),
+        searches: [
+            "climbing harness",
+            "bouldering shoes",
+            "dynamic rope 60m",
+            "climbing helmet",
+            "chalk bucket",
+        ],
+        praise: [
+            "edges like a dream on small crimps",
+            "comfortable enough for long multi-pitch days",
+        ],
         complaints: ["the sizing runs very small", "it felt stiff for the first few sessions"],
     },
     CategoryInfo {
-        zone: "C2", spot: "cycling workshop counter", weight: 0.8, dwell: (30, 140),
-        searches: ["mips bike helmet", "cycling gloves", "bike lights", "merino cycling jersey", "bikepacking frame bag"],
+        zone: "C2",
+        spot: "cycling workshop counter",
+        weight: 0.8,
+        dwell: (30, 140),
+        searches: [
+            "mips bike helmet",
+            "cycling gloves",
+            "bike lights",
+            "merino cycling jersey",
+            "bikepacking frame bag",
+        ],
         praise: ["stays put even on rough gravel descents", "well made and easy to live with"],
         complaints: ["fiddly to adjust with cold hands", "a bit pricey for what it is"],
     },
     CategoryInfo {
-        zone: "D1", spot: "accessories stand by the tills", weight: 1.1, dwell: (15, 90),
-        searches: ["rechargeable headlamp", "merino hiking socks", "carbon trekking poles", "insulated water bottle", "glacier glasses"],
+        zone: "D1",
+        spot: "accessories stand by the tills",
+        weight: 1.1,
+        dwell: (15, 90),
+        searches: [
+            "rechargeable headlamp",
+            "merino hiking socks",
+            "carbon trekking poles",
+            "insulated water bottle",
+            "glacier glasses",
+        ],
         praise: ["survived a whole season of abuse", "a small thing that makes every trip nicer"],
         complaints: ["the finish scratched after a week", "smaller than it looked online"],
     },
     CategoryInfo {
-        zone: "D2", spot: "nutrition shelf", weight: 0.7, dwell: (15, 75),
-        searches: ["energy gels", "vegan oat bars", "electrolyte tablets", "freeze dried meals", "recovery protein"],
-        praise: ["easy on the stomach during a marathon", "tastes great even when you are exhausted"],
-        complaints: ["too sweet after the third one", "the packaging is hard to open with cold hands"],
+        zone: "D2",
+        spot: "nutrition shelf",
+        weight: 0.7,
+        dwell: (15, 75),
+        searches: [
+            "energy gels",
+            "vegan oat bars",
+            "electrolyte tablets",
+            "freeze dried meals",
+            "recovery protein",
+        ],
+        praise: [
+            "easy on the stomach during a marathon",
+            "tastes great even when you are exhausted",
+        ],
+        complaints: [
+            "too sweet after the third one",
+            "the packaging is hard to open with cold hands",
+        ],
     },
 ];
 
-const STORES: [(&str, &str, f64); 3] = [("denver", "Denver", 0.45), ("seattle", "Seattle", 0.35), ("boulder", "Boulder", 0.20)];
+const STORES: [(&str, &str, f64); 3] =
+    [("denver", "Denver", 0.45), ("seattle", "Seattle", 0.35), ("boulder", "Boulder", 0.20)];
 const PLACES: [&str; 8] = [
-    "Mount Sanitas", "the Flatirons", "Mount Si", "the Maroon Bells loop", "Rattlesnake Ledge", "Eldorado Canyon",
-    "the Colorado Trail", "the Skyline Trail on Rainier",
+    "Mount Sanitas",
+    "the Flatirons",
+    "Mount Si",
+    "the Maroon Bells loop",
+    "Rattlesnake Ledge",
+    "Eldorado Canyon",
+    "the Colorado Trail",
+    "the Skyline Trail on Rainier",
 ];
 const PLATFORMS: [&str; 5] = ["instagram", "tiktok", "reddit", "x", "youtube"];
 const DEVICES: [(&str, f64); 3] = [("mobile", 0.62), ("desktop", 0.31), ("tablet", 0.07)];
@@ -384,8 +488,16 @@ fn items(skus: &[String]) -> Vec<Item> {
             }
             // A SKU outside the catalogue: a stable category from its bytes, its SKU as name.
             None => {
-                let h = sku.bytes().fold(0usize, |a, b| a.wrapping_mul(31).wrapping_add(b as usize));
-                Item { sku: sku.clone(), name: sku.clone(), category: h % 8, slot: h / 8 % 5, price_cents: 5_000, popularity: 0.5 }
+                let h =
+                    sku.bytes().fold(0usize, |a, b| a.wrapping_mul(31).wrapping_add(b as usize));
+                Item {
+                    sku: sku.clone(),
+                    name: sku.clone(),
+                    category: h % 8,
+                    slot: h / 8 % 5,
+                    price_cents: 5_000,
+                    popularity: 0.5,
+                }
             }
         })
         .collect()
@@ -411,7 +523,13 @@ fn day_weight(channel: usize, wd: usize, d: i64) -> f64 {
         // Stores: twice as busy at weekends.
         1 => [0.75, 0.85, 0.85, 0.9, 1.1, 2.0, 1.7][wd],
         // Social: a Sunday bump when people post their weekend trips.
-        _ => if wd == 6 { 1.3 } else { 1.0 },
+        _ => {
+            if wd == 6 {
+                1.3
+            } else {
+                1.0
+            }
+        }
     }
 }
 
@@ -482,7 +600,9 @@ fn generate(skus: &[String], n: usize, seed: u64) -> Vec<Event> {
     for _ in 0..n {
         let channel = rng.weighted(&channel_weights);
         // Day by rejection sampling against the channel's weekly shape.
-        let max_w = (0..WINDOW_DAYS).map(|d| day_weight(channel, weekday(start_day + d), d)).fold(0.0, f64::max);
+        let max_w = (0..WINDOW_DAYS)
+            .map(|d| day_weight(channel, weekday(start_day + d), d))
+            .fold(0.0, f64::max);
         let day = loop {
             let d = rng.below(WINDOW_DAYS as usize) as i64;
             if rng.unit() * max_w < day_weight(channel, weekday(start_day + d), d) {
@@ -491,8 +611,13 @@ fn generate(skus: &[String], n: usize, seed: u64) -> Vec<Event> {
         };
         let wd = weekday(start_day + day);
         let hour = rng.weighted(&hour_weights(channel, wd));
-        let ts = WINDOW_START + day * 86_400 + hour as i64 * 3600 + rng.range(0, 59) * 60 + rng.range(0, 59);
-        let weights: Vec<f64> = items.iter().map(|it| it.popularity * season(it.category, day)).collect();
+        let ts = WINDOW_START
+            + day * 86_400
+            + hour as i64 * 3600
+            + rng.range(0, 59) * 60
+            + rng.range(0, 59);
+        let weights: Vec<f64> =
+            items.iter().map(|it| it.popularity * season(it.category, day)).collect();
         let idx = rng.weighted(&weights);
         let item = &items[idx];
         let info = &INFO[item.category];
@@ -510,26 +635,46 @@ fn generate(skus: &[String], n: usize, seed: u64) -> Vec<Event> {
                             "Browsed {name}, checked size and colour options",
                             "Product page: {name}, scrolled down to the reviews",
                         ]);
-                        (kind, fill(t, item), json!({ "sku": item.sku, "device": device, "sessionId": session }))
+                        (
+                            kind,
+                            fill(t, item),
+                            json!({ "sku": item.sku, "device": device, "sessionId": session }),
+                        )
                     }
                     "add_to_cart" => {
                         qty = if rng.unit() < 0.85 { 1 } else { 2 };
-                        let text = if qty == 1 { fill("Added {name} to the cart", item) } else { fill("Added 2 x {name} to the cart", item) };
-                        (kind, text, json!({ "sku": item.sku, "device": device, "sessionId": session, "quantity": qty }))
+                        let text = if qty == 1 {
+                            fill("Added {name} to the cart", item)
+                        } else {
+                            fill("Added 2 x {name} to the cart", item)
+                        };
+                        (
+                            kind,
+                            text,
+                            json!({ "sku": item.sku, "device": device, "sessionId": session, "quantity": qty }),
+                        )
                     }
                     "purchase" => {
                         qty = if rng.unit() < 0.8 { 1 } else { rng.range(2, 3) };
                         let text = format!("Order placed: {qty} x {}", item.name);
                         let order = format!("ord-{:06}", rng.below(1_000_000));
-                        (kind, text, json!({
-                            "sku": item.sku, "device": device, "sessionId": session, "quantity": qty,
-                            "orderId": order, "orderValueCents": qty * item.price_cents,
-                        }))
+                        (
+                            kind,
+                            text,
+                            json!({
+                                "sku": item.sku, "device": device, "sessionId": session, "quantity": qty,
+                                "orderId": order, "orderValueCents": qty * item.price_cents,
+                            }),
+                        )
                     }
                     _ => {
                         let query = info.searches[item.slot];
                         let results = rng.range(3, 40);
-                        (kind, query.to_string(), json!({ "sku": item.sku, "device": device, "sessionId": session, "results": results }))
+                        (
+                            kind,
+                            query.to_string(),
+                            json!({ "sku": item.sku, "device": device, "sessionId": session, "results": results }),
+                        )
                     }
                 }
             }
@@ -541,17 +686,32 @@ fn generate(skus: &[String], n: usize, seed: u64) -> Vec<Event> {
                     "footfall" => {
                         let base = if wd >= 5 { 18 } else { 9 };
                         let count = base + rng.range(0, base);
-                        let text = format!("{count} shoppers passed the {} in 15 minutes", info.spot);
-                        (kind, text, json!({ "store": store, "zone": info.zone, "camera": camera, "count": count, "windowMin": 15 }))
+                        let text =
+                            format!("{count} shoppers passed the {} in 15 minutes", info.spot);
+                        (
+                            kind,
+                            text,
+                            json!({ "store": store, "zone": info.zone, "camera": camera, "count": count, "windowMin": 15 }),
+                        )
                     }
                     "dwell" => {
                         duration = rng.range(info.dwell.0, info.dwell.1);
                         let text = match rng.below(3) {
                             0 => format!("Customer lingered at the {} for {duration} s", info.spot),
-                            1 => format!("Shopper spent {duration} s at the {} looking at the {}", info.spot, item.name),
-                            _ => format!("Couple browsed the {} for {duration} s, handling the {}", info.spot, item.name),
+                            1 => format!(
+                                "Shopper spent {duration} s at the {} looking at the {}",
+                                info.spot, item.name
+                            ),
+                            _ => format!(
+                                "Couple browsed the {} for {duration} s, handling the {}",
+                                info.spot, item.name
+                            ),
                         };
-                        (kind, text, json!({ "sku": item.sku, "store": store, "zone": info.zone, "camera": camera, "durationSec": duration }))
+                        (
+                            kind,
+                            text,
+                            json!({ "sku": item.sku, "store": store, "zone": info.zone, "camera": camera, "durationSec": duration }),
+                        )
                     }
                     _ => {
                         let (action, t) = *rng.pick(&[
@@ -559,7 +719,11 @@ fn generate(skus: &[String], n: usize, seed: u64) -> Vec<Event> {
                             ("returned", "Shopper picked up the {name}, read the label and put it back"),
                             ("compared", "Two shoppers compared the {name} with its neighbours in the {category} aisle"),
                         ]);
-                        (kind, fill(t, item), json!({ "sku": item.sku, "store": store, "zone": info.zone, "camera": camera, "action": action }))
+                        (
+                            kind,
+                            fill(t, item),
+                            json!({ "sku": item.sku, "store": store, "zone": info.zone, "camera": camera, "action": action }),
+                        )
                     }
                 }
             }
@@ -569,20 +733,67 @@ fn generate(skus: &[String], n: usize, seed: u64) -> Vec<Event> {
                 match kind {
                     "mention" => {
                         let (sentiment, text) = match rng.below(3) {
-                            0 => ("positive", format!("Took the {} up {} this weekend: {}", item.name, rng.pick(&PLACES), rng.pick(&info.praise))),
-                            1 => ("positive", format!("New kit day! Picked up the {} for the season", item.name)),
-                            _ => ("neutral", format!("Spotted the {} on display at the {} store", item.name, STORES[rng.weighted(&store_weights)].1)),
+                            0 => (
+                                "positive",
+                                format!(
+                                    "Took the {} up {} this weekend: {}",
+                                    item.name,
+                                    rng.pick(&PLACES),
+                                    rng.pick(&info.praise)
+                                ),
+                            ),
+                            1 => (
+                                "positive",
+                                format!("New kit day! Picked up the {} for the season", item.name),
+                            ),
+                            _ => (
+                                "neutral",
+                                format!(
+                                    "Spotted the {} on display at the {} store",
+                                    item.name,
+                                    STORES[rng.weighted(&store_weights)].1
+                                ),
+                            ),
                         };
-                        (kind, text, json!({ "sku": item.sku, "platform": platform, "sentiment": sentiment }))
+                        (
+                            kind,
+                            text,
+                            json!({ "sku": item.sku, "platform": platform, "sentiment": sentiment }),
+                        )
                     }
                     "review" => {
                         rating = [5, 4, 3, 2, 1][rng.weighted(&[0.40, 0.30, 0.15, 0.09, 0.06])];
                         let (sentiment, text) = match rating {
-                            4 | 5 => ("positive", format!("{rating}/5 for the {}: {}", item.name, rng.pick(&info.praise))),
-                            3 => ("neutral", format!("3/5. The {} does the job, but {}", item.name, rng.pick(&info.complaints))),
-                            _ => ("negative", format!("{rating}/5. Disappointed with the {}: {}", item.name, rng.pick(&info.complaints))),
+                            4 | 5 => (
+                                "positive",
+                                format!(
+                                    "{rating}/5 for the {}: {}",
+                                    item.name,
+                                    rng.pick(&info.praise)
+                                ),
+                            ),
+                            3 => (
+                                "neutral",
+                                format!(
+                                    "3/5. The {} does the job, but {}",
+                                    item.name,
+                                    rng.pick(&info.complaints)
+                                ),
+                            ),
+                            _ => (
+                                "negative",
+                                format!(
+                                    "{rating}/5. Disappointed with the {}: {}",
+                                    item.name,
+                                    rng.pick(&info.complaints)
+                                ),
+                            ),
                         };
-                        (kind, text, json!({ "sku": item.sku, "platform": platform, "sentiment": sentiment, "rating": rating }))
+                        (
+                            kind,
+                            text,
+                            json!({ "sku": item.sku, "platform": platform, "sentiment": sentiment, "rating": rating }),
+                        )
                     }
                     _ => {
                         let t = *rng.pick(&[
@@ -591,12 +802,28 @@ fn generate(skus: &[String], n: usize, seed: u64) -> Vec<Event> {
                             "How does the {name} compare with last season's version?",
                             "Anyone tried the {name} on a multi-day trip? Worth the price?",
                         ]);
-                        (kind, fill(t, item), json!({ "sku": item.sku, "platform": platform, "sentiment": "neutral" }))
+                        (
+                            kind,
+                            fill(t, item),
+                            json!({ "sku": item.sku, "platform": platform, "sentiment": "neutral" }),
+                        )
                     }
                 }
             }
         };
-        events.push(Event { ts, day, hour, channel, kind, item: idx, qty, duration, rating, content, attributes });
+        events.push(Event {
+            ts,
+            day,
+            hour,
+            channel,
+            kind,
+            item: idx,
+            qty,
+            duration,
+            rating,
+            content,
+            attributes,
+        });
     }
     // Event ids follow time, so `demo-000001` is the oldest event.
     events.sort_by_key(|e| e.ts);
@@ -646,7 +873,15 @@ fn ratio(a: f64, b: f64) -> f64 {
     }
 }
 
-fn pattern(period: &str, title: String, description: String, metric: &str, value: f64, start: &str, conf: f64) -> Value {
+fn pattern(
+    period: &str,
+    title: String,
+    description: String,
+    metric: &str,
+    value: f64,
+    start: &str,
+    conf: f64,
+) -> Value {
     json!({
         "period": period,
         "title": title,
@@ -718,14 +953,20 @@ pub fn patterns() -> Vec<Value> {
         c.1 += 1.0;
     }
     let mut dwell_rank: Vec<usize> = (0..8).collect();
-    dwell_rank.sort_by(|a, b| ratio(dwell_by_category[*b].0, dwell_by_category[*b].1).total_cmp(&ratio(dwell_by_category[*a].0, dwell_by_category[*a].1)));
+    dwell_rank.sort_by(|a, b| {
+        ratio(dwell_by_category[*b].0, dwell_by_category[*b].1)
+            .total_cmp(&ratio(dwell_by_category[*a].0, dwell_by_category[*a].1))
+    });
     let mut social_by_weekday = [0f64; 7];
     for e in of(2) {
         social_by_weekday[weekday(start_day + e.day)] += 1.0;
     }
-    let social_peak = argmax(&(0..7).map(|w| social_by_weekday[w] / occurrences[w]).collect::<Vec<_>>());
-    let climbing: Vec<&Event> = dwells.iter().copied().filter(|e| items[e.item].category == CLIMBING).collect();
-    let climbing_dwell = ratio(climbing.iter().map(|e| e.duration as f64).sum(), climbing.len() as f64);
+    let social_peak =
+        argmax(&(0..7).map(|w| social_by_weekday[w] / occurrences[w]).collect::<Vec<_>>());
+    let climbing: Vec<&Event> =
+        dwells.iter().copied().filter(|e| items[e.item].category == CLIMBING).collect();
+    let climbing_dwell =
+        ratio(climbing.iter().map(|e| e.duration as f64).sum(), climbing.len() as f64);
 
     // Category share of all product-tied events, first month (3-31 August) against October.
     let share = |category: usize, days: std::ops::Range<i64>| {
@@ -748,7 +989,8 @@ pub fn patterns() -> Vec<Value> {
     for e in &purchases {
         units[e.item] += e.qty;
     }
-    let top = units.iter().enumerate().fold(0, |best, (i, u)| if *u > units[best] { i } else { best });
+    let top =
+        units.iter().enumerate().fold(0, |best, (i, u)| if *u > units[best] { i } else { best });
     let mut views_by_category = [0f64; 8];
     for e in events.iter().filter(|e| e.kind == "page_view") {
         views_by_category[items[e.item].category] += 1.0;
@@ -946,7 +1188,9 @@ mod tests {
     use std::collections::{BTreeMap, BTreeSet, HashSet};
 
     fn token_ok(s: &str, max: usize) -> bool {
-        !s.is_empty() && s.len() <= max && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+        !s.is_empty()
+            && s.len() <= max
+            && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
     }
 
     fn text_ok(s: &str, min: usize, max: usize) -> bool {
@@ -956,13 +1200,20 @@ mod tests {
 
     /// Unix seconds of `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM:SSZ`.
     fn parse_time(s: &str) -> Option<i64> {
-        let num = |r: std::ops::Range<usize>| s.get(r).filter(|p| p.bytes().all(|b| b.is_ascii_digit())).and_then(|p| p.parse::<i64>().ok());
+        let num = |r: std::ops::Range<usize>| {
+            s.get(r)
+                .filter(|p| p.bytes().all(|b| b.is_ascii_digit()))
+                .and_then(|p| p.parse::<i64>().ok())
+        };
         let b = s.as_bytes();
         if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
             return None;
         }
         let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-        if !(1..=12).contains(&m) || !(1..=31).contains(&d) || civil_from_days(days_from_civil(y, m, d)) != (y, m, d) {
+        if !(1..=12).contains(&m)
+            || !(1..=31).contains(&d)
+            || civil_from_days(days_from_civil(y, m, d)) != (y, m, d)
+        {
             return None;
         }
         let day = days_from_civil(y, m, d) * 86_400;
@@ -978,7 +1229,9 @@ mod tests {
 
     fn sentences(s: &str) -> usize {
         let c: Vec<char> = s.chars().collect();
-        (0..c.len()).filter(|&i| ".!?".contains(c[i]) && c.get(i + 1).is_none_or(|n| n.is_whitespace())).count()
+        (0..c.len())
+            .filter(|&i| ".!?".contains(c[i]) && c.get(i + 1).is_none_or(|n| n.is_whitespace()))
+            .count()
     }
 
     fn demo() -> Vec<Value> {
@@ -998,15 +1251,27 @@ mod tests {
             let (y, m, dd) = civil_from_days(d);
             assert_eq!(days_from_civil(y, m, dd), d);
         }
-        assert_eq!(parse_time("2026-10-12T14:03:00Z"), Some(days_from_civil(2026, 10, 12) * 86_400 + 14 * 3600 + 180));
+        assert_eq!(
+            parse_time("2026-10-12T14:03:00Z"),
+            Some(days_from_civil(2026, 10, 12) * 86_400 + 14 * 3600 + 180)
+        );
         assert_eq!(parse_time("2026-02-30"), None);
     }
 
     #[test]
     fn rng_is_deterministic_and_spread() {
-        let a: Vec<u64> = { let mut r = Rng::new(7); (0..100).map(|_| r.next_u64()).collect() };
-        let b: Vec<u64> = { let mut r = Rng::new(7); (0..100).map(|_| r.next_u64()).collect() };
-        let c: Vec<u64> = { let mut r = Rng::new(8); (0..100).map(|_| r.next_u64()).collect() };
+        let a: Vec<u64> = {
+            let mut r = Rng::new(7);
+            (0..100).map(|_| r.next_u64()).collect()
+        };
+        let b: Vec<u64> = {
+            let mut r = Rng::new(7);
+            (0..100).map(|_| r.next_u64()).collect()
+        };
+        let c: Vec<u64> = {
+            let mut r = Rng::new(8);
+            (0..100).map(|_| r.next_u64()).collect()
+        };
         assert_eq!(a, b);
         assert_ne!(a, c);
         let mut r = Rng::new(0);
@@ -1027,7 +1292,9 @@ mod tests {
     fn catalogue_is_valid() {
         let products = catalogue();
         assert!((35..=45).contains(&products.len()));
-        let allowed: BTreeSet<&str> = ["name", "sku", "category", "brand", "priceCents", "currency", "tags", "description"].into();
+        let allowed: BTreeSet<&str> =
+            ["name", "sku", "category", "brand", "priceCents", "currency", "tags", "description"]
+                .into();
         let (mut skus, mut names) = (HashSet::new(), HashSet::new());
         let mut per_category: BTreeMap<String, usize> = BTreeMap::new();
         for p in &products {
@@ -1052,16 +1319,29 @@ mod tests {
             assert!((1..=4).contains(&tags.len()), "{sku}");
             for t in tags {
                 let t = t.as_str().unwrap();
-                assert!(text_ok(t, 1, 40) && t.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'), "{sku}: tag {t}");
+                assert!(
+                    text_ok(t, 1, 40) && t.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'),
+                    "{sku}: tag {t}"
+                );
             }
             let description = p["description"].as_str().unwrap();
             assert!(text_ok(description, 60, 5000), "{sku}");
-            assert!((1..=3).contains(&sentences(description)), "{sku}: {} sentences", sentences(description));
-            assert!(description.bytes().any(|b| b.is_ascii_digit()), "{sku}: description should give a concrete figure");
+            assert!(
+                (1..=3).contains(&sentences(description)),
+                "{sku}: {} sentences",
+                sentences(description)
+            );
+            assert!(
+                description.bytes().any(|b| b.is_ascii_digit()),
+                "{sku}: description should give a concrete figure"
+            );
         }
         assert_eq!(per_category.len(), 8);
         assert!(per_category.values().all(|&n| n >= 4), "{per_category:?}");
-        assert_eq!(catalogue_skus(), products.iter().map(|p| p["sku"].as_str().unwrap().to_string()).collect::<Vec<_>>());
+        assert_eq!(
+            catalogue_skus(),
+            products.iter().map(|p| p["sku"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+        );
         assert_eq!(catalogue(), products, "deterministic");
     }
 
@@ -1080,8 +1360,10 @@ mod tests {
     #[test]
     fn interactions_are_valid() {
         let items = demo();
-        let by_sku: BTreeMap<String, Value> = catalogue().into_iter().map(|p| (p["sku"].as_str().unwrap().to_string(), p)).collect();
-        let allowed: BTreeSet<&str> = ["eventId", "sourceType", "kind", "occurredAt", "content", "attributes"].into();
+        let by_sku: BTreeMap<String, Value> =
+            catalogue().into_iter().map(|p| (p["sku"].as_str().unwrap().to_string(), p)).collect();
+        let allowed: BTreeSet<&str> =
+            ["eventId", "sourceType", "kind", "occurredAt", "content", "attributes"].into();
         let mut ids = HashSet::new();
         let mut last = i64::MIN;
         for it in &items {
@@ -1093,7 +1375,12 @@ mod tests {
             assert!(ids.insert(id.to_string()), "duplicate {id}");
             let source = it["sourceType"].as_str().unwrap();
             let kind = it["kind"].as_str().unwrap();
-            assert!(!kind.is_empty() && kind.len() <= 40 && kind.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'), "{kind}");
+            assert!(
+                !kind.is_empty()
+                    && kind.len() <= 40
+                    && kind.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
+                "{kind}"
+            );
             let kinds: &[&str] = match source {
                 "web" => &WEB_KINDS,
                 "cctv" => &CCTV_KINDS,
@@ -1139,14 +1426,17 @@ mod tests {
                 assert!((1..=5).contains(&attrs["rating"].as_i64().unwrap()));
             }
             if source == "social" {
-                assert!(["positive", "neutral", "negative"].contains(&attrs["sentiment"].as_str().unwrap()));
+                assert!(["positive", "neutral", "negative"]
+                    .contains(&attrs["sentiment"].as_str().unwrap()));
             }
         }
         assert_eq!(ids.len(), items.len());
         assert_eq!(items.first().unwrap()["eventId"], "demo-000001");
         // A batch of the API's maximum size stays well under its 1 MiB body limit.
         for chunk in items.chunks(500) {
-            assert!(serde_json::to_vec(&json!({ "interactions": chunk })).unwrap().len() < 512 * 1024);
+            assert!(
+                serde_json::to_vec(&json!({ "interactions": chunk })).unwrap().len() < 512 * 1024
+            );
         }
     }
 
@@ -1167,19 +1457,27 @@ mod tests {
         let ts = |i: &Value| parse_time(i["occurredAt"].as_str().unwrap()).unwrap();
         let (mut weekend, mut weekday_n) = (0f64, 0f64);
         for i in items.iter().filter(|i| i["sourceType"] == "cctv") {
-            if weekday(ts(i).div_euclid(86_400)) >= 5 { weekend += 1.0 } else { weekday_n += 1.0 }
+            if weekday(ts(i).div_euclid(86_400)) >= 5 {
+                weekend += 1.0
+            } else {
+                weekday_n += 1.0
+            }
         }
         // 90 days from a Monday: 25 weekend days, 65 weekdays.
         let ratio = (weekend / 25.0) / (weekday_n / 65.0);
         assert!(ratio > 1.6, "weekend/weekday cctv ratio {ratio}");
         // Web: evenings carry far more than their share of the hours.
         let web: Vec<&Value> = items.iter().filter(|i| i["sourceType"] == "web").collect();
-        let evening = web.iter().filter(|i| (18..23).contains(&(ts(i).rem_euclid(86_400) / 3600))).count() as f64 / web.len() as f64;
+        let evening =
+            web.iter().filter(|i| (18..23).contains(&(ts(i).rem_euclid(86_400) / 3600))).count()
+                as f64
+                / web.len() as f64;
         assert!(evening > 0.4, "evening share {evening}");
         // Every day of the window has some activity; product coverage is broad.
         let days: BTreeSet<i64> = items.iter().map(|i| ts(i).div_euclid(86_400)).collect();
         assert_eq!(days.len() as i64, WINDOW_DAYS);
-        let skus: BTreeSet<&str> = items.iter().filter_map(|i| i["attributes"]["sku"].as_str()).collect();
+        let skus: BTreeSet<&str> =
+            items.iter().filter_map(|i| i["attributes"]["sku"].as_str()).collect();
         assert_eq!(skus.len(), PRODUCTS.len());
     }
 
@@ -1201,7 +1499,9 @@ mod tests {
         let patterns = patterns();
         assert_eq!(patterns, super::patterns(), "deterministic");
         assert!((18..=22).contains(&patterns.len()));
-        let allowed: BTreeSet<&str> = ["period", "title", "description", "metric", "value", "periodStart", "confidence"].into();
+        let allowed: BTreeSet<&str> =
+            ["period", "title", "description", "metric", "value", "periodStart", "confidence"]
+                .into();
         let mut titles = HashSet::new();
         let mut metrics = HashSet::new();
         let mut periods = BTreeSet::new();
@@ -1221,14 +1521,17 @@ mod tests {
             assert!((0.0..=1.0).contains(&c));
         }
         assert_eq!(periods.len(), 4, "every period is represented");
-        let value = |metric: &str| patterns.iter().find(|p| p["metric"] == metric).unwrap()["value"].as_f64().unwrap();
+        let value = |metric: &str| {
+            patterns.iter().find(|p| p["metric"] == metric).unwrap()["value"].as_f64().unwrap()
+        };
         assert!(value("cctv.weekend_weekday_ratio") > 1.6);
         assert!([6.0, 7.0].contains(&value("cctv.busiest_weekday")), "Saturday or Sunday");
         assert!((18.0..=22.0).contains(&value("web.peak_hour")));
         assert!(value("category.outerwear.oct_vs_aug") > 1.5);
         assert!(value("category.camping.oct_vs_aug") < 0.8);
         assert!(value("cctv.dwell.climbing_avg_sec") > value("cctv.dwell.avg_sec"));
-        let web = demo().iter().filter(|i| i["sourceType"] == "web").count() as f64 / DEMO_INTERACTIONS as f64;
+        let web = demo().iter().filter(|i| i["sourceType"] == "web").count() as f64
+            / DEMO_INTERACTIONS as f64;
         assert_eq!(value("channel.web_share"), round(web, 3));
         let conv = value("web.purchase_per_view");
         assert!(conv > 0.0 && conv < 1.0);
@@ -1245,7 +1548,10 @@ mod tests {
             let paragraphs = text.split("\n\n").filter(|p| !p.trim().is_empty()).count();
             assert!((2..=5).contains(&paragraphs), "{title}: {paragraphs} paragraphs");
             assert!(text.len() > 600 && text.len() < 5000, "{title}: {} bytes", text.len());
-            assert!(text.bytes().filter(|b| b.is_ascii_digit()).count() >= 5, "{title} needs concrete figures");
+            assert!(
+                text.bytes().filter(|b| b.is_ascii_digit()).count() >= 5,
+                "{title} needs concrete figures"
+            );
         }
     }
 
@@ -1265,11 +1571,20 @@ mod tests {
             assert!(queries.insert(q.to_lowercase()), "duplicate query {q}");
             if skus.contains(e.as_str()) {
                 to_products += 1;
-                assert!(expected_products.insert(e.clone()), "{e} expected twice: keep one best answer per product");
-                let name = products.iter().find(|p| p["sku"] == e.as_str()).unwrap()["name"].as_str().unwrap().to_lowercase();
+                assert!(
+                    expected_products.insert(e.clone()),
+                    "{e} expected twice: keep one best answer per product"
+                );
+                let name = products.iter().find(|p| p["sku"] == e.as_str()).unwrap()["name"]
+                    .as_str()
+                    .unwrap()
+                    .to_lowercase();
                 let name_words: HashSet<&str> = name.split_whitespace().collect();
                 let lower = q.to_lowercase();
-                if !lower.split(|c: char| !c.is_alphanumeric()).any(|w| w.len() > 2 && name_words.contains(w)) {
+                if !lower
+                    .split(|c: char| !c.is_alphanumeric())
+                    .any(|w| w.len() > 2 && name_words.contains(w))
+                {
                     disjoint += 1;
                 }
             } else {

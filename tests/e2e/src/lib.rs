@@ -58,7 +58,9 @@ impl Stack {
     }
 
     pub fn gw_from(&self, ip: &str, method: Method, path: &str) -> RequestBuilder {
-        self.client().request(method, format!("{}{}", self.gateway, path)).header("CF-Connecting-IP", ip)
+        self.client()
+            .request(method, format!("{}{}", self.gateway, path))
+            .header("CF-Connecting-IP", ip)
     }
 
     /// The local secret shared by the workers (from the state directory), for tests that act
@@ -69,9 +71,13 @@ impl Stack {
 
     /// A local secret of the stack (`secrets.env` in its state directory).
     pub fn secret(&self, name: &str) -> String {
-        let text = std::fs::read_to_string(format!("{}/secrets.env", self.state_dir)).expect("secrets.env");
+        let text = std::fs::read_to_string(format!("{}/secrets.env", self.state_dir))
+            .expect("secrets.env");
         let prefix = format!("{name}=");
-        text.lines().find_map(|l| l.strip_prefix(&prefix)).unwrap_or_else(|| panic!("{name} in secrets.env")).to_string()
+        text.lines()
+            .find_map(|l| l.strip_prefix(&prefix))
+            .unwrap_or_else(|| panic!("{name} in secrets.env"))
+            .to_string()
     }
 }
 
@@ -103,9 +109,17 @@ impl Stack {
 pub fn random_client_ip() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static N: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64;
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+            as u64;
     let x = nanos ^ N.fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed).rotate_left(17);
-    format!("2001:db8:{:x}:{:x}:{:x}:{:x}::1", (x >> 48) & 0xffff, (x >> 32) & 0xffff, (x >> 16) & 0xffff, x & 0xffff)
+    format!(
+        "2001:db8:{:x}:{:x}:{:x}:{:x}::1",
+        (x >> 48) & 0xffff,
+        (x >> 32) & 0xffff,
+        (x >> 16) & 0xffff,
+        x & 0xffff
+    )
 }
 
 /// Status, headers and JSON body of a response.
@@ -121,7 +135,11 @@ impl Reply {
         let status = resp.status();
         let headers = resp.headers().clone();
         let text = resp.text().await.expect("body");
-        let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::Null) };
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::Null)
+        };
         Reply { status, headers, body, text }
     }
 
@@ -136,10 +154,18 @@ impl Reply {
         assert_eq!(self.status.as_u16(), status, "unexpected status; body: {}", self.text);
         let err = &self.body["error"];
         assert_eq!(err["code"], code, "unexpected code; body: {}", self.text);
-        assert!(err["message"].as_str().is_some_and(|m| !m.is_empty()), "message missing: {}", self.text);
+        assert!(
+            err["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "message missing: {}",
+            self.text
+        );
         assert!(err["details"].is_object(), "details missing: {}", self.text);
         let rid = err["request_id"].as_str().expect("error.request_id");
-        assert_eq!(self.header("x-request-id"), Some(rid), "X-Request-Id must equal error.request_id");
+        assert_eq!(
+            self.header("x-request-id"),
+            Some(rid),
+            "X-Request-Id must equal error.request_id"
+        );
         &err["details"]
     }
 
@@ -172,11 +198,32 @@ fn hygiene(url: &reqwest::Url, reply: &Reply) {
     if !ours {
         return;
     }
-    for (name, value) in [("x-content-type-options", "nosniff"), ("x-frame-options", "DENY"), ("referrer-policy", "no-referrer")] {
-        assert_eq!(reply.header(name), Some(value), "{name} missing on {} ({})", url.path(), reply.status);
+    for (name, value) in [
+        ("x-content-type-options", "nosniff"),
+        ("x-frame-options", "DENY"),
+        ("referrer-policy", "no-referrer"),
+    ] {
+        assert_eq!(
+            reply.header(name),
+            Some(value),
+            "{name} missing on {} ({})",
+            url.path(),
+            reply.status
+        );
     }
     let lower = reply.text.to_ascii_lowercase();
-    for leak in ["panicked at", "stack backtrace", "d1_error", "sqlite_error", "sqlite error", "syntax error", "wasm-function", "rustc/", "no such table", "no such column"] {
+    for leak in [
+        "panicked at",
+        "stack backtrace",
+        "d1_error",
+        "sqlite_error",
+        "sqlite error",
+        "syntax error",
+        "wasm-function",
+        "rustc/",
+        "no such table",
+        "no such column",
+    ] {
         assert!(!lower.contains(leak), "{} leaks internals ({leak}): {}", url.path(), reply.text);
     }
 }
@@ -191,11 +238,17 @@ pub mod openapi {
     use super::Reply;
 
     static DOC: tokio::sync::OnceCell<Value> = tokio::sync::OnceCell::const_new();
-    static VALIDATORS: Mutex<Option<HashMap<String, std::sync::Arc<jsonschema::Validator>>>> = Mutex::new(None);
+    static VALIDATORS: Mutex<Option<HashMap<String, std::sync::Arc<jsonschema::Validator>>>> =
+        Mutex::new(None);
 
     async fn doc(base: &str) -> &'static Value {
         DOC.get_or_init(|| async {
-            let text = reqwest::get(format!("{base}/api/v1/openapi.json")).await.expect("openapi").text().await.expect("openapi body");
+            let text = reqwest::get(format!("{base}/api/v1/openapi.json"))
+                .await
+                .expect("openapi")
+                .text()
+                .await
+                .expect("openapi body");
             serde_json::from_str(&text).expect("openapi JSON")
         })
         .await
@@ -253,13 +306,24 @@ pub mod openapi {
                         m.insert("components".into(), doc["components"].clone());
                     }
                     std::sync::Arc::new(
-                        jsonschema::options().should_validate_formats(true).build(&root).expect("compilable schema"),
+                        jsonschema::options()
+                            .should_validate_formats(true)
+                            .build(&root)
+                            .expect("compilable schema"),
                     )
                 })
                 .clone()
         };
-        let errors: Vec<String> = validator.iter_errors(&reply.body).map(|e| format!("{} at {}", e, e.instance_path())).collect();
-        assert!(errors.is_empty(), "{method} {} ({status}) does not match the OpenAPI schema: {errors:?}\nbody: {}", url.path(), reply.text);
+        let errors: Vec<String> = validator
+            .iter_errors(&reply.body)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{method} {} ({status}) does not match the OpenAPI schema: {errors:?}\nbody: {}",
+            url.path(),
+            reply.text
+        );
     }
 }
 
@@ -271,7 +335,8 @@ pub const TEST_PASSWORD: &str = "correct horse battery staple";
 pub fn unique_email(label: &str) -> String {
     use std::sync::atomic::{AtomicU32, Ordering};
     static N: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
     format!("{label}-{nanos}-{}@example.com", N.fetch_add(1, Ordering::Relaxed))
 }
 
@@ -302,10 +367,11 @@ pub struct Tenant {
 impl Stack {
     /// Signs a new user up; returns (user id, cookie).
     pub async fn sign_up(&self, email: &str) -> (String, String) {
-        let r = send(self.gw(Method::POST, "/api/v1/auth/sign-up/email").json(&serde_json::json!({
-            "name": "Test User", "email": email, "password": TEST_PASSWORD
-        })))
-        .await;
+        let r =
+            send(self.gw(Method::POST, "/api/v1/auth/sign-up/email").json(&serde_json::json!({
+                "name": "Test User", "email": email, "password": TEST_PASSWORD
+            })))
+            .await;
         let body = r.assert_status(201);
         (body["user"]["id"].as_str().unwrap().to_string(), session_cookie(&r))
     }
@@ -320,15 +386,21 @@ impl Stack {
     }
 
     pub async fn create_org(&self, cookie: &str, name: &str) -> String {
-        let r = send(self.as_user(Method::POST, "/api/v1/organizations", cookie).json(&serde_json::json!({ "name": name }))).await;
+        let r = send(
+            self.as_user(Method::POST, "/api/v1/organizations", cookie)
+                .json(&serde_json::json!({ "name": name })),
+        )
+        .await;
         r.assert_status(201)["id"].as_str().unwrap().to_string()
     }
 
     /// Creates an API key for `org_id`; returns (key id, plaintext key).
     pub async fn create_key(&self, cookie: &str, org_id: &str, name: &str) -> (String, String) {
-        let r = send(self.as_user(Method::POST, "/api/v1/auth/api-keys", cookie).json(&serde_json::json!({
-            "name": name, "organizationId": org_id
-        })))
+        let r = send(self.as_user(Method::POST, "/api/v1/auth/api-keys", cookie).json(
+            &serde_json::json!({
+                "name": name, "organizationId": org_id
+            }),
+        ))
         .await;
         let body = r.assert_status(201);
         (body["id"].as_str().unwrap().to_string(), body["key"].as_str().unwrap().to_string())
@@ -345,7 +417,10 @@ impl Stack {
 
 /// The repository root (tests run with the crate directory as working directory).
 pub fn repo_root() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repo root")
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("repo root")
 }
 
 impl Stack {
@@ -377,7 +452,8 @@ impl Stack {
                 if p.is_dir() {
                     walk(&p, needle)
                 } else {
-                    std::fs::read(&p).is_ok_and(|bytes| bytes.windows(needle.len()).any(|w| w == needle))
+                    std::fs::read(&p)
+                        .is_ok_and(|bytes| bytes.windows(needle.len()).any(|w| w == needle))
                 }
             })
         }
@@ -423,7 +499,9 @@ pub async fn serve_status(status: u16) -> String {
 
 /// A loopback server that answers with a 100 MB HTML page, streamed as fast as the client
 /// reads it, with or without announcing its length. Counts the bytes it managed to send.
-pub async fn serve_huge(announce_length: bool) -> (String, std::sync::Arc<std::sync::atomic::AtomicU64>) {
+pub async fn serve_huge(
+    announce_length: bool,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicU64>) {
     use std::sync::atomic::{AtomicU64, Ordering};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     const TOTAL: u64 = 100 * 1024 * 1024;
@@ -438,7 +516,11 @@ pub async fn serve_huge(announce_length: bool) -> (String, std::sync::Arc<std::s
             tokio::spawn(async move {
                 let mut buf = vec![0u8; 8192];
                 let _ = sock.read(&mut buf).await;
-                let length = if announce_length { format!("Content-Length: {TOTAL}\r\n") } else { String::new() };
+                let length = if announce_length {
+                    format!("Content-Length: {TOTAL}\r\n")
+                } else {
+                    String::new()
+                };
                 let head = format!("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n{length}Connection: close\r\n\r\n<html><body>");
                 if sock.write_all(head.as_bytes()).await.is_err() {
                     return;
@@ -459,7 +541,10 @@ pub async fn serve_huge(announce_length: bool) -> (String, std::sync::Arc<std::s
     (format!("http://127.0.0.1:{}", addr.port()), sent)
 }
 
-async fn serve(respond: impl Fn(&str) -> Option<Vec<u8>> + Send + Sync + 'static, content_type: &'static str) -> String {
+async fn serve(
+    respond: impl Fn(&str) -> Option<Vec<u8>> + Send + Sync + 'static,
+    content_type: &'static str,
+) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
@@ -498,9 +583,12 @@ impl Stack {
     pub async fn wait_for_job(&self, key: &str, job_id: &str, secs: u64) -> Value {
         let deadline = std::time::Instant::now() + Duration::from_secs(secs);
         loop {
-            let r = send(self.as_key(Method::GET, &format!("/api/v1/crawler-jobs/{job_id}"), key)).await;
+            let r = send(self.as_key(Method::GET, &format!("/api/v1/crawler-jobs/{job_id}"), key))
+                .await;
             let status = r.body["status"].as_str().unwrap_or("").to_string();
-            if !["queued", "running"].contains(&status.as_str()) || std::time::Instant::now() > deadline {
+            if !["queued", "running"].contains(&status.as_str())
+                || std::time::Instant::now() > deadline
+            {
                 return r.body;
             }
             tokio::time::sleep(Duration::from_millis(250)).await;

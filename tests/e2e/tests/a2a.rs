@@ -22,13 +22,24 @@ async fn seeded(s: &Stack, label: &str, products: usize) -> Tenant {
     }
     let interactions = demo::interactions(&demo::catalogue_skus(), 200, demo::DEMO_SEED);
     let path = format!("/api/v1/interactions/organization/{}/batch", t.org_id);
-    send(s.as_key(Method::POST, &path, &t.key).json(&json!({ "interactions": interactions }))).await.assert_status(200);
+    send(s.as_key(Method::POST, &path, &t.key).json(&json!({ "interactions": interactions })))
+        .await
+        .assert_status(200);
     t
 }
 
-async fn rpc_at(base: &str, key: Option<&str>, version: Option<&str>, method: &str, params: Value) -> Reply {
+async fn rpc_at(
+    base: &str,
+    key: Option<&str>,
+    version: Option<&str>,
+    method: &str,
+    params: Value,
+) -> Reply {
     let s = Stack::from_env();
-    let mut req = s.client().post(format!("{base}/a2a/jsonrpc")).json(&json!({ "jsonrpc": "2.0", "id": "r1", "method": method, "params": params }));
+    let mut req = s
+        .client()
+        .post(format!("{base}/a2a/jsonrpc"))
+        .json(&json!({ "jsonrpc": "2.0", "id": "r1", "method": method, "params": params }));
     if let Some(k) = key {
         req = req.header("X-API-Key", k);
     }
@@ -54,14 +65,25 @@ async fn agent_card_is_public_dual_and_cacheable() {
     assert_eq!(card["name"], "CROW Analytics Agent");
     assert_eq!(card["version"], "1.0.0");
     assert_eq!(card["provider"]["organization"], "CROW AI");
-    assert_eq!(card["supportedInterfaces"][0], json!({ "url": format!("{}/a2a/jsonrpc", s.a2a), "protocolBinding": "JSONRPC", "protocolVersion": "1.0" }));
+    assert_eq!(
+        card["supportedInterfaces"][0],
+        json!({ "url": format!("{}/a2a/jsonrpc", s.a2a), "protocolBinding": "JSONRPC", "protocolVersion": "1.0" })
+    );
     assert_eq!(card["supportedInterfaces"][1]["protocolVersion"], "0.3");
     assert_eq!(card["url"], format!("{}/a2a/jsonrpc", s.a2a));
     assert_eq!(card["protocolVersion"], "0.3");
-    let skills: Vec<&str> = card["skills"].as_array().unwrap().iter().map(|k| k["id"].as_str().unwrap()).collect();
-    assert_eq!(skills, ["product-search", "interaction-analysis", "pattern-insights", "org-context"]);
+    let skills: Vec<&str> =
+        card["skills"].as_array().unwrap().iter().map(|k| k["id"].as_str().unwrap()).collect();
+    assert_eq!(
+        skills,
+        ["product-search", "interaction-analysis", "pattern-insights", "org-context"]
+    );
     for k in card["skills"].as_array().unwrap() {
-        assert!(k["description"].as_str().is_some_and(|d| d.len() > 20) && !k["tags"].as_array().unwrap().is_empty(), "{k}");
+        assert!(
+            k["description"].as_str().is_some_and(|d| d.len() > 20)
+                && !k["tags"].as_array().unwrap().is_empty(),
+            "{k}"
+        );
     }
     assert_eq!(card["defaultInputModes"], json!(["text/plain", "application/json"]));
     assert_eq!(card["securitySchemes"]["apiKey"]["apiKeySecurityScheme"]["name"], "X-API-Key");
@@ -69,7 +91,10 @@ async fn agent_card_is_public_dual_and_cacheable() {
     assert_eq!(card["capabilities"]["streaming"], false);
     let etag = r.header("etag").expect("ETag").to_string();
     assert!(r.header("cache-control").is_some_and(|c| c.contains("max-age")));
-    let again = send(s.client().get(format!("{}/.well-known/agent.json", s.a2a)).header("If-None-Match", &etag)).await;
+    let again = send(
+        s.client().get(format!("{}/.well-known/agent.json", s.a2a)).header("If-None-Match", &etag),
+    )
+    .await;
     assert_eq!(again.status.as_u16(), 304);
     let legacy = send(s.client().get(format!("{}/.well-known/agent.json", s.a2a))).await;
     assert_eq!(legacy.body, card);
@@ -86,14 +111,32 @@ async fn authentication_failures() {
     let fake = format!("crow_{}", "A".repeat(64));
     let bad = rpc_at(&s.a2a, Some(&fake), Some("1.0"), "GetTask", json!({ "id": "x" })).await;
     assert_eq!(bad.status.as_u16(), 401);
-    let rest = send(s.client().post(format!("{}/a2a/tasks/send", s.a2a)).json(&json!({ "message": { "parts": [{ "text": "hi" }] } }))).await;
+    let rest = send(
+        s.client()
+            .post(format!("{}/a2a/tasks/send", s.a2a))
+            .json(&json!({ "message": { "parts": [{ "text": "hi" }] } })),
+    )
+    .await;
     rest.assert_error(401, "UNAUTHORIZED");
     let get = send(s.client().get(format!("{}/a2a/tasks/task_x", s.a2a))).await;
     get.assert_error(401, "UNAUTHORIZED");
     // Chat is internal: no internal key, no entry.
-    let chat = send(s.client().get(format!("{}/internal/chat/sessions", s.a2a)).header("X-Organization-Id", "org_x").header("X-User-Id", "usr_x")).await;
+    let chat = send(
+        s.client()
+            .get(format!("{}/internal/chat/sessions", s.a2a))
+            .header("X-Organization-Id", "org_x")
+            .header("X-User-Id", "usr_x"),
+    )
+    .await;
     chat.assert_error(401, "UNAUTHORIZED");
-    let wrong = send(s.client().get(format!("{}/internal/chat/sessions", s.a2a)).header("X-Internal-Key", "nope").header("X-Organization-Id", "org_x").header("X-User-Id", "usr_x")).await;
+    let wrong = send(
+        s.client()
+            .get(format!("{}/internal/chat/sessions", s.a2a))
+            .header("X-Internal-Key", "nope")
+            .header("X-Organization-Id", "org_x")
+            .header("X-User-Id", "usr_x"),
+    )
+    .await;
     wrong.assert_error(401, "UNAUTHORIZED");
 }
 
@@ -101,7 +144,9 @@ async fn authentication_failures() {
 async fn negotiation_errors_and_unknown_tasks() {
     let s = Stack::from_env();
     let t = s.tenant("a2a-errors").await;
-    let r = rpc_at(&s.a2a, Some(&t.key), None, "SendMessage", json!({ "message": user_message("hi") })).await;
+    let r =
+        rpc_at(&s.a2a, Some(&t.key), None, "SendMessage", json!({ "message": user_message("hi") }))
+            .await;
     assert_eq!(r.body["error"]["code"], -32009, "{}", r.text);
     let r = rpc_at(&s.a2a, Some(&t.key), Some("99.0"), "tasks/get", json!({ "id": "x" })).await;
     assert_eq!(r.body["error"]["code"], -32009);
@@ -109,9 +154,17 @@ async fn negotiation_errors_and_unknown_tasks() {
     assert_eq!(r.status.as_u16(), 200);
     assert_eq!(r.body["error"]["code"], -32001);
     assert_eq!(r.body["error"]["data"][0]["reason"], "TASK_NOT_FOUND");
-    let r = rpc_at(&s.a2a, Some(&t.key), Some("0.3"), "tasks/cancel", json!({ "id": "task_unknown" })).await;
+    let r =
+        rpc_at(&s.a2a, Some(&t.key), Some("0.3"), "tasks/cancel", json!({ "id": "task_unknown" }))
+            .await;
     assert_eq!(r.body["error"]["code"], -32001);
-    for (m, code) in [("SendStreamingMessage", -32004), ("SubscribeToTask", -32004), ("GetTaskPushNotificationConfig", -32003), ("GetExtendedAgentCard", -32004), ("tasks/send", -32601)] {
+    for (m, code) in [
+        ("SendStreamingMessage", -32004),
+        ("SubscribeToTask", -32004),
+        ("GetTaskPushNotificationConfig", -32003),
+        ("GetExtendedAgentCard", -32004),
+        ("tasks/send", -32601),
+    ] {
         let r = rpc(&s, &t.key, m, json!({})).await;
         assert_eq!(r.body["error"]["code"], code, "{m}: {}", r.text);
     }
@@ -121,14 +174,23 @@ async fn negotiation_errors_and_unknown_tasks() {
     assert_eq!(r.body["error"]["code"], -32602);
     let r = rpc(&s, &t.key, "SendMessage", json!({ "message": { "messageId": "m", "role": "ROLE_USER", "taskId": "task_unknown", "parts": [{ "text": "x" }] } })).await;
     assert_eq!(r.body["error"]["code"], -32001);
-    let rest = send(s.client().get(format!("{}/a2a/tasks/task_unknown", s.a2a)).header("X-API-Key", &t.key)).await;
+    let rest = send(
+        s.client().get(format!("{}/a2a/tasks/task_unknown", s.a2a)).header("X-API-Key", &t.key),
+    )
+    .await;
     rest.assert_error(404, "NOT_FOUND");
     let wrong_org = send(s.client().post(format!("{}/a2a/tasks/send", s.a2a)).header("Authorization", format!("Bearer {}", t.key)).json(&json!({
         "message": { "parts": [{ "text": "What sells?" }] }, "metadata": { "organizationId": "org_not_mine" }
     })))
     .await;
     wrong_org.assert_error(403, "FORBIDDEN");
-    let missing = send(s.client().post(format!("{}/a2a/tasks/send", s.a2a)).header("X-API-Key", &t.key).json(&json!({ "message": { "parts": [{ "text": "x" }] } }))).await;
+    let missing = send(
+        s.client()
+            .post(format!("{}/a2a/tasks/send", s.a2a))
+            .header("X-API-Key", &t.key)
+            .json(&json!({ "message": { "parts": [{ "text": "x" }] } })),
+    )
+    .await;
     assert_eq!(missing.assert_error(400, "VALIDATION_ERROR")["field"], "metadata.organizationId");
 }
 
@@ -147,8 +209,14 @@ async fn offline_agent_answers_from_seeded_data_and_tasks_are_scoped() {
     let products: Vec<&Value> = sources.iter().filter(|x| x["kind"] == "product").collect();
     assert!(!products.is_empty(), "{sources:?}");
     // Every product source is a real product of this organization, and the answer names it.
-    let listed = send(s.as_key(Method::GET, &format!("/api/v1/products/organization/{}?limit=100", t.org_id), &t.key)).await;
-    let ids: Vec<&str> = listed.body["data"].as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap()).collect();
+    let listed = send(s.as_key(
+        Method::GET,
+        &format!("/api/v1/products/organization/{}?limit=100", t.org_id),
+        &t.key,
+    ))
+    .await;
+    let ids: Vec<&str> =
+        listed.body["data"].as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap()).collect();
     for p in &products {
         assert!(ids.contains(&p["id"].as_str().unwrap()), "{p}");
         assert_eq!(p["tool"], "crow_search_products");
@@ -163,10 +231,13 @@ async fn offline_agent_answers_from_seeded_data_and_tasks_are_scoped() {
     let got = rpc(&s, &t.key, "GetTask", json!({ "id": task_id, "historyLength": 1 })).await;
     assert_eq!(got.body["result"]["id"], task_id.as_str());
     assert_eq!(got.body["result"]["history"].as_array().unwrap().len(), 1);
-    let v03 = rpc_at(&s.a2a, Some(&t.key), Some("0.3"), "tasks/get", json!({ "id": task_id })).await;
+    let v03 =
+        rpc_at(&s.a2a, Some(&t.key), Some("0.3"), "tasks/get", json!({ "id": task_id })).await;
     assert_eq!(v03.body["result"]["kind"], "task");
     assert_eq!(v03.body["result"]["status"]["state"], "completed");
-    let rest = send(s.client().get(format!("{}/a2a/tasks/{task_id}", s.a2a)).header("X-API-Key", &t.key)).await;
+    let rest =
+        send(s.client().get(format!("{}/a2a/tasks/{task_id}", s.a2a)).header("X-API-Key", &t.key))
+            .await;
     assert_eq!(rest.assert_status(200)["status"]["state"], "completed");
 
     // Continue the context; the second task has its own id and the same context.
@@ -174,11 +245,18 @@ async fn offline_agent_answers_from_seeded_data_and_tasks_are_scoped() {
     m["contextId"] = json!(context_id);
     let second = rpc(&s, &t.key, "SendMessage", json!({ "message": m })).await;
     assert_eq!(second.body["result"]["task"]["contextId"], context_id.as_str());
-    assert!(second.body["result"]["task"]["artifacts"][0]["parts"][1]["data"]["sources"].as_array().unwrap().iter().any(|x| x["kind"] == "summary"));
+    assert!(second.body["result"]["task"]["artifacts"][0]["parts"][1]["data"]["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|x| x["kind"] == "summary"));
     let list = rpc(&s, &t.key, "ListTasks", json!({ "contextId": context_id })).await;
     assert_eq!(list.body["result"]["totalSize"], 2, "{}", list.text);
     assert_eq!(list.body["result"]["nextPageToken"], "");
-    assert!(list.body["result"]["tasks"][0].get("artifacts").is_none(), "artifacts only with includeArtifacts");
+    assert!(
+        list.body["result"]["tasks"][0].get("artifacts").is_none(),
+        "artifacts only with includeArtifacts"
+    );
     let paged = rpc(&s, &t.key, "ListTasks", json!({ "pageSize": 1 })).await;
     let token = paged.body["result"]["nextPageToken"].as_str().unwrap().to_string();
     assert!(!token.is_empty());
@@ -196,7 +274,10 @@ async fn offline_agent_answers_from_seeded_data_and_tasks_are_scoped() {
     assert_eq!(r.body["error"]["code"], -32001);
     let r = rpc(&s, &other.key, "CancelTask", json!({ "id": task_id })).await;
     assert_eq!(r.body["error"]["code"], -32001);
-    let r = send(s.client().get(format!("{}/a2a/tasks/{task_id}", s.a2a)).header("X-API-Key", &other.key)).await;
+    let r = send(
+        s.client().get(format!("{}/a2a/tasks/{task_id}", s.a2a)).header("X-API-Key", &other.key),
+    )
+    .await;
     r.assert_error(404, "NOT_FOUND");
     let r = rpc(&s, &other.key, "ListTasks", json!({ "contextId": context_id })).await;
     assert_eq!(r.body["result"]["totalSize"], 0);
@@ -229,7 +310,11 @@ async fn chat_sessions_over_the_internal_api() {
     let session = created.assert_status(201).clone();
     let sid = session["id"].as_str().unwrap().to_string();
     assert_eq!(session["title"], "New chat");
-    let posted = send(chat(Method::POST, &format!("/sessions/{sid}/messages"), &t.user_id).json(&json!({ "content": "Which jackets do we sell?" }))).await;
+    let posted = send(
+        chat(Method::POST, &format!("/sessions/{sid}/messages"), &t.user_id)
+            .json(&json!({ "content": "Which jackets do we sell?" })),
+    )
+    .await;
     let m = posted.assert_status(201).clone();
     assert_eq!(m["role"], "assistant");
     assert!(m["content"].as_str().unwrap().starts_with("[crow-offline-planner]"));
@@ -245,11 +330,25 @@ async fn chat_sessions_over_the_internal_api() {
     assert_eq!(list["data"][0]["title"], "Which jackets do we sell?");
     assert_eq!(list["data"][0]["messageCount"], 2);
     // Another user of the same organization sees nothing.
-    send(chat(Method::GET, &format!("/sessions/{sid}"), "usr_someone_else")).await.assert_error(404, "NOT_FOUND");
-    send(chat(Method::POST, &format!("/sessions/{sid}/messages"), "usr_someone_else").json(&json!({ "content": "x" }))).await.assert_error(404, "NOT_FOUND");
-    send(chat(Method::POST, &format!("/sessions/{sid}/messages"), &t.user_id).json(&json!({ "content": "  " }))).await.assert_error(400, "VALIDATION_ERROR");
+    send(chat(Method::GET, &format!("/sessions/{sid}"), "usr_someone_else"))
+        .await
+        .assert_error(404, "NOT_FOUND");
+    send(
+        chat(Method::POST, &format!("/sessions/{sid}/messages"), "usr_someone_else")
+            .json(&json!({ "content": "x" })),
+    )
+    .await
+    .assert_error(404, "NOT_FOUND");
+    send(
+        chat(Method::POST, &format!("/sessions/{sid}/messages"), &t.user_id)
+            .json(&json!({ "content": "  " })),
+    )
+    .await
+    .assert_error(400, "VALIDATION_ERROR");
     send(chat(Method::DELETE, &format!("/sessions/{sid}"), &t.user_id)).await.assert_status(204);
-    send(chat(Method::GET, &format!("/sessions/{sid}"), &t.user_id)).await.assert_error(404, "NOT_FOUND");
+    send(chat(Method::GET, &format!("/sessions/{sid}"), &t.user_id))
+        .await
+        .assert_error(404, "NOT_FOUND");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -277,7 +376,11 @@ async fn scripted_model(seen: Arc<Mutex<Vec<Value>>>) -> String {
                     buf.extend_from_slice(&chunk[..n]);
                     if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
                         let head = String::from_utf8_lossy(&buf[..i]).to_lowercase();
-                        let len = head.lines().find_map(|l| l.strip_prefix("content-length:")).and_then(|v| v.trim().parse::<usize>().ok()).unwrap_or(0);
+                        let len = head
+                            .lines()
+                            .find_map(|l| l.strip_prefix("content-length:"))
+                            .and_then(|v| v.trim().parse::<usize>().ok())
+                            .unwrap_or(0);
                         break (i + 4, len);
                     }
                 };
@@ -288,10 +391,16 @@ async fn scripted_model(seen: Arc<Mutex<Vec<Value>>>) -> String {
                     }
                     buf.extend_from_slice(&chunk[..n]);
                 }
-                let request: Value = serde_json::from_slice(&buf[head_end..]).unwrap_or(Value::Null);
+                let request: Value =
+                    serde_json::from_slice(&buf[head_end..]).unwrap_or(Value::Null);
                 seen.lock().unwrap().push(request.clone());
                 let messages = request["messages"].as_array().cloned().unwrap_or_default();
-                let last_user = messages.iter().rev().find(|m| m["role"] == "user").and_then(|m| m["content"].as_str()).unwrap_or("");
+                let last_user = messages
+                    .iter()
+                    .rev()
+                    .find(|m| m["role"] == "user")
+                    .and_then(|m| m["content"].as_str())
+                    .unwrap_or("");
                 if last_user.contains("please fail") {
                     let body = r#"{"error":{"message":"model overloaded"}}"#;
                     let head = format!("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
@@ -299,14 +408,26 @@ async fn scripted_model(seen: Arc<Mutex<Vec<Value>>>) -> String {
                     let _ = sock.write_all(body.as_bytes()).await;
                     return;
                 }
-                let tool_results: Vec<&Value> = messages.iter().filter(|m| m["role"] == "tool").collect();
+                let tool_results: Vec<&Value> =
+                    messages.iter().filter(|m| m["role"] == "tool").collect();
                 let message = if tool_results.is_empty() {
                     json!({ "role": "assistant", "content": null, "tool_calls": [{ "id": "call_1", "type": "function",
                         "function": { "name": "crow_search_products", "arguments": "{\"query\":\"tent\",\"limit\":3}" } }] })
                 } else {
-                    let result: Value = serde_json::from_str(tool_results[0]["content"].as_str().unwrap_or("{}")).unwrap_or(Value::Null);
+                    let result: Value =
+                        serde_json::from_str(tool_results[0]["content"].as_str().unwrap_or("{}"))
+                            .unwrap_or(Value::Null);
                     let items = result["items"].as_array().cloned().unwrap_or_default();
-                    let named: Vec<String> = items.iter().map(|p| format!("{} ({})", p["name"].as_str().unwrap_or("?"), p["id"].as_str().unwrap_or("?"))).collect();
+                    let named: Vec<String> = items
+                        .iter()
+                        .map(|p| {
+                            format!(
+                                "{} ({})",
+                                p["name"].as_str().unwrap_or("?"),
+                                p["id"].as_str().unwrap_or("?")
+                            )
+                        })
+                        .collect();
                     json!({ "role": "assistant", "content": format!("Scripted answer. Matching tents: {}.", named.join("; ")) })
                 };
                 let body = json!({ "id": "chatcmpl-1", "object": "chat.completion", "model": "scripted-llm",
@@ -341,7 +462,8 @@ impl Drop for ScriptedWorker {
 
 async fn start_scripted_worker(s: &Stack, model_url: &str) -> ScriptedWorker {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let inspector = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let inspector =
+        std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let root = crow_e2e::repo_root();
     let log = std::fs::File::create(format!("{}/logs/a2a-scripted.log", s.state_dir)).unwrap();
     let script = format!(
@@ -367,7 +489,11 @@ async fn start_scripted_worker(s: &Stack, model_url: &str) -> ScriptedWorker {
                 break;
             }
         }
-        assert!(std::time::Instant::now() < deadline, "the scripted A2A worker did not start; see {}/logs/a2a-scripted.log", s.state_dir);
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the scripted A2A worker did not start; see {}/logs/a2a-scripted.log",
+            s.state_dir
+        );
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     worker
@@ -381,7 +507,14 @@ async fn scripted_openai_model_calls_real_tools_and_cites_them() {
     let model_url = scripted_model(seen.clone()).await;
     let worker = start_scripted_worker(&s, &model_url).await;
 
-    let r = rpc_at(&worker.url, Some(&t.key), Some("1.0"), "SendMessage", json!({ "message": user_message("Which tents do we sell?") })).await;
+    let r = rpc_at(
+        &worker.url,
+        Some(&t.key),
+        Some("1.0"),
+        "SendMessage",
+        json!({ "message": user_message("Which tents do we sell?") }),
+    )
+    .await;
     let task = r.body["result"]["task"].clone();
     assert_eq!(task["status"]["state"], "TASK_STATE_COMPLETED", "{}", r.text);
     let answer = task["artifacts"][0]["parts"][0]["text"].as_str().unwrap().to_string();
@@ -390,8 +523,14 @@ async fn scripted_openai_model_calls_real_tools_and_cites_them() {
     assert_eq!(data["toolCalls"][0]["name"], "crow_search_products");
     assert_eq!(data["toolCalls"][0]["ok"], true);
     // Both model rounds are metered (as `model`, next to the tool's service call).
-    let timing = crow_common::timing::Tally::parse_header(r.header("server-timing").expect("Server-Timing"));
-    assert_eq!((timing.count("model"), timing.count("svc")), (2, 2), "{:?}", r.header("server-timing"));
+    let timing =
+        crow_common::timing::Tally::parse_header(r.header("server-timing").expect("Server-Timing"));
+    assert_eq!(
+        (timing.count("model"), timing.count("svc")),
+        (2, 2),
+        "{:?}",
+        r.header("server-timing")
+    );
     let sources = data["sources"].as_array().unwrap();
     assert!(!sources.is_empty() && sources.len() <= 3, "{sources:?}");
     // The answer cites exactly the products the real tool call returned from the seeded catalogue.
@@ -400,21 +539,37 @@ async fn scripted_openai_model_calls_real_tools_and_cites_them() {
         assert!(answer.contains(src["id"].as_str().unwrap()), "{answer} / {src}");
         assert!(answer.contains(src["title"].as_str().unwrap()), "{answer} / {src}");
     }
-    let catalogue: Vec<String> = demo::catalogue().iter().map(|p| p["name"].as_str().unwrap().to_string()).collect();
-    assert!(sources.iter().all(|src| catalogue.contains(&src["title"].as_str().unwrap().to_string())));
+    let catalogue: Vec<String> =
+        demo::catalogue().iter().map(|p| p["name"].as_str().unwrap().to_string()).collect();
+    assert!(sources
+        .iter()
+        .all(|src| catalogue.contains(&src["title"].as_str().unwrap().to_string())));
     assert!(answer.to_lowercase().contains("tent"), "{answer}");
 
     // What the model server was sent: the six tools, then the tool result as a tool message.
     let requests = seen.lock().unwrap().clone();
     assert_eq!(requests.len(), 2, "{requests:?}");
     assert_eq!(requests[0]["model"], "scripted-llm");
-    let tools: Vec<&str> = requests[0]["tools"].as_array().unwrap().iter().map(|x| x["function"]["name"].as_str().unwrap()).collect();
+    let tools: Vec<&str> = requests[0]["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["function"]["name"].as_str().unwrap())
+        .collect();
     assert_eq!(tools.len(), 6, "{tools:?}");
-    let tool_msg = requests[1]["messages"].as_array().unwrap().iter().find(|m| m["role"] == "tool").unwrap();
+    let tool_msg =
+        requests[1]["messages"].as_array().unwrap().iter().find(|m| m["role"] == "tool").unwrap();
     assert_eq!(tool_msg["tool_call_id"], "call_1");
 
     // A failing model ends the task in FAILED with a status message, and nothing internal leaks.
-    let r = rpc_at(&worker.url, Some(&t.key), Some("1.0"), "SendMessage", json!({ "message": user_message("please fail") })).await;
+    let r = rpc_at(
+        &worker.url,
+        Some(&t.key),
+        Some("1.0"),
+        "SendMessage",
+        json!({ "message": user_message("please fail") }),
+    )
+    .await;
     let task = &r.body["result"]["task"];
     assert_eq!(task["status"]["state"], "TASK_STATE_FAILED", "{}", r.text);
     let status_text = task["status"]["message"]["parts"][0]["text"].as_str().unwrap();

@@ -10,14 +10,22 @@ fn fake() -> String {
 }
 
 async fn fake_mode(mode: &str) {
-    reqwest::Client::new().post(format!("{}/_mode", fake())).json(&json!({ "mode": mode })).send().await.unwrap();
+    reqwest::Client::new()
+        .post(format!("{}/_mode", fake()))
+        .json(&json!({ "mode": mode }))
+        .send()
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
 async fn a_failing_stripe_is_a_5xx_and_writes_nothing() {
     let s = Stack::from_env();
     let t = s.tenant("stripedown").await;
-    let checkout = || s.as_user(Method::POST, "/api/v1/billing/checkout/session", &t.cookie).json(&json!({ "plan": "professional" }));
+    let checkout = || {
+        s.as_user(Method::POST, "/api/v1/billing/checkout/session", &t.cookie)
+            .json(&json!({ "plan": "professional" }))
+    };
     fake_mode("error500").await;
     let r = send(checkout()).await;
     fake_mode("drop").await;
@@ -27,14 +35,35 @@ async fn a_failing_stripe_is_a_5xx_and_writes_nothing() {
     dropped.assert_error(503, "SERVICE_UNAVAILABLE");
     let state = send(s.as_user(Method::GET, "/api/v1/billing/subscription", &t.cookie)).await;
     assert_eq!(state.assert_status(200)["plan"], "free");
-    assert_eq!(s.sql(&format!("SELECT COUNT(*) AS n FROM subscriptions WHERE organization_id = '{}'", t.org_id))[0]["n"], 0);
+    assert_eq!(
+        s.sql(&format!(
+            "SELECT COUNT(*) AS n FROM subscriptions WHERE organization_id = '{}'",
+            t.org_id
+        ))[0]["n"],
+        0
+    );
     // Without a subscription there is nothing to cancel or open a portal for.
-    send(s.as_user(Method::POST, &format!("/api/v1/billing/subscriptions/{}/cancel", t.org_id), &t.cookie)).await.assert_error(409, "CONFLICT");
-    send(s.as_user(Method::POST, "/api/v1/billing/portal-session", &t.cookie)).await.assert_error(409, "CONFLICT");
+    send(s.as_user(
+        Method::POST,
+        &format!("/api/v1/billing/subscriptions/{}/cancel", t.org_id),
+        &t.cookie,
+    ))
+    .await
+    .assert_error(409, "CONFLICT");
+    send(s.as_user(Method::POST, "/api/v1/billing/portal-session", &t.cookie))
+        .await
+        .assert_error(409, "CONFLICT");
     // Bad input: unknown plan, foreign return URL.
-    let r = send(s.as_user(Method::POST, "/api/v1/billing/checkout/session", &t.cookie).json(&json!({ "plan": "platinum" }))).await;
+    let r = send(
+        s.as_user(Method::POST, "/api/v1/billing/checkout/session", &t.cookie)
+            .json(&json!({ "plan": "platinum" })),
+    )
+    .await;
     assert_eq!(r.assert_error(400, "VALIDATION_ERROR")["field"], "plan");
-    let r = send(s.as_user(Method::POST, "/api/v1/billing/checkout/session", &t.cookie).json(&json!({ "plan": "starter", "successUrl": "javascript:alert(1)" }))).await;
+    let r = send(
+        s.as_user(Method::POST, "/api/v1/billing/checkout/session", &t.cookie)
+            .json(&json!({ "plan": "starter", "successUrl": "javascript:alert(1)" })),
+    )
+    .await;
     assert_eq!(r.assert_error(400, "VALIDATION_ERROR")["field"], "successUrl");
 }
-

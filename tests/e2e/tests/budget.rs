@@ -8,7 +8,10 @@ use reqwest::Method;
 use serde_json::json;
 
 fn tally(r: &Reply) -> Tally {
-    Tally::parse_header(r.header("server-timing").unwrap_or_else(|| panic!("no Server-Timing on {}: {:?}", r.status, r.headers)))
+    Tally::parse_header(
+        r.header("server-timing")
+            .unwrap_or_else(|| panic!("no Server-Timing on {}: {:?}", r.status, r.headers)),
+    )
 }
 
 fn kinds(t: &Tally) -> Vec<String> {
@@ -20,10 +23,16 @@ async fn hot_paths_make_only_the_binding_calls_they_need() {
     let s = Stack::from_env();
     let t = s.tenant("budget").await;
     s.sql(&format!("UPDATE organizations SET plan = 'professional' WHERE id = '{}'", t.org_id));
-    for (name, desc) in [("Granite Trail Boot", "Waterproof hiking boot for rocky trails"), ("Summit Shell", "Rain jacket")] {
-        send(s.as_key(Method::POST, "/api/v1/products", &t.key).json(&json!({ "name": name, "description": desc, "category": "Outdoor" })))
-            .await
-            .assert_status(201);
+    for (name, desc) in [
+        ("Granite Trail Boot", "Waterproof hiking boot for rocky trails"),
+        ("Summit Shell", "Rain jacket"),
+    ] {
+        send(
+            s.as_key(Method::POST, "/api/v1/products", &t.key)
+                .json(&json!({ "name": name, "description": desc, "category": "Outdoor" })),
+        )
+        .await
+        .assert_status(201);
     }
 
     // The floor: no binding at all.
@@ -32,28 +41,44 @@ async fn hot_paths_make_only_the_binding_calls_they_need() {
 
     // An authenticated, rate-limited read: the key (joined with its plan), the limiter's
     // Durable Object, the row itself.
-    let r = send(s.as_key(Method::GET, &format!("/api/v1/organizations/{}", t.org_id), &t.key)).await;
+    let r =
+        send(s.as_key(Method::GET, &format!("/api/v1/organizations/{}", t.org_id), &t.key)).await;
     r.assert_status(200);
     let b = tally(&r);
     assert_eq!((b.count("d1"), b.count("do"), b.entries().len()), (2, 1, 2), "{:?}", kinds(&b));
 
     // A row by id: the key, the limiter, the row (read with the key's organization in the
     // WHERE clause; no separate lookup of the row's owner). Another organization's row is a 404.
-    let r = send(s.as_key(Method::GET, &format!("/api/v1/products/organization/{}?limit=1", t.org_id), &t.key)).await;
+    let r = send(s.as_key(
+        Method::GET,
+        &format!("/api/v1/products/organization/{}?limit=1", t.org_id),
+        &t.key,
+    ))
+    .await;
     let id = r.assert_status(200)["data"][0]["id"].as_str().unwrap().to_string();
     let r = send(s.as_key(Method::GET, &format!("/api/v1/products/{id}"), &t.key)).await;
     r.assert_status(200);
     let b = tally(&r);
     assert_eq!((b.count("d1"), b.count("do")), (2, 1), "{:?}", kinds(&b));
     let stranger = s.tenant("budget-stranger").await;
-    send(s.as_key(Method::GET, &format!("/api/v1/products/{id}"), &stranger.key)).await.assert_error(404, "NOT_FOUND");
-    send(s.as_key(Method::PATCH, &format!("/api/v1/products/{id}"), &stranger.key).json(&json!({ "name": "Mine now" })))
+    send(s.as_key(Method::GET, &format!("/api/v1/products/{id}"), &stranger.key))
         .await
         .assert_error(404, "NOT_FOUND");
+    send(
+        s.as_key(Method::PATCH, &format!("/api/v1/products/{id}"), &stranger.key)
+            .json(&json!({ "name": "Mine now" })),
+    )
+    .await
+    .assert_error(404, "NOT_FOUND");
 
     // Search: key, then per mode the ranking read(s), then one read of the ranked rows.
     for (mode, d1) in [("fts", 3), ("semantic", 3), ("hybrid", 4)] {
-        let r = send(s.as_key(Method::GET, &format!("/api/v1/products/search?query=hiking%20boot&mode={mode}"), &t.key)).await;
+        let r = send(s.as_key(
+            Method::GET,
+            &format!("/api/v1/products/search?query=hiking%20boot&mode={mode}"),
+            &t.key,
+        ))
+        .await;
         assert!(!r.assert_status(200)["data"].as_array().unwrap().is_empty());
         let b = tally(&r);
         assert_eq!((b.count("d1"), b.count("do")), (d1, 1), "{mode}: {:?}", kinds(&b));
@@ -62,13 +87,23 @@ async fn hot_paths_make_only_the_binding_calls_they_need() {
     // MCP tools/call: one service call to verify and count the key, one for the REST call; the
     // gateway looks the key up once (the tool call names it by id), so its D1 calls are those
     // of the same REST request made directly.
-    let rest = send(s.as_key(Method::GET, "/api/v1/products/search?query=hiking%20boot&mode=hybrid&limit=5", &t.key)).await;
+    let rest = send(s.as_key(
+        Method::GET,
+        "/api/v1/products/search?query=hiking%20boot&mode=hybrid&limit=5",
+        &t.key,
+    ))
+    .await;
     let rest_d1 = tally(&rest).count("d1");
     let call = json!({ "jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": { "name": "crow_search_products", "arguments": { "query": "hiking boot", "limit": 5 } } });
     let r = send(s.mcp_rpc(&t.key, &call)).await;
     assert_eq!(r.body["result"]["isError"], false, "{}", r.text);
     let b = tally(&r);
-    assert_eq!((b.count("svc"), b.count("gw.do"), b.count("gw.d1"), b.count("d1")), (2, 1, rest_d1, 0), "{:?}", kinds(&b));
+    assert_eq!(
+        (b.count("svc"), b.count("gw.do"), b.count("gw.d1"), b.count("d1")),
+        (2, 1, rest_d1, 0),
+        "{:?}",
+        kinds(&b)
+    );
 
     // A2A SendMessage (offline model), new context: the task written in one batch, the outcome
     // in another, the task read back in a third; one service call to verify the key plus one per

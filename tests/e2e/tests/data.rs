@@ -21,11 +21,16 @@ async fn create_product(s: &Stack, t: &Tenant, body: Value) -> Value {
 async fn products_crud_and_errors() {
     let s = Stack::from_env();
     let t = s.tenant("products").await;
-    let p = create_product(&s, &t, json!({
-        "name": "Trail Runner 2", "sku": "TR-2", "category": "Footwear", "brand": "Crow",
-        "priceCents": 12950, "currency": "EUR", "tags": ["running", "waterproof"],
-        "description": "Lightweight trail shoe with a grippy outsole."
-    })).await;
+    let p = create_product(
+        &s,
+        &t,
+        json!({
+            "name": "Trail Runner 2", "sku": "TR-2", "category": "Footwear", "brand": "Crow",
+            "priceCents": 12950, "currency": "EUR", "tags": ["running", "waterproof"],
+            "description": "Lightweight trail shoe with a grippy outsole."
+        }),
+    )
+    .await;
     let id = p["id"].as_str().unwrap();
     assert_eq!(p["organizationId"], t.org_id.as_str());
     assert_eq!(p["tags"], json!(["running", "waterproof"]));
@@ -33,12 +38,23 @@ async fn products_crud_and_errors() {
     let got = send(s.as_key(Method::GET, &path, &t.key)).await;
     assert_eq!(got.assert_status(200)["name"], "Trail Runner 2");
 
-    let r = send(s.as_key(Method::PATCH, &path, &t.key).json(&json!({ "name": "Trail Runner 3", "priceCents": 13950 }))).await;
+    let r = send(
+        s.as_key(Method::PATCH, &path, &t.key)
+            .json(&json!({ "name": "Trail Runner 3", "priceCents": 13950 })),
+    )
+    .await;
     let body = r.assert_status(200);
-    assert_eq!((body["name"].as_str(), body["priceCents"].as_i64(), body["sku"].as_str()), (Some("Trail Runner 3"), Some(13950), Some("TR-2")));
+    assert_eq!(
+        (body["name"].as_str(), body["priceCents"].as_i64(), body["sku"].as_str()),
+        (Some("Trail Runner 3"), Some(13950), Some("TR-2"))
+    );
 
     // Errors: duplicate SKU, bad fields, unknown fields; none of them change the product.
-    let dup = send(s.as_key(Method::POST, "/api/v1/products", &t.key).json(&json!({ "name": "Other", "sku": "TR-2" }))).await;
+    let dup = send(
+        s.as_key(Method::POST, "/api/v1/products", &t.key)
+            .json(&json!({ "name": "Other", "sku": "TR-2" })),
+    )
+    .await;
     assert_eq!(dup.assert_error(409, "CONFLICT")["field"], "sku");
     for (body, field) in [
         (json!({ "name": "" }), "name"),
@@ -56,7 +72,9 @@ async fn products_crud_and_errors() {
     send(s.as_key(Method::DELETE, &path, &t.key)).await.assert_status(200);
     send(s.as_key(Method::GET, &path, &t.key)).await.assert_error(404, "NOT_FOUND");
     send(s.as_key(Method::DELETE, &path, &t.key)).await.assert_error(404, "NOT_FOUND");
-    send(s.as_key(Method::GET, "/api/v1/products/prd_does_not_exist", &t.key)).await.assert_error(404, "NOT_FOUND");
+    send(s.as_key(Method::GET, "/api/v1/products/prd_does_not_exist", &t.key))
+        .await
+        .assert_error(404, "NOT_FOUND");
 }
 
 #[tokio::test]
@@ -74,12 +92,17 @@ async fn product_lists_paginate_at_the_boundaries() {
     let mut cursor: Option<String> = None;
     let mut pages = 0;
     loop {
-        let url = match &cursor { Some(c) => format!("{base}?limit=2&cursor={c}"), None => format!("{base}?limit=2") };
+        let url = match &cursor {
+            Some(c) => format!("{base}?limit=2&cursor={c}"),
+            None => format!("{base}?limit=2"),
+        };
         let r = send(s.as_key(Method::GET, &url, &t.key)).await;
         let body = r.assert_status(200).clone();
         assert_eq!(body["total"], 5);
         pages += 1;
-        seen.extend(body["data"].as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap().to_string()));
+        seen.extend(
+            body["data"].as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap().to_string()),
+        );
         match body["nextCursor"].as_str() {
             Some(c) => cursor = Some(c.to_string()),
             None => break,
@@ -106,7 +129,14 @@ async fn product_lists_paginate_at_the_boundaries() {
     let r = send(s.as_key(Method::GET, &format!("{base}?category=Odd"), &t.key)).await;
     assert_eq!(r.body["total"], 2);
     // Invalid values are refused, not clamped.
-    for (q, field) in [("limit=0", "limit"), ("limit=101", "limit"), ("limit=abc", "limit"), ("page=0", "page"), ("cursor=%21%21", "cursor"), ("page=1&cursor=x", "page")] {
+    for (q, field) in [
+        ("limit=0", "limit"),
+        ("limit=101", "limit"),
+        ("limit=abc", "limit"),
+        ("page=0", "page"),
+        ("cursor=%21%21", "cursor"),
+        ("page=1&cursor=x", "page"),
+    ] {
         let r = send(s.as_key(Method::GET, &format!("{base}?{q}"), &t.key)).await;
         assert_eq!(r.assert_error(400, "VALIDATION_ERROR")["field"], field, "{q}");
     }
@@ -133,7 +163,12 @@ async fn ai_descriptions_are_generated_from_the_product_and_stored() {
     }
     assert!(d.iter().any(|x| x["text"].as_str().unwrap().contains("Three-layer shell")));
     // Regenerating replaces the set; reading returns what was stored.
-    send(s.as_key(Method::PATCH, &format!("/api/v1/products/{}", p["id"].as_str().unwrap()), &t.key).json(&json!({ "name": "Alpine Jacket Pro" }))).await.assert_status(200);
+    send(
+        s.as_key(Method::PATCH, &format!("/api/v1/products/{}", p["id"].as_str().unwrap()), &t.key)
+            .json(&json!({ "name": "Alpine Jacket Pro" })),
+    )
+    .await
+    .assert_status(200);
     send(s.as_key(Method::POST, &path, &t.key)).await.assert_status(201);
     let r = send(s.as_key(Method::GET, &path, &t.key)).await;
     let d = r.body["descriptions"].as_array().unwrap().clone();
@@ -163,32 +198,53 @@ async fn interactions_ingest_idempotently_and_summaries_add_up() {
     professional(&s, &t);
     let batch = format!("/api/v1/interactions/organization/{}/batch", t.org_id);
     let items = interactions("ev", 90);
-    let r = send(s.as_key(Method::POST, &batch, &t.key).json(&json!({ "interactions": items }))).await;
+    let r =
+        send(s.as_key(Method::POST, &batch, &t.key).json(&json!({ "interactions": items }))).await;
     assert_eq!(r.assert_status(200), &json!({ "received": 90, "inserted": 90, "duplicates": 0 }));
     // The same batch again changes nothing.
-    let r = send(s.as_key(Method::POST, &batch, &t.key).json(&json!({ "interactions": items }))).await;
+    let r =
+        send(s.as_key(Method::POST, &batch, &t.key).json(&json!({ "interactions": items }))).await;
     assert_eq!(r.assert_status(200), &json!({ "received": 90, "inserted": 0, "duplicates": 90 }));
     // A batch overlapping the first by half inserts only the new half.
     let mut more = interactions("ev", 90)[45..].to_vec();
     more.extend(interactions("ev2", 30));
-    let r = send(s.as_key(Method::POST, &batch, &t.key).json(&json!({ "interactions": more }))).await;
+    let r =
+        send(s.as_key(Method::POST, &batch, &t.key).json(&json!({ "interactions": more }))).await;
     assert_eq!(r.assert_status(200)["inserted"], 30);
 
-    let summary = send(s.as_key(Method::GET, &format!("/api/v1/interactions/organization/{}/summary", t.org_id), &t.key)).await;
+    let summary = send(s.as_key(
+        Method::GET,
+        &format!("/api/v1/interactions/organization/{}/summary", t.org_id),
+        &t.key,
+    ))
+    .await;
     let sm = summary.assert_status(200);
     assert_eq!(sm["total"], 120);
-    assert_eq!(sm["web"].as_u64().unwrap() + sm["cctv"].as_u64().unwrap() + sm["social"].as_u64().unwrap(), 120);
-    assert_eq!((sm["web"].as_u64(), sm["cctv"].as_u64(), sm["social"].as_u64()), (Some(40), Some(40), Some(40)));
+    assert_eq!(
+        sm["web"].as_u64().unwrap() + sm["cctv"].as_u64().unwrap() + sm["social"].as_u64().unwrap(),
+        120
+    );
+    assert_eq!(
+        (sm["web"].as_u64(), sm["cctv"].as_u64(), sm["social"].as_u64()),
+        (Some(40), Some(40), Some(40))
+    );
 
     // An invalid item rejects the whole batch, naming the item; nothing is written.
     let mut bad = interactions("bad", 3);
     bad[2]["sourceType"] = json!("email");
-    let r = send(s.as_key(Method::POST, &batch, &t.key).json(&json!({ "interactions": bad }))).await;
+    let r =
+        send(s.as_key(Method::POST, &batch, &t.key).json(&json!({ "interactions": bad }))).await;
     assert_eq!(r.assert_error(400, "VALIDATION_ERROR")["field"], "interactions[2].sourceType");
     let too_many = interactions("big", 501);
-    let r = send(s.as_key(Method::POST, &batch, &t.key).json(&json!({ "interactions": too_many }))).await;
+    let r = send(s.as_key(Method::POST, &batch, &t.key).json(&json!({ "interactions": too_many })))
+        .await;
     assert_eq!(r.assert_error(400, "VALIDATION_ERROR")["field"], "interactions");
-    let again = send(s.as_key(Method::GET, &format!("/api/v1/interactions/organization/{}/summary", t.org_id), &t.key)).await;
+    let again = send(s.as_key(
+        Method::GET,
+        &format!("/api/v1/interactions/organization/{}/summary", t.org_id),
+        &t.key,
+    ))
+    .await;
     assert_eq!(again.body["total"], 120);
 
     // Listing: channel filter, date range, every row exactly once across pages.
@@ -197,20 +253,46 @@ async fn interactions_ingest_idempotently_and_summaries_add_up() {
     let rows = r.assert_status(200)["data"].as_array().unwrap().clone();
     assert_eq!(rows.len(), 40);
     assert!(rows.iter().all(|x| x["sourceType"] == "cctv"));
-    send(s.as_key(Method::GET, &format!("{list}?sourceType=email"), &t.key)).await.assert_error(400, "VALIDATION_ERROR");
-    let r = send(s.as_key(Method::GET, &format!("{list}?from=2026-11-01T00:00:00Z&to=2026-11-02T00:00:00Z&limit=100"), &t.key)).await;
+    send(s.as_key(Method::GET, &format!("{list}?sourceType=email"), &t.key))
+        .await
+        .assert_error(400, "VALIDATION_ERROR");
+    let r = send(s.as_key(
+        Method::GET,
+        &format!("{list}?from=2026-11-01T00:00:00Z&to=2026-11-02T00:00:00Z&limit=100"),
+        &t.key,
+    ))
+    .await;
     let day1 = r.assert_status(200)["data"].as_array().unwrap().clone();
-    assert!(!day1.is_empty() && day1.iter().all(|x| x["occurredAt"].as_str().unwrap().starts_with("2026-11-01")));
-    let range = send(s.as_key(Method::GET, &format!("/api/v1/interactions/organization/{}/summary?from=2026-11-01&to=2026-11-02", t.org_id), &t.key)).await;
+    assert!(
+        !day1.is_empty()
+            && day1.iter().all(|x| x["occurredAt"].as_str().unwrap().starts_with("2026-11-01"))
+    );
+    let range = send(s.as_key(
+        Method::GET,
+        &format!(
+            "/api/v1/interactions/organization/{}/summary?from=2026-11-01&to=2026-11-02",
+            t.org_id
+        ),
+        &t.key,
+    ))
+    .await;
     assert_eq!(range.body["total"].as_u64().unwrap() as usize, day1.len());
-    send(s.as_key(Method::GET, &format!("{list}?from=yesterday"), &t.key)).await.assert_error(400, "VALIDATION_ERROR");
+    send(s.as_key(Method::GET, &format!("{list}?from=yesterday"), &t.key))
+        .await
+        .assert_error(400, "VALIDATION_ERROR");
     let mut seen = BTreeSet::new();
     let mut cursor: Option<String> = None;
     loop {
-        let url = match &cursor { Some(c) => format!("{list}?limit=33&cursor={c}"), None => format!("{list}?limit=33") };
+        let url = match &cursor {
+            Some(c) => format!("{list}?limit=33&cursor={c}"),
+            None => format!("{list}?limit=33"),
+        };
         let r = send(s.as_key(Method::GET, &url, &t.key)).await;
         for x in r.body["data"].as_array().unwrap() {
-            assert!(seen.insert(x["eventId"].as_str().unwrap().to_string()), "duplicate across pages");
+            assert!(
+                seen.insert(x["eventId"].as_str().unwrap().to_string()),
+                "duplicate across pages"
+            );
         }
         match r.body["nextCursor"].as_str() {
             Some(c) => cursor = Some(c.to_string()),
@@ -253,7 +335,11 @@ async fn crawler_jobs_fetch_extract_store_and_notify() {
     let s = Stack::from_env();
     let t = s.tenant("crawler").await;
     let base = serve_page(PAGE).await;
-    let r = send(s.as_user(Method::POST, "/api/v1/crawler-jobs", &t.cookie).json(&json!({ "url": format!("{base}/returns") }))).await;
+    let r = send(
+        s.as_user(Method::POST, "/api/v1/crawler-jobs", &t.cookie)
+            .json(&json!({ "url": format!("{base}/returns") })),
+    )
+    .await;
     let job = r.assert_status(202).clone();
     assert_eq!(job["status"], "queued");
     let job = s.wait_for_job(&t.key, job["id"].as_str().unwrap(), 30).await;
@@ -261,7 +347,10 @@ async fn crawler_jobs_fetch_extract_store_and_notify() {
     assert_eq!(job["title"], "Returns policy");
     assert_eq!(job["progress"], 100);
     assert!(job["documentId"].as_str().unwrap().starts_with("doc_"));
-    let doc = s.sql(&format!("SELECT title, content, organization_id FROM documents WHERE id = '{}'", job["documentId"].as_str().unwrap()));
+    let doc = s.sql(&format!(
+        "SELECT title, content, organization_id FROM documents WHERE id = '{}'",
+        job["documentId"].as_str().unwrap()
+    ));
     assert!(doc[0]["content"].as_str().unwrap().contains("returned within 30 days"));
     assert!(!doc[0]["content"].as_str().unwrap().contains("ignored()"));
     assert_eq!(doc[0]["organization_id"], t.org_id.as_str());
@@ -273,17 +362,43 @@ async fn crawler_jobs_fetch_extract_store_and_notify() {
     let n = r.body["data"][0].clone();
     assert_eq!(n["kind"], "crawler.completed");
     assert_eq!(n["data"]["jobId"], job["id"]);
-    let r = send(s.as_user(Method::POST, &format!("/api/v1/notifications/{}/read", n["id"].as_str().unwrap()), &t.cookie)).await;
+    let r = send(s.as_user(
+        Method::POST,
+        &format!("/api/v1/notifications/{}/read", n["id"].as_str().unwrap()),
+        &t.cookie,
+    ))
+    .await;
     assert_eq!(r.assert_status(200)["read"], true);
-    assert_eq!(send(s.as_user(Method::GET, "/api/v1/notifications/unread-count", &t.cookie)).await.body["unread"], 0);
-    assert_eq!(send(s.as_user(Method::GET, "/api/v1/notifications?unread=false", &t.cookie)).await.body["total"], 1);
-    send(s.as_user(Method::POST, "/api/v1/notifications/read-all", &t.cookie)).await.assert_status(200);
+    assert_eq!(
+        send(s.as_user(Method::GET, "/api/v1/notifications/unread-count", &t.cookie)).await.body
+            ["unread"],
+        0
+    );
+    assert_eq!(
+        send(s.as_user(Method::GET, "/api/v1/notifications?unread=false", &t.cookie)).await.body
+            ["total"],
+        1
+    );
+    send(s.as_user(Method::POST, "/api/v1/notifications/read-all", &t.cookie))
+        .await
+        .assert_status(200);
     // Someone else cannot touch it.
     let other = s.tenant("crawler-other").await;
-    send(s.as_user(Method::POST, &format!("/api/v1/notifications/{}/read", n["id"].as_str().unwrap()), &other.cookie)).await.assert_error(404, "NOT_FOUND");
+    send(s.as_user(
+        Method::POST,
+        &format!("/api/v1/notifications/{}/read", n["id"].as_str().unwrap()),
+        &other.cookie,
+    ))
+    .await
+    .assert_error(404, "NOT_FOUND");
 
     // A finished job cannot be cancelled; the list shows it.
-    let r = send(s.as_key(Method::POST, &format!("/api/v1/crawler-jobs/{}/cancel", job["id"].as_str().unwrap()), &t.key)).await;
+    let r = send(s.as_key(
+        Method::POST,
+        &format!("/api/v1/crawler-jobs/{}/cancel", job["id"].as_str().unwrap()),
+        &t.key,
+    ))
+    .await;
     r.assert_error(409, "CONFLICT");
     let r = send(s.as_key(Method::GET, "/api/v1/crawler-jobs?status=completed", &t.key)).await;
     assert_eq!(r.assert_status(200)["total"], 1);
@@ -293,11 +408,25 @@ async fn crawler_jobs_fetch_extract_store_and_notify() {
 async fn crawler_refuses_private_targets() {
     let s = Stack::from_env();
     let t = s.tenant("ssrf").await;
-    for url in ["http://10.0.0.1/", "http://169.254.169.254/latest/meta-data", "http://192.168.1.1/admin", "file:///etc/passwd", "http://[fd00::1]/", "ftp://example.com/"] {
-        let r = send(s.as_key(Method::POST, "/api/v1/crawler-jobs", &t.key).json(&json!({ "url": url }))).await;
+    for url in [
+        "http://10.0.0.1/",
+        "http://169.254.169.254/latest/meta-data",
+        "http://192.168.1.1/admin",
+        "file:///etc/passwd",
+        "http://[fd00::1]/",
+        "ftp://example.com/",
+    ] {
+        let r = send(
+            s.as_key(Method::POST, "/api/v1/crawler-jobs", &t.key).json(&json!({ "url": url })),
+        )
+        .await;
         assert_eq!(r.assert_error(400, "VALIDATION_ERROR")["field"], "url", "{url}");
     }
-    assert_eq!(send(s.as_key(Method::GET, "/api/v1/crawler-jobs", &t.key)).await.body["total"], 0, "nothing was queued");
+    assert_eq!(
+        send(s.as_key(Method::GET, "/api/v1/crawler-jobs", &t.key)).await.body["total"],
+        0,
+        "nothing was queued"
+    );
 }
 
 #[tokio::test]
@@ -305,16 +434,24 @@ async fn a_cancelled_job_stays_cancelled_and_stores_nothing() {
     let s = Stack::from_env();
     let t = s.tenant("cancel").await;
     let base = serve_hanging().await;
-    let r = send(s.as_key(Method::POST, "/api/v1/crawler-jobs", &t.key).json(&json!({ "url": format!("{base}/slow") }))).await;
+    let r = send(
+        s.as_key(Method::POST, "/api/v1/crawler-jobs", &t.key)
+            .json(&json!({ "url": format!("{base}/slow") })),
+    )
+    .await;
     let id = r.assert_status(202)["id"].as_str().unwrap().to_string();
-    let r = send(s.as_key(Method::POST, &format!("/api/v1/crawler-jobs/{id}/cancel"), &t.key)).await;
+    let r =
+        send(s.as_key(Method::POST, &format!("/api/v1/crawler-jobs/{id}/cancel"), &t.key)).await;
     assert_eq!(r.assert_status(200)["status"], "cancelled");
     // Past the crawler's 10 s deadline the job is still cancelled and left no document.
     tokio::time::sleep(std::time::Duration::from_secs(12)).await;
     let job = send(s.as_key(Method::GET, &format!("/api/v1/crawler-jobs/{id}"), &t.key)).await;
     assert_eq!(job.body["status"], "cancelled");
     assert_eq!(job.body["documentId"], Value::Null);
-    let docs = s.sql(&format!("SELECT COUNT(*) AS n FROM documents WHERE organization_id = '{}'", t.org_id));
+    let docs = s.sql(&format!(
+        "SELECT COUNT(*) AS n FROM documents WHERE organization_id = '{}'",
+        t.org_id
+    ));
     assert_eq!(docs[0]["n"], 0);
 }
 
@@ -323,7 +460,11 @@ async fn a_hanging_site_fails_the_job_after_the_deadline() {
     let s = Stack::from_env();
     let t = s.tenant("hang").await;
     let base = serve_hanging().await;
-    let r = send(s.as_key(Method::POST, "/api/v1/crawler-jobs", &t.key).json(&json!({ "url": format!("{base}/never") }))).await;
+    let r = send(
+        s.as_key(Method::POST, "/api/v1/crawler-jobs", &t.key)
+            .json(&json!({ "url": format!("{base}/never") })),
+    )
+    .await;
     let id = r.assert_status(202)["id"].as_str().unwrap().to_string();
     let started = std::time::Instant::now();
     let job = s.wait_for_job(&t.key, &id, 30).await;
@@ -341,7 +482,11 @@ async fn a_site_sending_100_mb_fails_the_job_at_the_size_cap() {
     // part of the 100 MB, and leaves no document behind.
     for announce in [true, false] {
         let (base, sent) = serve_huge(announce).await;
-        let r = send(s.as_key(Method::POST, "/api/v1/crawler-jobs", &t.key).json(&json!({ "url": format!("{base}/huge") }))).await;
+        let r = send(
+            s.as_key(Method::POST, "/api/v1/crawler-jobs", &t.key)
+                .json(&json!({ "url": format!("{base}/huge") })),
+        )
+        .await;
         let id = r.assert_status(202)["id"].as_str().unwrap().to_string();
         let started = std::time::Instant::now();
         let job = s.wait_for_job(&t.key, &id, 30).await;
@@ -350,8 +495,14 @@ async fn a_site_sending_100_mb_fails_the_job_at_the_size_cap() {
         assert_eq!(job["documentId"], Value::Null);
         assert!(started.elapsed().as_secs() < 20, "fails promptly: {:?}", started.elapsed());
         let read = sent.load(std::sync::atomic::Ordering::Relaxed);
-        assert!(read < 50 * 1024 * 1024, "the crawler stopped reading early, not after {read} bytes");
+        assert!(
+            read < 50 * 1024 * 1024,
+            "the crawler stopped reading early, not after {read} bytes"
+        );
     }
-    let docs = s.sql(&format!("SELECT COUNT(*) AS n FROM documents WHERE organization_id = '{}'", t.org_id));
+    let docs = s.sql(&format!(
+        "SELECT COUNT(*) AS n FROM documents WHERE organization_id = '{}'",
+        t.org_id
+    ));
     assert_eq!(docs[0]["n"], 0);
 }

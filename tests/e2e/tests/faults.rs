@@ -17,7 +17,10 @@ static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 fn stack_cmd_with(s: &Stack, args: &[&str], vars: &[(&str, &str)]) {
     let mut cmd = std::process::Command::new("bash");
-    cmd.arg(repo_root().join("scripts/stack.sh")).args(args).args(["--state", &s.state_dir]).current_dir(repo_root());
+    cmd.arg(repo_root().join("scripts/stack.sh"))
+        .args(args)
+        .args(["--state", &s.state_dir])
+        .current_dir(repo_root());
     for name in ["CROW_GATEWAY_VARS", "CROW_MCP_VARS", "CROW_A2A_VARS"] {
         cmd.env_remove(name);
     }
@@ -64,7 +67,8 @@ struct FailingInserts<'a> {
 
 impl<'a> FailingInserts<'a> {
     fn install(s: &'a Stack, worker: &'static str, table: &str, org: &str) -> Self {
-        let name = format!("fault_{table}_{}", org.replace(|c: char| !c.is_ascii_alphanumeric(), "_"));
+        let name =
+            format!("fault_{table}_{}", org.replace(|c: char| !c.is_ascii_alphanumeric(), "_"));
         s.sql_in(
             worker,
             &format!(
@@ -105,7 +109,11 @@ impl Drop for MissingTable<'_> {
 fn assert_unavailable(r: &crow_e2e::Reply, dependency: &str) {
     let details = r.assert_error(503, "SERVICE_UNAVAILABLE");
     assert_eq!(details["dependency"], dependency, "{}", r.text);
-    assert!(!r.text.contains("injected fault"), "the database's message stays in the log: {}", r.text);
+    assert!(
+        !r.text.contains("injected fault"),
+        "the database's message stays in the log: {}",
+        r.text
+    );
 }
 
 fn interactions(prefix: &str, n: usize) -> Vec<Value> {
@@ -152,9 +160,20 @@ async fn mcp_and_a2a_answer_cleanly_while_the_gateway_is_down() {
     assert!(r.body["error"]["code"].is_i64(), "{}", r.text);
     let r = send(s.client().get(format!("{}/health/ready", s.mcp))).await;
     let code = r.body["error"]["code"].as_str().unwrap_or_default().to_string();
-    assert!(matches!((r.status.as_u16(), code.as_str()), (502, "BAD_GATEWAY") | (503, "SERVICE_UNAVAILABLE")), "{}", r.text);
+    assert!(
+        matches!(
+            (r.status.as_u16(), code.as_str()),
+            (502, "BAD_GATEWAY") | (503, "SERVICE_UNAVAILABLE")
+        ),
+        "{}",
+        r.text
+    );
     assert_eq!(r.body["error"]["details"]["dependency"], "gateway");
-    assert!(started.elapsed() < Duration::from_secs(15), "errors come promptly: {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "errors come promptly: {:?}",
+        started.elapsed()
+    );
 
     drop(guard);
     assert_eq!(send(mcp()).await.status.as_u16(), 200, "recovers with the gateway");
@@ -178,14 +197,41 @@ async fn failing_d1_writes_answer_503_and_leave_nothing_behind() {
         let started = Instant::now();
         let r = send(s.as_key(Method::POST, "/api/v1/products", &t.key).json(&product)).await;
         assert_unavailable(&r, "database");
-        let r = send(s.as_key(Method::POST, &batch, &t.key).json(&json!({ "interactions": interactions("f", 30) }))).await;
+        let r = send(
+            s.as_key(Method::POST, &batch, &t.key)
+                .json(&json!({ "interactions": interactions("f", 30) })),
+        )
+        .await;
         assert_unavailable(&r, "database");
         assert!(started.elapsed() < Duration::from_secs(10), "prompt: {:?}", started.elapsed());
-        assert_eq!(count(&s, "gateway", &format!("SELECT COUNT(*) AS n FROM products WHERE organization_id = '{org}'")), 0);
-        assert_eq!(count(&s, "gateway", &format!("SELECT COUNT(*) AS n FROM interactions WHERE organization_id = '{org}'")), 0);
-        assert_eq!(count(&s, "gateway", &format!("SELECT COUNT(*) AS n FROM vectors WHERE organization_id = '{org}'")), 0);
+        assert_eq!(
+            count(
+                &s,
+                "gateway",
+                &format!("SELECT COUNT(*) AS n FROM products WHERE organization_id = '{org}'")
+            ),
+            0
+        );
+        assert_eq!(
+            count(
+                &s,
+                "gateway",
+                &format!("SELECT COUNT(*) AS n FROM interactions WHERE organization_id = '{org}'")
+            ),
+            0
+        );
+        assert_eq!(
+            count(
+                &s,
+                "gateway",
+                &format!("SELECT COUNT(*) AS n FROM vectors WHERE organization_id = '{org}'")
+            ),
+            0
+        );
         // Reads still work, and another organization is untouched by the fault.
-        let list = send(s.as_key(Method::GET, &format!("/api/v1/products/organization/{org}"), &t.key)).await;
+        let list =
+            send(s.as_key(Method::GET, &format!("/api/v1/products/organization/{org}"), &t.key))
+                .await;
         assert_eq!(list.assert_status(200)["data"], json!([]));
         let r = send(s.as_key(Method::POST, "/api/v1/products", &other.key).json(&product)).await;
         r.assert_status(201);
@@ -193,15 +239,39 @@ async fn failing_d1_writes_answer_503_and_leave_nothing_behind() {
     {
         // The 14th row of a batch fails: the batch is all or nothing.
         let _fault = FailingInserts::install(&s, "gateway", "interactions", &org);
-        let r = send(s.as_key(Method::POST, &batch, &t.key).json(&json!({ "interactions": interactions("g", 30) }))).await;
+        let r = send(
+            s.as_key(Method::POST, &batch, &t.key)
+                .json(&json!({ "interactions": interactions("g", 30) })),
+        )
+        .await;
         assert_unavailable(&r, "database");
-        assert_eq!(count(&s, "gateway", &format!("SELECT COUNT(*) AS n FROM interactions WHERE organization_id = '{org}'")), 0);
+        assert_eq!(
+            count(
+                &s,
+                "gateway",
+                &format!("SELECT COUNT(*) AS n FROM interactions WHERE organization_id = '{org}'")
+            ),
+            0
+        );
     }
     // With the fault gone, the same requests succeed in full.
-    send(s.as_key(Method::POST, "/api/v1/products", &t.key).json(&product)).await.assert_status(201);
-    let r = send(s.as_key(Method::POST, &batch, &t.key).json(&json!({ "interactions": interactions("f", 30) }))).await;
+    send(s.as_key(Method::POST, "/api/v1/products", &t.key).json(&product))
+        .await
+        .assert_status(201);
+    let r = send(
+        s.as_key(Method::POST, &batch, &t.key)
+            .json(&json!({ "interactions": interactions("f", 30) })),
+    )
+    .await;
     assert_eq!(r.assert_status(200)["inserted"], 30);
-    assert_eq!(count(&s, "gateway", &format!("SELECT COUNT(*) AS n FROM vectors WHERE organization_id = '{org}'")), 31);
+    assert_eq!(
+        count(
+            &s,
+            "gateway",
+            &format!("SELECT COUNT(*) AS n FROM vectors WHERE organization_id = '{org}'")
+        ),
+        31
+    );
 }
 
 fn send_message(s: &Stack, t: &Tenant, text: &str) -> reqwest::RequestBuilder {
@@ -225,11 +295,23 @@ async fn a2a_task_store_failing_is_a_clean_json_rpc_error_with_no_task_left() {
         assert_eq!(r.body["error"]["data"]["code"], "SERVICE_UNAVAILABLE", "{}", r.text);
         assert_eq!(r.body["error"]["data"]["details"]["dependency"], "database", "{}", r.text);
         assert!(!r.text.contains("injected fault"), "{}", r.text);
-        let n = count(&s, "a2a", &format!("SELECT COUNT(*) AS n FROM a2a_messages WHERE organization_id = '{}'", t.org_id));
+        let n = count(
+            &s,
+            "a2a",
+            &format!(
+                "SELECT COUNT(*) AS n FROM a2a_messages WHERE organization_id = '{}'",
+                t.org_id
+            ),
+        );
         assert_eq!(n, 0, "no message without its task");
     }
     let r = send(send_message(&s, &t, "How many interactions do we have?")).await;
-    assert_eq!(r.assert_status(200)["result"]["task"]["status"]["state"], "TASK_STATE_COMPLETED", "{}", r.text);
+    assert_eq!(
+        r.assert_status(200)["result"]["task"]["status"]["state"],
+        "TASK_STATE_COMPLETED",
+        "{}",
+        r.text
+    );
 }
 
 #[tokio::test]
@@ -247,15 +329,33 @@ async fn the_gateway_without_its_embedding_model_fails_semantic_work_cleanly() {
     let _restore = Reconfigured(&s, "gateway");
     let started = Instant::now();
     for mode in ["semantic", "hybrid"] {
-        let r = send(s.as_key(Method::GET, &format!("/api/v1/products/search?query=hiking%20boot&mode={mode}"), &t.key)).await;
+        let r = send(s.as_key(
+            Method::GET,
+            &format!("/api/v1/products/search?query=hiking%20boot&mode={mode}"),
+            &t.key,
+        ))
+        .await;
         assert_unavailable(&r, "embedding model");
     }
-    let r = send(s.as_key(Method::POST, "/api/v1/products", &t.key).json(&json!({ "name": "Half Written Boot", "category": "Footwear" }))).await;
+    let r = send(
+        s.as_key(Method::POST, "/api/v1/products", &t.key)
+            .json(&json!({ "name": "Half Written Boot", "category": "Footwear" })),
+    )
+    .await;
     assert_unavailable(&r, "embedding model");
     assert!(started.elapsed() < Duration::from_secs(10), "prompt: {:?}", started.elapsed());
-    assert_eq!(count(&s, "gateway", &format!("SELECT COUNT(*) AS n FROM products WHERE organization_id = '{org}'")), 1, "nothing half-written");
+    assert_eq!(
+        count(
+            &s,
+            "gateway",
+            &format!("SELECT COUNT(*) AS n FROM products WHERE organization_id = '{org}'")
+        ),
+        1,
+        "nothing half-written"
+    );
     // Keyword search needs no model and keeps working.
-    let r = send(s.as_key(Method::GET, "/api/v1/products/search?query=boot&mode=fts", &t.key)).await;
+    let r =
+        send(s.as_key(Method::GET, "/api/v1/products/search?query=boot&mode=fts", &t.key)).await;
     assert_eq!(r.assert_status(200)["data"].as_array().unwrap().len(), 1);
 }
 
@@ -264,7 +364,9 @@ async fn a_failing_or_hanging_model_fails_the_task_promptly() {
     let _serial = SERIAL.lock().await;
     let s = Stack::from_env();
     let t = s.tenant("model-faults").await;
-    for (label, base) in [("answers 500", serve_status(500).await), ("never answers", serve_hanging().await)] {
+    for (label, base) in
+        [("answers 500", serve_status(500).await), ("never answers", serve_hanging().await)]
+    {
         let vars = format!("AI_BACKEND:openai OPENAI_BASE_URL:{base}/v1 OPENAI_MODEL:fault-model MODEL_TIMEOUT_MS:2000");
         stack_cmd_with(&s, &["restart", "a2a"], &[("CROW_A2A_VARS", vars.as_str())]);
         let _restore = Reconfigured(&s, "a2a");
@@ -273,13 +375,22 @@ async fn a_failing_or_hanging_model_fails_the_task_promptly() {
         let elapsed = started.elapsed();
         let task = &r.assert_status(200)["result"]["task"];
         assert_eq!(task["status"]["state"], "TASK_STATE_FAILED", "model {label}: {}", r.text);
-        let status_text = task["status"]["message"]["parts"][0]["text"].as_str().unwrap_or_default();
+        let status_text =
+            task["status"]["message"]["parts"][0]["text"].as_str().unwrap_or_default();
         assert!(status_text.contains("model backend failed"), "model {label}: {}", r.text);
-        assert!(!r.text.contains("upstream exploded"), "the model server's body stays in the log: {}", r.text);
+        assert!(
+            !r.text.contains("upstream exploded"),
+            "the model server's body stays in the log: {}",
+            r.text
+        );
         assert!(elapsed < Duration::from_secs(12), "model {label}: answered after {elapsed:?}");
         // The failed task is stored as failed, readable like any other.
         let id = task["id"].as_str().unwrap();
-        let got = send(s.a2a_rpc(&t.key, &json!({ "jsonrpc": "2.0", "id": 4, "method": "GetTask", "params": { "id": id } }))).await;
+        let got = send(s.a2a_rpc(
+            &t.key,
+            &json!({ "jsonrpc": "2.0", "id": 4, "method": "GetTask", "params": { "id": id } }),
+        ))
+        .await;
         assert_eq!(got.assert_status(200)["result"]["status"]["state"], "TASK_STATE_FAILED");
     }
 }
@@ -297,9 +408,15 @@ async fn failing_d1_reads_answer_503_never_401() {
         let started = Instant::now();
         let r = send(s.as_key(Method::GET, &path, &t.key)).await;
         assert_unavailable(&r, "database");
-        assert!(r.header("www-authenticate").is_none(), "not an authentication failure: {:?}", r.headers);
+        assert!(
+            r.header("www-authenticate").is_none(),
+            "not an authentication failure: {:?}",
+            r.headers
+        );
         assert!(!r.text.contains("api_keys"), "{}", r.text);
-        let r = send(s.mcp_rpc(&t.key, &json!({ "jsonrpc": "2.0", "id": 9, "method": "tools/list" }))).await;
+        let r =
+            send(s.mcp_rpc(&t.key, &json!({ "jsonrpc": "2.0", "id": 9, "method": "tools/list" })))
+                .await;
         assert!(r.status.is_server_error(), "MCP: {} {}", r.status, r.text);
         assert_eq!(r.body["id"], 9, "{}", r.text);
         assert!(started.elapsed() < Duration::from_secs(10), "prompt: {:?}", started.elapsed());

@@ -8,7 +8,9 @@ use serde_json::{json, Value};
 #[tokio::test]
 async fn each_worker_answers_health() {
     let s = Stack::from_env();
-    for (base, service) in [(&s.gateway, "crow-gateway"), (&s.mcp, "crow-mcp-server"), (&s.a2a, "crow-a2a")] {
+    for (base, service) in
+        [(&s.gateway, "crow-gateway"), (&s.mcp, "crow-mcp-server"), (&s.a2a, "crow-a2a")]
+    {
         let r = send(s.client().get(format!("{base}/health"))).await;
         let body = r.assert_status(200);
         assert_eq!(body["status"], "ok");
@@ -42,7 +44,8 @@ async fn mcp_and_a2a_reach_the_gateway_over_service_bindings() {
     let s = Stack::from_env();
     for base in [&s.mcp, &s.a2a] {
         let rid = format!("req_e2e_binding_{}", base.rsplit(':').next().unwrap());
-        let r = send(s.client().get(format!("{base}/health/ready")).header("X-Request-Id", &rid)).await;
+        let r =
+            send(s.client().get(format!("{base}/health/ready")).header("X-Request-Id", &rid)).await;
         let body = r.assert_status(200);
         let gw = &body["checks"]["gateway"];
         assert_eq!(gw["service"], "crow-gateway", "{body}");
@@ -112,7 +115,8 @@ async fn json_rpc_endpoints_use_the_standard_error_codes() {
         assert_eq!(r.body["id"], "m");
 
         // Without a valid key: 401, a Bearer challenge, and a JSON-RPC error carrying the id.
-        let r = rpc(&s, &url, "crow_not_a_key", r#"{"jsonrpc":"2.0","id":9,"method":"ping"}"#).await;
+        let r =
+            rpc(&s, &url, "crow_not_a_key", r#"{"jsonrpc":"2.0","id":9,"method":"ping"}"#).await;
         assert_eq!(r.status.as_u16(), 401, "{url}: {}", r.text);
         assert!(r.header("www-authenticate").unwrap().starts_with("Bearer"));
         assert_eq!(r.body["id"], 9);
@@ -127,7 +131,11 @@ async fn the_openapi_document_is_served_and_enforced() {
     let doc = r.assert_status(200);
     assert_eq!(doc["openapi"], "3.1.0");
     assert_eq!(doc["servers"][0]["url"], s.gateway.as_str());
-    for path in ["/api/v1/products/{id}", "/api/v1/interactions/organization/{orgId}/summary", "/api/v1/auth/api-keys"] {
+    for path in [
+        "/api/v1/products/{id}",
+        "/api/v1/interactions/organization/{orgId}/summary",
+        "/api/v1/auth/api-keys",
+    ] {
         assert!(doc["paths"].get(path).is_some(), "{path} missing");
     }
     assert!(doc["components"]["schemas"]["Error"].is_object());
@@ -139,7 +147,8 @@ async fn the_openapi_document_is_served_and_enforced() {
 async fn a_response_that_breaks_the_contract_is_caught() {
     let s = Stack::from_env();
     let t = s.tenant("contract").await;
-    let url = reqwest::Url::parse(&format!("{}/api/v1/organizations/{}", s.gateway, t.org_id)).unwrap();
+    let url =
+        reqwest::Url::parse(&format!("{}/api/v1/organizations/{}", s.gateway, t.org_id)).unwrap();
     let mut reply = send(s.as_key(Method::GET, url.path(), &t.key)).await;
     reply.body["plan"] = json!("platinum");
     crow_e2e::openapi::check("GET", &url, &reply).await;

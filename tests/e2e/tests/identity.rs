@@ -1,6 +1,8 @@
 //! Issue 02: accounts, sessions, API keys, organizations, members, users, tenancy.
 
-use crow_e2e::{send, serve_page, session_cookie, unique_email, Stack, Tenant, DASHBOARD_ORIGIN, TEST_PASSWORD};
+use crow_e2e::{
+    send, serve_page, session_cookie, unique_email, Stack, Tenant, DASHBOARD_ORIGIN, TEST_PASSWORD,
+};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -18,7 +20,11 @@ async fn session_lifecycle_and_tampering() {
     assert!(body["user"].get("password_hash").is_none() && !r.text.contains("pbkdf2"));
 
     // Sign in again: a second, independent session.
-    let r = send(s.gw(Method::POST, "/api/v1/auth/sign-in/email").json(&json!({ "email": email, "password": TEST_PASSWORD }))).await;
+    let r = send(
+        s.gw(Method::POST, "/api/v1/auth/sign-in/email")
+            .json(&json!({ "email": email, "password": TEST_PASSWORD })),
+    )
+    .await;
     r.assert_status(200);
     let set_cookie = r.header("set-cookie").unwrap().to_string();
     assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Lax"), "{set_cookie}");
@@ -30,19 +36,29 @@ async fn session_lifecycle_and_tampering() {
     let i = chars.len() - 8;
     chars[i] = if chars[i] == 'A' { 'B' } else { 'A' };
     let tampered = format!("{name}={}", chars.into_iter().collect::<String>());
-    send(s.gw(Method::GET, "/api/v1/auth/get-session").header("Cookie", &tampered)).await.assert_error(401, "UNAUTHORIZED");
+    send(s.gw(Method::GET, "/api/v1/auth/get-session").header("Cookie", &tampered))
+        .await
+        .assert_error(401, "UNAUTHORIZED");
     // So is a valid-looking token signed with another secret.
     let forged = format!("{name}=AbCdEfGhIjKlMnOpQrStUvWxYz012345.mUba1OAOkT%2FIvo5dP34RCkqegy%2BD%2BwnDRShdeGONig4%3D");
-    send(s.gw(Method::GET, "/api/v1/auth/get-session").header("Cookie", &forged)).await.assert_error(401, "UNAUTHORIZED");
+    send(s.gw(Method::GET, "/api/v1/auth/get-session").header("Cookie", &forged))
+        .await
+        .assert_error(401, "UNAUTHORIZED");
 
     // Sign-out ends the session: the same cookie is refused afterwards.
     let r = send(s.as_user(Method::POST, "/api/v1/auth/sign-out", &cookie)).await;
     r.assert_status(200);
     assert!(r.header("set-cookie").unwrap().contains("Max-Age=0"));
-    send(s.gw(Method::GET, "/api/v1/auth/get-session").header("Cookie", &cookie)).await.assert_error(401, "UNAUTHORIZED");
-    send(s.gw(Method::GET, "/api/v1/users/me").header("Cookie", &cookie)).await.assert_error(401, "UNAUTHORIZED");
+    send(s.gw(Method::GET, "/api/v1/auth/get-session").header("Cookie", &cookie))
+        .await
+        .assert_error(401, "UNAUTHORIZED");
+    send(s.gw(Method::GET, "/api/v1/users/me").header("Cookie", &cookie))
+        .await
+        .assert_error(401, "UNAUTHORIZED");
     // The other session is untouched.
-    send(s.gw(Method::GET, "/api/v1/auth/get-session").header("Cookie", &second)).await.assert_status(200);
+    send(s.gw(Method::GET, "/api/v1/auth/get-session").header("Cookie", &second))
+        .await
+        .assert_status(200);
 }
 
 #[tokio::test]
@@ -50,13 +66,25 @@ async fn sign_in_failures_look_the_same() {
     let s = Stack::from_env();
     let email = unique_email("signin");
     s.sign_up(&email).await;
-    let wrong = send(s.gw(Method::POST, "/api/v1/auth/sign-in/email").json(&json!({ "email": email, "password": "not the password" }))).await;
+    let wrong = send(
+        s.gw(Method::POST, "/api/v1/auth/sign-in/email")
+            .json(&json!({ "email": email, "password": "not the password" })),
+    )
+    .await;
     wrong.assert_error(401, "UNAUTHORIZED");
-    let unknown = send(s.gw(Method::POST, "/api/v1/auth/sign-in/email").json(&json!({ "email": unique_email("ghost"), "password": "not the password" }))).await;
+    let unknown = send(
+        s.gw(Method::POST, "/api/v1/auth/sign-in/email")
+            .json(&json!({ "email": unique_email("ghost"), "password": "not the password" })),
+    )
+    .await;
     unknown.assert_error(401, "UNAUTHORIZED");
     assert_eq!(wrong.body["error"]["message"], unknown.body["error"]["message"]);
     // Duplicate sign-up is a conflict naming the field.
-    let dup = send(s.gw(Method::POST, "/api/v1/auth/sign-up/email").json(&json!({ "name": "x", "email": email.to_uppercase(), "password": TEST_PASSWORD }))).await;
+    let dup =
+        send(s.gw(Method::POST, "/api/v1/auth/sign-up/email").json(
+            &json!({ "name": "x", "email": email.to_uppercase(), "password": TEST_PASSWORD }),
+        ))
+        .await;
     assert_eq!(dup.assert_error(409, "CONFLICT")["field"], "email");
 }
 
@@ -72,7 +100,12 @@ async fn api_key_lifecycle() {
     send(s.gw(Method::GET, &path).header("X-API-Key", &t.key)).await.assert_status(200);
 
     // The list shows the start, never the key or its hash.
-    let r = send(s.as_user(Method::GET, &format!("/api/v1/auth/api-keys?organizationId={}", t.org_id), &t.cookie)).await;
+    let r = send(s.as_user(
+        Method::GET,
+        &format!("/api/v1/auth/api-keys?organizationId={}", t.org_id),
+        &t.cookie,
+    ))
+    .await;
     let listed = r.assert_status(200)["data"].as_array().unwrap().clone();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0]["start"], &t.key[..10]);
@@ -90,14 +123,20 @@ async fn api_key_lifecycle() {
     assert!(!s.persisted_state_contains(&t.key[10..]));
 
     // Revoke: the very next request is refused.
-    let r = send(s.as_user(Method::DELETE, &format!("/api/v1/auth/api-keys/{}", t.key_id), &t.cookie)).await;
+    let r =
+        send(s.as_user(Method::DELETE, &format!("/api/v1/auth/api-keys/{}", t.key_id), &t.cookie))
+            .await;
     assert!(r.assert_status(200)["revokedAt"].is_string());
     send(s.as_key(Method::GET, &path, &t.key)).await.assert_error(401, "UNAUTHORIZED");
-    send(s.gw(Method::GET, &path).header("X-API-Key", &t.key)).await.assert_error(401, "UNAUTHORIZED");
+    send(s.gw(Method::GET, &path).header("X-API-Key", &t.key))
+        .await
+        .assert_error(401, "UNAUTHORIZED");
 
     // Garbage keys are refused by format, before any lookup.
     send(s.as_key(Method::GET, &path, "crow_nope")).await.assert_error(401, "UNAUTHORIZED");
-    send(s.gw(Method::GET, &path).header("Authorization", "Basic Zm9vOmJhcg==")).await.assert_error(401, "UNAUTHORIZED");
+    send(s.gw(Method::GET, &path).header("Authorization", "Basic Zm9vOmJhcg=="))
+        .await
+        .assert_error(401, "UNAUTHORIZED");
 }
 
 #[tokio::test]
@@ -124,7 +163,8 @@ async fn key_creation_validates_its_input() {
         let r = send(s.as_user(Method::POST, "/api/v1/auth/api-keys", &t.cookie).json(&body)).await;
         assert_eq!(r.assert_error(400, "VALIDATION_ERROR")["field"], field, "{body}");
     }
-    let rows = s.sql(&format!("SELECT COUNT(*) AS n FROM api_keys WHERE organization_id = '{}'", t.org_id));
+    let rows = s
+        .sql(&format!("SELECT COUNT(*) AS n FROM api_keys WHERE organization_id = '{}'", t.org_id));
     assert_eq!(rows[0]["n"], 1, "failed creations wrote nothing");
 }
 
@@ -139,17 +179,31 @@ async fn verify_endpoint_is_not_an_oracle() {
     let r = send(s.gw(Method::POST, url).json(&json!({ "key": "crow_garbage" }))).await;
     assert_eq!(r.assert_status(200), &json!({ "valid": false }));
     // The internal caller learns the organization and user.
-    let r = send(s.gw(Method::POST, url).header("X-Internal-Key", s.internal_key()).json(&json!({ "key": t.key }))).await;
+    let r = send(
+        s.gw(Method::POST, url)
+            .header("X-Internal-Key", s.internal_key())
+            .json(&json!({ "key": t.key })),
+    )
+    .await;
     let body = r.assert_status(200);
     assert_eq!(body["valid"], true);
     assert_eq!(body["organizationId"], t.org_id.as_str());
     assert_eq!(body["userId"], t.user_id.as_str());
     assert_eq!(body["keyId"], t.key_id.as_str());
     // A wrong internal key is a 401, not a quiet downgrade.
-    send(s.gw(Method::POST, url).header("X-Internal-Key", "wrong").json(&json!({ "key": t.key }))).await.assert_error(401, "UNAUTHORIZED");
+    send(s.gw(Method::POST, url).header("X-Internal-Key", "wrong").json(&json!({ "key": t.key })))
+        .await
+        .assert_error(401, "UNAUTHORIZED");
     // Revoked keys verify as invalid, with the reason only for the internal caller.
-    send(s.as_user(Method::DELETE, &format!("/api/v1/auth/api-keys/{}", t.key_id), &t.cookie)).await.assert_status(200);
-    let r = send(s.gw(Method::POST, url).header("X-Internal-Key", s.internal_key()).json(&json!({ "key": t.key }))).await;
+    send(s.as_user(Method::DELETE, &format!("/api/v1/auth/api-keys/{}", t.key_id), &t.cookie))
+        .await
+        .assert_status(200);
+    let r = send(
+        s.gw(Method::POST, url)
+            .header("X-Internal-Key", s.internal_key())
+            .json(&json!({ "key": t.key })),
+    )
+    .await;
     assert_eq!(r.assert_status(200), &json!({ "valid": false, "code": "REVOKED" }));
 }
 
@@ -175,19 +229,37 @@ const CROSS_ORG_ROUTES: &[(&str, &str, Option<&str>)] = &[
     ("POST", "/api/v1/products/{product}/ai-descriptions", None),
     ("GET", "/api/v1/products/organization/{org}", None),
     ("POST", "/api/v1/products?organizationId={org}", Some(r#"{"name":"planted"}"#)),
-    ("POST", "/api/v1/interactions/organization/{org}/batch", Some(r#"{"interactions":[{"eventId":"x1","sourceType":"web","kind":"page_view","occurredAt":"2026-11-01"}]}"#)),
+    (
+        "POST",
+        "/api/v1/interactions/organization/{org}/batch",
+        Some(
+            r#"{"interactions":[{"eventId":"x1","sourceType":"web","kind":"page_view","occurredAt":"2026-11-01"}]}"#,
+        ),
+    ),
     ("GET", "/api/v1/interactions/organization/{org}", None),
     ("GET", "/api/v1/interactions/organization/{org}/summary", None),
-    ("POST", "/api/v1/patterns/organization/{org}", Some(r#"{"patterns":[{"period":"daily","title":"x","periodStart":"2026-11-01"}]}"#)),
+    (
+        "POST",
+        "/api/v1/patterns/organization/{org}",
+        Some(r#"{"patterns":[{"period":"daily","title":"x","periodStart":"2026-11-01"}]}"#),
+    ),
     ("GET", "/api/v1/patterns/organization/{org}", None),
     ("GET", "/api/v1/crawler-jobs/{job}", None),
     ("POST", "/api/v1/crawler-jobs/{job}/cancel", None),
     ("GET", "/api/v1/crawler-jobs?organizationId={org}", None),
-    ("POST", "/api/v1/crawler-jobs?organizationId={org}", Some(r#"{"url":"https://example.com/"}"#)),
+    (
+        "POST",
+        "/api/v1/crawler-jobs?organizationId={org}",
+        Some(r#"{"url":"https://example.com/"}"#),
+    ),
     ("POST", "/api/v1/notifications/{notification}/read", None),
     ("GET", "/api/v1/billing/subscription?organizationId={org}", None),
     ("GET", "/api/v1/billing/invoices?organizationId={org}", None),
-    ("POST", "/api/v1/billing/checkout/session?organizationId={org}", Some(r#"{"plan":"starter"}"#)),
+    (
+        "POST",
+        "/api/v1/billing/checkout/session?organizationId={org}",
+        Some(r#"{"plan":"starter"}"#),
+    ),
     ("POST", "/api/v1/billing/portal-session?organizationId={org}", Some(r#"{}"#)),
     ("POST", "/api/v1/billing/subscriptions/{org}/cancel", None),
     ("POST", "/api/v1/billing/subscriptions/{org}/resume", None),
@@ -207,11 +279,24 @@ async fn cross_organization_matrix() {
     let b = s.tenant("matrix-b").await;
     // B has a picture, a product, a finished crawler job and a notification, so every 404 is
     // about visibility and not absence.
-    send(s.as_user(Method::PUT, "/api/v1/users/me/picture", &b.cookie).header("Content-Type", "image/png").body(tiny_png())).await.assert_status(200);
-    let product = send(s.as_key(Method::POST, "/api/v1/products", &b.key).json(&json!({ "name": "B's product" }))).await;
+    send(
+        s.as_user(Method::PUT, "/api/v1/users/me/picture", &b.cookie)
+            .header("Content-Type", "image/png")
+            .body(tiny_png()),
+    )
+    .await
+    .assert_status(200);
+    let product = send(
+        s.as_key(Method::POST, "/api/v1/products", &b.key).json(&json!({ "name": "B's product" })),
+    )
+    .await;
     let product_id = product.assert_status(201)["id"].as_str().unwrap().to_string();
     let page = serve_page("<title>B</title><p>B's page</p>").await;
-    let job = send(s.as_user(Method::POST, "/api/v1/crawler-jobs", &b.cookie).json(&json!({ "url": format!("{page}/b") }))).await;
+    let job = send(
+        s.as_user(Method::POST, "/api/v1/crawler-jobs", &b.cookie)
+            .json(&json!({ "url": format!("{page}/b") })),
+    )
+    .await;
     let job_id = job.assert_status(202)["id"].as_str().unwrap().to_string();
     assert_eq!(s.wait_for_job(&b.key, &job_id, 30).await["status"], "completed");
     let notes = send(s.as_user(Method::GET, "/api/v1/notifications", &b.cookie)).await;
@@ -245,13 +330,16 @@ async fn cross_organization_matrix() {
     }
     assert_eq!(org_snapshot(&s, &b).await, before, "org B changed");
     // B's key still works and A's active organization did not become B.
-    send(s.as_key(Method::GET, &format!("/api/v1/organizations/{}", b.org_id), &b.key)).await.assert_status(200);
+    send(s.as_key(Method::GET, &format!("/api/v1/organizations/{}", b.org_id), &b.key))
+        .await
+        .assert_status(200);
     let me = send(s.as_user(Method::GET, "/api/v1/users/me", &a.cookie)).await;
     assert_eq!(me.assert_status(200)["activeOrganizationId"], a.org_id.as_str());
 }
 
 async fn org_snapshot(s: &Stack, t: &Tenant) -> Value {
-    let get = |path: String| async move { send(s.as_user(Method::GET, &path, &t.cookie)).await.body };
+    let get =
+        |path: String| async move { send(s.as_user(Method::GET, &path, &t.cookie)).await.body };
     let keys = get(format!("/api/v1/auth/api-keys?organizationId={}", t.org_id)).await;
     json!({
         "org": get(format!("/api/v1/organizations/{}", t.org_id)).await,
@@ -278,39 +366,85 @@ async fn organization_headers_are_trusted_only_with_the_internal_key() {
     let b = s.tenant("spoof-b").await;
     let path = format!("/api/v1/organizations/{}", b.org_id);
     // Spoofed headers with A's key: ignored, B stays invisible.
-    let r = send(s.as_key(Method::GET, &path, &a.key).header("X-Organization-Id", &b.org_id).header("X-User-Id", &b.user_id)).await;
+    let r = send(
+        s.as_key(Method::GET, &path, &a.key)
+            .header("X-Organization-Id", &b.org_id)
+            .header("X-User-Id", &b.user_id),
+    )
+    .await;
     r.assert_error(404, "NOT_FOUND");
-    let r = send(s.as_key(Method::GET, "/api/v1/organizations", &a.key).header("X-Organization-Id", &b.org_id)).await;
-    let ids: Vec<&str> = r.assert_status(200)["data"].as_array().unwrap().iter().map(|o| o["id"].as_str().unwrap()).collect();
+    let r = send(
+        s.as_key(Method::GET, "/api/v1/organizations", &a.key)
+            .header("X-Organization-Id", &b.org_id),
+    )
+    .await;
+    let ids: Vec<&str> = r.assert_status(200)["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].as_str().unwrap())
+        .collect();
     assert_eq!(ids, vec![a.org_id.as_str()]);
     // Without any credential the headers do nothing either.
-    send(s.gw(Method::GET, &path).header("X-Organization-Id", &b.org_id)).await.assert_error(401, "UNAUTHORIZED");
+    send(s.gw(Method::GET, &path).header("X-Organization-Id", &b.org_id))
+        .await
+        .assert_error(401, "UNAUTHORIZED");
     // With the internal key they are honoured.
-    let r = send(s.gw(Method::GET, &path).header("X-Internal-Key", s.internal_key()).header("X-Organization-Id", &b.org_id)).await;
+    let r = send(
+        s.gw(Method::GET, &path)
+            .header("X-Internal-Key", s.internal_key())
+            .header("X-Organization-Id", &b.org_id),
+    )
+    .await;
     assert_eq!(r.assert_status(200)["id"], b.org_id.as_str());
-    let r = send(s.gw(Method::GET, &path).header("X-Internal-Key", s.internal_key()).header("X-Organization-Id", &a.org_id)).await;
+    let r = send(
+        s.gw(Method::GET, &path)
+            .header("X-Internal-Key", s.internal_key())
+            .header("X-Organization-Id", &a.org_id),
+    )
+    .await;
     r.assert_error(404, "NOT_FOUND");
 
     // `X-Api-Key-Id` (how the MCP server names a key it has just verified) is the same: nothing
     // without the internal key, a 401 with a wrong one, and scoped to the named organization.
-    let named = |r: reqwest::RequestBuilder| r.header("X-Api-Key-Id", &b.key_id).header("X-Organization-Id", &b.org_id);
+    let named = |r: reqwest::RequestBuilder| {
+        r.header("X-Api-Key-Id", &b.key_id).header("X-Organization-Id", &b.org_id)
+    };
     send(named(s.gw(Method::GET, &path))).await.assert_error(401, "UNAUTHORIZED");
     send(named(s.as_key(Method::GET, &path, &a.key))).await.assert_error(404, "NOT_FOUND");
-    send(named(s.gw(Method::GET, &path)).header("X-Internal-Key", "wrong")).await.assert_error(401, "UNAUTHORIZED");
+    send(named(s.gw(Method::GET, &path)).header("X-Internal-Key", "wrong"))
+        .await
+        .assert_error(401, "UNAUTHORIZED");
     let r = send(named(s.gw(Method::GET, &path)).header("X-Internal-Key", s.internal_key())).await;
     assert_eq!(r.assert_status(200)["id"], b.org_id.as_str());
-    let r = send(s.gw(Method::GET, &path).header("X-Internal-Key", s.internal_key()).header("X-Api-Key-Id", &b.key_id)).await;
+    let r = send(
+        s.gw(Method::GET, &path)
+            .header("X-Internal-Key", s.internal_key())
+            .header("X-Api-Key-Id", &b.key_id),
+    )
+    .await;
     r.assert_error(401, "UNAUTHORIZED");
     // A named key acts as that API key: never as a signed-in user.
-    let r = send(named(s.gw(Method::GET, "/api/v1/auth/api-keys")).header("X-Internal-Key", s.internal_key())).await;
+    let r = send(
+        named(s.gw(Method::GET, "/api/v1/auth/api-keys"))
+            .header("X-Internal-Key", s.internal_key()),
+    )
+    .await;
     r.assert_error(403, "FORBIDDEN");
 }
 
 async fn add_member(s: &Stack, owner: &Tenant, role: &str) -> (String, String) {
     let email = unique_email(role);
     let (user_id, cookie) = s.sign_up(&email).await;
-    let r = send(s.as_user(Method::POST, &format!("/api/v1/organizations/{}/members", owner.org_id), &owner.cookie)
-        .json(&json!({ "email": email, "role": role }))).await;
+    let r = send(
+        s.as_user(
+            Method::POST,
+            &format!("/api/v1/organizations/{}/members", owner.org_id),
+            &owner.cookie,
+        )
+        .json(&json!({ "email": email, "role": role })),
+    )
+    .await;
     assert_eq!(r.assert_status(201)["role"], role);
     (user_id, cookie)
 }
@@ -327,7 +461,11 @@ async fn roles_limit_what_members_and_admins_can_do() {
     send(s.as_user(Method::GET, &org, &member)).await.assert_status(200);
     send(s.as_user(Method::GET, &format!("{org}/members"), &member)).await.assert_status(200);
     for (m, path, body) in [
-        (Method::POST, "/api/v1/auth/api-keys".to_string(), json!({ "name": "k", "organizationId": owner.org_id })),
+        (
+            Method::POST,
+            "/api/v1/auth/api-keys".to_string(),
+            json!({ "name": "k", "organizationId": owner.org_id }),
+        ),
         (Method::POST, format!("{org}/members"), json!({ "email": owner.email, "role": "member" })),
         (Method::PATCH, format!("{org}/members/{admin_id}"), json!({ "role": "member" })),
         (Method::DELETE, format!("{org}/members/{admin_id}"), json!({})),
@@ -337,17 +475,40 @@ async fn roles_limit_what_members_and_admins_can_do() {
         send(s.as_user(m.clone(), &path, &member).json(&body)).await.assert_error(403, "FORBIDDEN");
     }
     // An admin manages keys and members, but cannot delete the org or touch owners.
-    send(s.as_user(Method::POST, "/api/v1/auth/api-keys", &admin).json(&json!({ "name": "admin key", "organizationId": owner.org_id }))).await.assert_status(201);
-    let r = send(s.as_user(Method::PATCH, &format!("{org}/members/{member_id}"), &admin).json(&json!({ "role": "admin" }))).await;
+    send(
+        s.as_user(Method::POST, "/api/v1/auth/api-keys", &admin)
+            .json(&json!({ "name": "admin key", "organizationId": owner.org_id })),
+    )
+    .await
+    .assert_status(201);
+    let r = send(
+        s.as_user(Method::PATCH, &format!("{org}/members/{member_id}"), &admin)
+            .json(&json!({ "role": "admin" })),
+    )
+    .await;
     assert_eq!(r.assert_status(200)["role"], "admin");
     send(s.as_user(Method::DELETE, &org, &admin)).await.assert_error(403, "FORBIDDEN");
-    send(s.as_user(Method::PATCH, &format!("{org}/members/{}", owner.user_id), &admin).json(&json!({ "role": "member" }))).await.assert_error(403, "FORBIDDEN");
-    send(s.as_user(Method::POST, &format!("{org}/members"), &admin).json(&json!({ "email": unique_email("x"), "role": "owner" }))).await.assert_error(403, "FORBIDDEN");
+    send(
+        s.as_user(Method::PATCH, &format!("{org}/members/{}", owner.user_id), &admin)
+            .json(&json!({ "role": "member" })),
+    )
+    .await
+    .assert_error(403, "FORBIDDEN");
+    send(
+        s.as_user(Method::POST, &format!("{org}/members"), &admin)
+            .json(&json!({ "email": unique_email("x"), "role": "owner" })),
+    )
+    .await
+    .assert_error(403, "FORBIDDEN");
     // API keys cannot manage either, even for their own org.
-    send(s.as_key(Method::GET, &format!("{org}/members"), &owner.key)).await.assert_error(403, "FORBIDDEN");
+    send(s.as_key(Method::GET, &format!("{org}/members"), &owner.key))
+        .await
+        .assert_error(403, "FORBIDDEN");
     send(s.as_key(Method::DELETE, &org, &owner.key)).await.assert_error(403, "FORBIDDEN");
     // The last owner cannot leave; the owner can delete the org, and then it is gone.
-    send(s.as_user(Method::DELETE, &format!("{org}/members/{}", owner.user_id), &owner.cookie)).await.assert_error(409, "CONFLICT");
+    send(s.as_user(Method::DELETE, &format!("{org}/members/{}", owner.user_id), &owner.cookie))
+        .await
+        .assert_error(409, "CONFLICT");
     send(s.as_user(Method::DELETE, &org, &owner.cookie)).await.assert_status(200);
     send(s.as_user(Method::GET, &org, &owner.cookie)).await.assert_error(404, "NOT_FOUND");
     send(s.as_key(Method::GET, &org, &owner.key)).await.assert_error(401, "UNAUTHORIZED");
@@ -363,7 +524,10 @@ async fn bad_input_is_a_4xx_naming_the_field_and_writes_nothing() {
         (json!({ "name": "x", "email": email, "password": "short" }), "password"),
         (json!({ "name": "x", "email": email, "password": "aaaaaaaaaaaaaaa" }), "password"),
         (json!({ "name": "", "email": email, "password": TEST_PASSWORD }), "name"),
-        (json!({ "name": "x", "email": email, "password": TEST_PASSWORD, "role": "owner" }), "role"),
+        (
+            json!({ "name": "x", "email": email, "password": TEST_PASSWORD, "role": "owner" }),
+            "role",
+        ),
         (json!({ "name": "x", "password": TEST_PASSWORD }), "email"),
         (json!({ "name": 5, "email": email, "password": TEST_PASSWORD }), "name"),
     ];
@@ -371,9 +535,13 @@ async fn bad_input_is_a_4xx_naming_the_field_and_writes_nothing() {
         let r = send(s.gw(Method::POST, signup).json(&body)).await;
         assert_eq!(r.assert_error(400, "VALIDATION_ERROR")["field"], field, "{body}");
     }
-    let r = send(s.gw(Method::POST, signup).header("Content-Type", "application/json").body("{\"name\":")).await;
+    let r = send(
+        s.gw(Method::POST, signup).header("Content-Type", "application/json").body("{\"name\":"),
+    )
+    .await;
     assert_eq!(r.assert_error(400, "VALIDATION_ERROR")["field"], "body");
-    let r = send(s.gw(Method::POST, signup).header("Content-Type", "text/plain").body("hello")).await;
+    let r =
+        send(s.gw(Method::POST, signup).header("Content-Type", "text/plain").body("hello")).await;
     r.assert_error(415, "UNSUPPORTED_MEDIA_TYPE");
     let huge = json!({ "name": "x".repeat(70_000), "email": email, "password": TEST_PASSWORD });
     send(s.gw(Method::POST, signup).json(&huge)).await.assert_error(413, "PAYLOAD_TOO_LARGE");
@@ -383,11 +551,19 @@ async fn bad_input_is_a_4xx_naming_the_field_and_writes_nothing() {
 
     // The same for an authenticated write.
     let t = s.tenant("badinput-org").await;
-    for (body, field) in [(json!({ "name": "" }), "name"), (json!({ "name": "ok", "plan": "enterprise" }), "plan")] {
-        let r = send(s.as_user(Method::PATCH, &format!("/api/v1/organizations/{}", t.org_id), &t.cookie).json(&body)).await;
+    for (body, field) in
+        [(json!({ "name": "" }), "name"), (json!({ "name": "ok", "plan": "enterprise" }), "plan")]
+    {
+        let r = send(
+            s.as_user(Method::PATCH, &format!("/api/v1/organizations/{}", t.org_id), &t.cookie)
+                .json(&body),
+        )
+        .await;
         assert_eq!(r.assert_error(400, "VALIDATION_ERROR")["field"], field);
     }
-    let org = send(s.as_user(Method::GET, &format!("/api/v1/organizations/{}", t.org_id), &t.cookie)).await;
+    let org =
+        send(s.as_user(Method::GET, &format!("/api/v1/organizations/{}", t.org_id), &t.cookie))
+            .await;
     assert_eq!(org.body["name"], "badinput-org org");
     assert_eq!(org.body["plan"], "free");
 }
@@ -398,27 +574,57 @@ async fn cookie_writes_need_an_allowed_origin_and_cors_is_an_allowlist() {
     let t = s.tenant("csrf").await;
     let path = format!("/api/v1/organizations/{}", t.org_id);
     let body = json!({ "name": "csrf renamed" });
-    send(s.gw(Method::PATCH, &path).header("Cookie", &t.cookie).json(&body)).await.assert_error(403, "FORBIDDEN");
-    send(s.gw(Method::PATCH, &path).header("Cookie", &t.cookie).header("Origin", "https://evil.example").json(&body)).await.assert_error(403, "FORBIDDEN");
+    send(s.gw(Method::PATCH, &path).header("Cookie", &t.cookie).json(&body))
+        .await
+        .assert_error(403, "FORBIDDEN");
+    send(
+        s.gw(Method::PATCH, &path)
+            .header("Cookie", &t.cookie)
+            .header("Origin", "https://evil.example")
+            .json(&body),
+    )
+    .await
+    .assert_error(403, "FORBIDDEN");
     // Reads need no origin; API-key writes are not cookie-borne and need none either.
     send(s.gw(Method::GET, &path).header("Cookie", &t.cookie)).await.assert_status(200);
-    let r = send(s.gw(Method::PATCH, &path).header("Cookie", &t.cookie).header("Origin", DASHBOARD_ORIGIN).json(&body)).await;
+    let r = send(
+        s.gw(Method::PATCH, &path)
+            .header("Cookie", &t.cookie)
+            .header("Origin", DASHBOARD_ORIGIN)
+            .json(&body),
+    )
+    .await;
     assert_eq!(r.assert_status(200)["name"], "csrf renamed");
     assert_eq!(r.header("access-control-allow-origin"), Some(DASHBOARD_ORIGIN));
     assert_eq!(r.header("access-control-allow-credentials"), Some("true"));
 
     // Preflight: allowed origin gets the grant, others are refused; never a wildcard.
-    let ok = send(s.gw(Method::OPTIONS, &path).header("Origin", DASHBOARD_ORIGIN).header("Access-Control-Request-Method", "PATCH")).await;
+    let ok = send(
+        s.gw(Method::OPTIONS, &path)
+            .header("Origin", DASHBOARD_ORIGIN)
+            .header("Access-Control-Request-Method", "PATCH"),
+    )
+    .await;
     assert_eq!(ok.status.as_u16(), 204);
     assert_eq!(ok.header("access-control-allow-origin"), Some(DASHBOARD_ORIGIN));
     assert!(ok.header("access-control-allow-methods").unwrap().contains("PATCH"));
     let bad = send(s.gw(Method::OPTIONS, &path).header("Origin", "https://evil.example")).await;
     bad.assert_error(403, "FORBIDDEN");
     assert_eq!(bad.header("access-control-allow-origin"), None);
-    let r = send(s.gw(Method::GET, &path).header("Cookie", &t.cookie).header("Origin", "https://evil.example")).await;
+    let r = send(
+        s.gw(Method::GET, &path)
+            .header("Cookie", &t.cookie)
+            .header("Origin", "https://evil.example"),
+    )
+    .await;
     assert_eq!(r.header("access-control-allow-origin"), None);
     // Login CSRF: a foreign page cannot sign a browser in.
-    let r = send(s.gw(Method::POST, "/api/v1/auth/sign-in/email").header("Origin", "https://evil.example").json(&json!({ "email": t.email, "password": TEST_PASSWORD }))).await;
+    let r = send(
+        s.gw(Method::POST, "/api/v1/auth/sign-in/email")
+            .header("Origin", "https://evil.example")
+            .json(&json!({ "email": t.email, "password": TEST_PASSWORD })),
+    )
+    .await;
     r.assert_error(403, "FORBIDDEN");
 }
 
@@ -426,27 +632,44 @@ async fn cookie_writes_need_an_allowed_origin_and_cors_is_an_allowlist() {
 async fn users_profile_preferences_and_pictures() {
     let s = Stack::from_env();
     let t = s.tenant("profile").await;
-    let r = send(s.as_user(Method::PATCH, "/api/v1/users/me", &t.cookie).json(&json!({ "name": "Grace" }))).await;
+    let r = send(
+        s.as_user(Method::PATCH, "/api/v1/users/me", &t.cookie).json(&json!({ "name": "Grace" })),
+    )
+    .await;
     assert_eq!(r.assert_status(200)["name"], "Grace");
     // API keys are not users.
     send(s.as_key(Method::GET, "/api/v1/users/me", &t.key)).await.assert_error(403, "FORBIDDEN");
 
     let prefs = json!({ "theme": "dark", "dashboard": { "widgets": ["sales", "traffic"] } });
-    send(s.as_user(Method::PUT, "/api/v1/users/me/preferences", &t.cookie).json(&prefs)).await.assert_status(200);
+    send(s.as_user(Method::PUT, "/api/v1/users/me/preferences", &t.cookie).json(&prefs))
+        .await
+        .assert_status(200);
     let r = send(s.as_user(Method::GET, "/api/v1/users/me/preferences", &t.cookie)).await;
     assert_eq!(r.assert_status(200)["preferences"], prefs);
     let big = json!({ "blob": "x".repeat(20_000) });
-    send(s.as_user(Method::PUT, "/api/v1/users/me/preferences", &t.cookie).json(&big)).await.assert_error(413, "PAYLOAD_TOO_LARGE");
-    send(s.as_user(Method::PUT, "/api/v1/users/me/preferences", &t.cookie).json(&json!([1, 2]))).await.assert_error(400, "VALIDATION_ERROR");
+    send(s.as_user(Method::PUT, "/api/v1/users/me/preferences", &t.cookie).json(&big))
+        .await
+        .assert_error(413, "PAYLOAD_TOO_LARGE");
+    send(s.as_user(Method::PUT, "/api/v1/users/me/preferences", &t.cookie).json(&json!([1, 2])))
+        .await
+        .assert_error(400, "VALIDATION_ERROR");
     let r = send(s.as_user(Method::GET, "/api/v1/users/me/preferences", &t.cookie)).await;
     assert_eq!(r.body["preferences"], prefs, "failed writes changed nothing");
 
     // Pictures: sniffed, size-limited, visible to org members only.
     let png = tiny_png();
-    let put = |ct: &str, body: Vec<u8>| s.as_user(Method::PUT, "/api/v1/users/me/picture", &t.cookie).header("Content-Type", ct).body(body);
+    let put = |ct: &str, body: Vec<u8>| {
+        s.as_user(Method::PUT, "/api/v1/users/me/picture", &t.cookie)
+            .header("Content-Type", ct)
+            .body(body)
+    };
     send(put("image/jpeg", png.clone())).await.assert_error(400, "VALIDATION_ERROR");
-    send(put("image/png", b"hello world, not an image".to_vec())).await.assert_error(415, "UNSUPPORTED_MEDIA_TYPE");
-    send(put("image/png", vec![0x89; 3 * 1024 * 1024])).await.assert_error(413, "PAYLOAD_TOO_LARGE");
+    send(put("image/png", b"hello world, not an image".to_vec()))
+        .await
+        .assert_error(415, "UNSUPPORTED_MEDIA_TYPE");
+    send(put("image/png", vec![0x89; 3 * 1024 * 1024]))
+        .await
+        .assert_error(413, "PAYLOAD_TOO_LARGE");
     let r = send(put("image/png", png.clone())).await;
     assert!(r.assert_status(200)["image"].as_str().unwrap().contains(&t.user_id));
     let pic = format!("/api/v1/users/{}/picture", t.user_id);
@@ -473,10 +696,16 @@ async fn users_in_several_organizations_pick_the_active_one() {
     let body = r.assert_status(200);
     assert_eq!(body["data"].as_array().unwrap().len(), 2);
     assert_eq!(body["activeOrganizationId"], t.org_id.as_str(), "the first org stays active");
-    send(s.as_user(Method::POST, &format!("/api/v1/organizations/{second}/activate"), &t.cookie)).await.assert_status(200);
+    send(s.as_user(Method::POST, &format!("/api/v1/organizations/{second}/activate"), &t.cookie))
+        .await
+        .assert_status(200);
     let me = send(s.as_user(Method::GET, "/api/v1/users/me", &t.cookie)).await;
     assert_eq!(me.body["activeOrganizationId"], second.as_str());
     // Keys default to the active organization.
-    let r = send(s.as_user(Method::POST, "/api/v1/auth/api-keys", &t.cookie).json(&json!({ "name": "second key" }))).await;
+    let r = send(
+        s.as_user(Method::POST, "/api/v1/auth/api-keys", &t.cookie)
+            .json(&json!({ "name": "second key" })),
+    )
+    .await;
     assert_eq!(r.assert_status(201)["organizationId"], second.as_str());
 }

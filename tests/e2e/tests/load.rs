@@ -62,7 +62,12 @@ struct Outcome {
     abandoned_first: bool,
 }
 
-async fn ingest_with_retries(url: &str, key: &str, items: &[Value], abandon_first: bool) -> Outcome {
+async fn ingest_with_retries(
+    url: &str,
+    key: &str,
+    items: &[Value],
+    abandon_first: bool,
+) -> Outcome {
     let body = json!({ "interactions": items }).to_string();
     let impatient = Client::builder().timeout(Duration::from_millis(25)).build().expect("client");
     let patient = Client::builder().timeout(Duration::from_secs(60)).build().expect("client");
@@ -119,7 +124,11 @@ async fn concurrent_ingest_with_client_retries_loses_and_duplicates_nothing() {
                 outcomes.push((items.len(), first));
                 if (c + b) % 3 == 0 {
                     let again = ingest_with_retries(&url, &key, &items, false).await;
-                    assert_eq!(again.accepted["inserted"], 0, "a repeated batch inserts nothing: {}", again.accepted);
+                    assert_eq!(
+                        again.accepted["inserted"], 0,
+                        "a repeated batch inserts nothing: {}",
+                        again.accepted
+                    );
                     assert_eq!(again.accepted["duplicates"], items.len());
                     outcomes.push((items.len(), again));
                 }
@@ -127,21 +136,30 @@ async fn concurrent_ingest_with_client_retries_loses_and_duplicates_nothing() {
             outcomes
         })
     });
-    let outcomes: Vec<(usize, Outcome)> = join_all(clients).await.into_iter().flat_map(|r| r.expect("client task")).collect();
+    let outcomes: Vec<(usize, Outcome)> =
+        join_all(clients).await.into_iter().flat_map(|r| r.expect("client task")).collect();
     let elapsed = started.elapsed();
 
     let distinct = (CLIENTS * BATCHES * PER_BATCH) as u64;
     let mut inserted_seen = 0u64;
     let mut abandoned = 0;
     for (len, o) in &outcomes {
-        assert_eq!(o.statuses.last(), Some(&200), "accepted in the end: {:?} {}", o.statuses, o.accepted);
+        assert_eq!(
+            o.statuses.last(),
+            Some(&200),
+            "accepted in the end: {:?} {}",
+            o.statuses,
+            o.accepted
+        );
         assert_eq!(o.accepted["received"], *len as u64);
-        let (ins, dup) = (o.accepted["inserted"].as_u64().unwrap(), o.accepted["duplicates"].as_u64().unwrap());
+        let (ins, dup) =
+            (o.accepted["inserted"].as_u64().unwrap(), o.accepted["duplicates"].as_u64().unwrap());
         assert_eq!(ins + dup, *len as u64, "{}", o.accepted);
         inserted_seen += ins;
         abandoned += usize::from(o.abandoned_first);
     }
-    let fivexx: usize = outcomes.iter().map(|(_, o)| o.statuses.iter().filter(|s| **s >= 500).count()).sum();
+    let fivexx: usize =
+        outcomes.iter().map(|(_, o)| o.statuses.iter().filter(|s| **s >= 500).count()).sum();
     assert_eq!(fivexx, 0, "no 5xx at all under this load");
     // What the acknowledged answers say was inserted can only fall short of the distinct events
     // by what abandoned attempts committed; it can never exceed them.
@@ -154,14 +172,25 @@ async fn concurrent_ingest_with_client_retries_loses_and_duplicates_nothing() {
 
     // Exactly one row per distinct event, each indexed once for full-text and vector search.
     let org = &t.org_id;
-    assert_eq!(count(&s, &format!("SELECT COUNT(*) AS n FROM interactions WHERE organization_id = '{org}'")), distinct);
+    assert_eq!(
+        count(
+            &s,
+            &format!("SELECT COUNT(*) AS n FROM interactions WHERE organization_id = '{org}'")
+        ),
+        distinct
+    );
     assert_eq!(count(&s, &format!("SELECT COUNT(DISTINCT event_id) AS n FROM interactions WHERE organization_id = '{org}'")), distinct);
     assert_eq!(
         count(&s, &format!("SELECT COUNT(*) AS n FROM interactions_fts f JOIN interactions i ON i.rowid = f.rowid WHERE i.organization_id = '{org}'")),
         distinct
     );
     assert_eq!(count(&s, &format!("SELECT COUNT(*) AS n FROM vectors WHERE organization_id = '{org}' AND kind = 'interaction'")), distinct);
-    let summary = send(s.as_key(Method::GET, &format!("/api/v1/interactions/organization/{org}/summary"), &t.key)).await;
+    let summary = send(s.as_key(
+        Method::GET,
+        &format!("/api/v1/interactions/organization/{org}/summary"),
+        &t.key,
+    ))
+    .await;
     assert_eq!(summary.assert_status(200)["total"], distinct);
 }
 
@@ -209,7 +238,10 @@ async fn revoked_keys_never_pass_after_revocation_under_traffic() {
                         mcp_probe(&s, &key).await
                     } else {
                         let r = client
-                            .get(format!("{}/api/v1/interactions/organization/{org}/summary", s.gateway))
+                            .get(format!(
+                                "{}/api/v1/interactions/organization/{org}/summary",
+                                s.gateway
+                            ))
                             .header("Authorization", format!("Bearer {key}"))
                             .send()
                             .await
@@ -228,7 +260,9 @@ async fn revoked_keys_never_pass_after_revocation_under_traffic() {
     let revocations = keys[1..].iter().map(|(id, _)| {
         let (s, cookie, id) = (s.clone(), t.cookie.clone(), id.clone());
         async move {
-            let r = send(s.as_user(Method::DELETE, &format!("/api/v1/auth/api-keys/{id}"), &cookie)).await;
+            let r =
+                send(s.as_user(Method::DELETE, &format!("/api/v1/auth/api-keys/{id}"), &cookie))
+                    .await;
             assert!(r.assert_status(200)["revokedAt"].is_string());
             Instant::now()
         }
@@ -236,12 +270,18 @@ async fn revoked_keys_never_pass_after_revocation_under_traffic() {
     let revoked_at: Vec<Instant> = join_all(revocations).await;
     tokio::time::sleep(Duration::from_millis(2000)).await;
     stop.store(true, Ordering::Relaxed);
-    let samples: Vec<Sample> = join_all(traffic).await.into_iter().flat_map(|r| r.expect("traffic task")).collect();
+    let samples: Vec<Sample> =
+        join_all(traffic).await.into_iter().flat_map(|r| r.expect("traffic task")).collect();
 
     let mut after = [0usize; 4];
     let mut before_ok = [0usize; 4];
     for smp in &samples {
-        assert!(smp.status < 500, "no 5xx under revocation traffic: key {} got {}", smp.key, smp.status);
+        assert!(
+            smp.status < 500,
+            "no 5xx under revocation traffic: key {} got {}",
+            smp.key,
+            smp.status
+        );
         assert!(matches!(smp.status, 200 | 401), "key {} got {}", smp.key, smp.status);
         if smp.key == 0 {
             assert_eq!(smp.status, 200, "the key that was not revoked keeps working");
@@ -249,7 +289,13 @@ async fn revoked_keys_never_pass_after_revocation_under_traffic() {
         }
         let revoked = revoked_at[smp.key - 1];
         if smp.sent > revoked {
-            assert_eq!(smp.status, 401, "key {} passed a request sent {:?} after its revocation answered", smp.key, smp.sent - revoked);
+            assert_eq!(
+                smp.status,
+                401,
+                "key {} passed a request sent {:?} after its revocation answered",
+                smp.key,
+                smp.sent - revoked
+            );
             after[smp.key] += 1;
         } else if smp.status == 200 {
             before_ok[smp.key] += 1;
@@ -259,13 +305,23 @@ async fn revoked_keys_never_pass_after_revocation_under_traffic() {
         assert!(before_ok[k] > 0, "key {k} carried traffic before its revocation");
         assert!(after[k] > 0, "key {k} was tried after its revocation");
     }
-    eprintln!("revocation traffic: {} requests; refused after revocation per key: {:?}", samples.len(), &after[1..]);
+    eprintln!(
+        "revocation traffic: {} requests; refused after revocation per key: {:?}",
+        samples.len(),
+        &after[1..]
+    );
 
     // And afterwards, on every surface.
     for (_, key) in &keys[1..] {
-        send(s.as_key(Method::GET, &format!("/api/v1/organizations/{org}"), key)).await.assert_error(401, "UNAUTHORIZED");
+        send(s.as_key(Method::GET, &format!("/api/v1/organizations/{org}"), key))
+            .await
+            .assert_error(401, "UNAUTHORIZED");
         assert_eq!(mcp_probe(&s, key).await, 401);
-        let r = send(s.a2a_rpc(key, &json!({ "jsonrpc": "2.0", "id": 1, "method": "ListTasks", "params": {} }))).await;
+        let r = send(s.a2a_rpc(
+            key,
+            &json!({ "jsonrpc": "2.0", "id": 1, "method": "ListTasks", "params": {} }),
+        ))
+        .await;
         assert_eq!(r.status.as_u16(), 401, "{}", r.text);
     }
 }
@@ -299,18 +355,28 @@ async fn a_sustained_mix_of_rest_mcp_and_a2a_is_counted_exactly_once_each() {
             statuses
         })
     });
-    let statuses: Vec<(usize, u16, Option<Value>)> = join_all(workers).await.into_iter().flat_map(|r| r.expect("worker")).collect();
+    let statuses: Vec<(usize, u16, Option<Value>)> =
+        join_all(workers).await.into_iter().flat_map(|r| r.expect("worker")).collect();
     let sent = statuses.len() as u64;
     for (surface, status, error) in &statuses {
         assert_eq!(*status, 200, "surface {surface}: {status} {error:?}");
         assert!(error.is_none(), "surface {surface}: {error:?}");
     }
-    let per_surface: Vec<usize> = (0..3).map(|k| statuses.iter().filter(|x| x.0 == k).count()).collect();
+    let per_surface: Vec<usize> =
+        (0..3).map(|k| statuses.iter().filter(|x| x.0 == k).count()).collect();
     assert!(per_surface.iter().all(|n| *n > 3), "every surface carried traffic: {per_surface:?}");
     // Every request, whichever surface it came through, was counted once against the key.
-    let r = send(s.as_key(Method::GET, &format!("/api/v1/organizations/{}", t.org_id), &t.key)).await;
+    let r =
+        send(s.as_key(Method::GET, &format!("/api/v1/organizations/{}", t.org_id), &t.key)).await;
     r.assert_status(200);
-    let remaining: u64 = r.header("x-ratelimit-remaining").expect("remaining").parse().expect("number");
-    assert_eq!(remaining, LIMIT - sent - 1, "{sent} requests ({per_surface:?} REST/MCP/A2A) then one more");
-    eprintln!("soak: {sent} requests ({per_surface:?} REST/MCP/A2A) in 8 s, all 200, counted exactly");
+    let remaining: u64 =
+        r.header("x-ratelimit-remaining").expect("remaining").parse().expect("number");
+    assert_eq!(
+        remaining,
+        LIMIT - sent - 1,
+        "{sent} requests ({per_surface:?} REST/MCP/A2A) then one more"
+    );
+    eprintln!(
+        "soak: {sent} requests ({per_surface:?} REST/MCP/A2A) in 8 s, all 200, counted exactly"
+    );
 }

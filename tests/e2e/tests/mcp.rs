@@ -48,9 +48,13 @@ fn modern(s: &Stack, key: &str, id: u64, method: &str, mut params: Value) -> Req
         "io.modelcontextprotocol/clientInfo": { "name": "crow-e2e", "version": "1" },
         "io.modelcontextprotocol/clientCapabilities": {},
     });
-    let mut r = post(s, Some(key), &json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }).to_string())
-        .header("MCP-Protocol-Version", MODERN)
-        .header("Mcp-Method", method);
+    let mut r = post(
+        s,
+        Some(key),
+        &json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }).to_string(),
+    )
+    .header("MCP-Protocol-Version", MODERN)
+    .header("Mcp-Method", method);
     if let Some(name) = params.get("name").and_then(Value::as_str) {
         r = r.header("Mcp-Name", name);
     }
@@ -110,7 +114,11 @@ fn assert_rpc_error(r: &Reply, status: u16, code: i64) {
     assert_eq!(r.body["jsonrpc"], "2.0", "{}", r.text);
     assert_eq!(r.body["error"]["code"], code, "{}", r.text);
     assert!(r.body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{}", r.text);
-    assert!(r.header("content-type").is_some_and(|c| c.starts_with("application/json")), "{:?}", r.headers);
+    assert!(
+        r.header("content-type").is_some_and(|c| c.starts_with("application/json")),
+        "{:?}",
+        r.headers
+    );
     assert!(r.header("mcp-session-id").is_none(), "no sessions are ever minted");
 }
 
@@ -122,32 +130,57 @@ async fn seeded(s: &Stack) -> &'static (Tenant, String) {
     SEEDED
         .get_or_init(|| async {
             let t = s.tenant("mcp-data").await;
-            s.sql(&format!("UPDATE organizations SET plan = 'professional' WHERE id = '{}'", t.org_id));
+            s.sql(&format!(
+                "UPDATE organizations SET plan = 'professional' WHERE id = '{}'",
+                t.org_id
+            ));
             let catalogue = demo::catalogue();
             let mut product_id = String::new();
             for p in catalogue.iter().take(8) {
-                let r = send(s.as_user(Method::POST, &format!("/api/v1/products?organizationId={}", t.org_id), &t.cookie).json(p)).await;
+                let r = send(
+                    s.as_user(
+                        Method::POST,
+                        &format!("/api/v1/products?organizationId={}", t.org_id),
+                        &t.cookie,
+                    )
+                    .json(p),
+                )
+                .await;
                 let id = r.assert_status(201)["id"].as_str().unwrap().to_string();
                 if product_id.is_empty() {
                     product_id = id;
                 }
             }
-            let skus: Vec<String> = catalogue.iter().take(8).map(|p| p["sku"].as_str().unwrap().to_string()).collect();
+            let skus: Vec<String> =
+                catalogue.iter().take(8).map(|p| p["sku"].as_str().unwrap().to_string()).collect();
             let items = demo::interactions(&skus, 150, 6);
             let r = send(
-                s.as_user(Method::POST, &format!("/api/v1/interactions/organization/{}/batch", t.org_id), &t.cookie)
-                    .json(&json!({ "interactions": items })),
+                s.as_user(
+                    Method::POST,
+                    &format!("/api/v1/interactions/organization/{}/batch", t.org_id),
+                    &t.cookie,
+                )
+                .json(&json!({ "interactions": items })),
             )
             .await;
             assert_eq!(r.assert_status(200)["inserted"], 150);
             let patterns: Vec<Value> = demo::patterns().into_iter().take(10).collect();
             let r = send(
-                s.as_user(Method::POST, &format!("/api/v1/patterns/organization/{}", t.org_id), &t.cookie)
-                    .json(&json!({ "patterns": patterns })),
+                s.as_user(
+                    Method::POST,
+                    &format!("/api/v1/patterns/organization/{}", t.org_id),
+                    &t.cookie,
+                )
+                .json(&json!({ "patterns": patterns })),
             )
             .await;
             r.assert_status(201);
-            let r = send(s.as_key(Method::POST, &format!("/api/v1/products/{product_id}/ai-descriptions"), &t.key)).await;
+            let r = send(s.as_key(
+                Method::POST,
+                &format!("/api/v1/products/{product_id}/ai-descriptions"),
+                &t.key,
+            ))
+            .await;
             assert!(r.status.is_success(), "generating descriptions: {}", r.text);
             (t, product_id)
         })
@@ -165,14 +198,27 @@ async fn options_answers_the_cors_preflight() {
             .request(Method::OPTIONS, mcp_url(&s))
             .header("Origin", DASHBOARD_ORIGIN)
             .header("Access-Control-Request-Method", "POST")
-            .header("Access-Control-Request-Headers", "authorization, content-type, mcp-protocol-version"),
+            .header(
+                "Access-Control-Request-Headers",
+                "authorization, content-type, mcp-protocol-version",
+            ),
     )
     .await;
     assert_eq!(r.status.as_u16(), 204, "{}", r.text);
     assert!(r.text.is_empty());
     assert_eq!(r.header("access-control-allow-origin"), Some(DASHBOARD_ORIGIN));
     let allowed = r.header("access-control-allow-headers").unwrap().to_ascii_lowercase();
-    for h in ["content-type", "accept", "authorization", "x-api-key", "mcp-protocol-version", "mcp-method", "mcp-name", "mcp-session-id", "last-event-id"] {
+    for h in [
+        "content-type",
+        "accept",
+        "authorization",
+        "x-api-key",
+        "mcp-protocol-version",
+        "mcp-method",
+        "mcp-name",
+        "mcp-session-id",
+        "last-event-id",
+    ] {
         assert!(allowed.contains(h), "{h} missing from {allowed}");
     }
     assert!(r.header("access-control-allow-methods").unwrap().contains("POST"));
@@ -195,7 +241,12 @@ async fn a_foreign_origin_is_refused_with_403_on_every_method() {
         }
     }
     // A DNS-rebinding page: Host and Origin name a foreign site that resolves to loopback.
-    let r = send(post(&s, Some(&t.key), ping).header("Host", "evil.example.com").header("Origin", "http://evil.example.com")).await;
+    let r = send(
+        post(&s, Some(&t.key), ping)
+            .header("Host", "evil.example.com")
+            .header("Origin", "http://evil.example.com"),
+    )
+    .await;
     assert_rpc_error(&r, 403, -32600);
     // Listed origins, and the local server's own loopback origin, are served with CORS headers.
     let own = s.mcp.clone();
@@ -205,7 +256,10 @@ async fn a_foreign_origin_is_refused_with_403_on_every_method() {
         assert_eq!(r.body["result"], json!({}));
         assert_eq!(r.header("access-control-allow-origin"), Some(origin));
         let exposed = r.header("access-control-expose-headers").unwrap();
-        assert!(exposed.contains("X-RateLimit-Remaining") && exposed.contains("WWW-Authenticate"), "{exposed}");
+        assert!(
+            exposed.contains("X-RateLimit-Remaining") && exposed.contains("WWW-Authenticate"),
+            "{exposed}"
+        );
     }
 }
 
@@ -228,7 +282,8 @@ async fn get_is_405_for_event_streams_and_server_info_otherwise() {
         assert_eq!(body["name"], "crow-mcp-server");
         assert_eq!(body["sessions"], false);
         assert!(body["protocolVersions"].as_array().unwrap().contains(&json!(MODERN)));
-        let names: Vec<&str> = body["tools"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+        let names: Vec<&str> =
+            body["tools"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
         assert_eq!(names, TOOLS);
     }
 }
@@ -273,9 +328,14 @@ async fn posts_without_a_valid_key_are_401_with_a_bearer_challenge() {
     assert_rpc_error(&r, 401, -32600);
     assert_eq!(r.body["id"], Value::Null);
     // X-API-Key alone works, and so does a revoked key not.
-    let r = send(post(&s, None, r#"{"jsonrpc":"2.0","id":2,"method":"ping"}"#).header("X-API-Key", &t.key)).await;
+    let r = send(
+        post(&s, None, r#"{"jsonrpc":"2.0","id":2,"method":"ping"}"#).header("X-API-Key", &t.key),
+    )
+    .await;
     assert_eq!(r.assert_status(200)["result"], json!({}));
-    let r = send(s.as_user(Method::DELETE, &format!("/api/v1/auth/api-keys/{}", t.key_id), &t.cookie)).await;
+    let r =
+        send(s.as_user(Method::DELETE, &format!("/api/v1/auth/api-keys/{}", t.key_id), &t.cookie))
+            .await;
     assert!(r.status.is_success(), "{}", r.text);
     let r = send(post(&s, Some(&t.key), r#"{"jsonrpc":"2.0","id":3,"method":"ping"}"#)).await;
     assert_rpc_error(&r, 401, -32600);
@@ -297,7 +357,8 @@ async fn authenticated_answers_carry_the_rate_limit_and_tool_calls_count_once() 
     let r = send(post(&s, Some(&t.key), "[]")).await;
     assert_rpc_error(&r, 400, -32600);
     assert_eq!(num(&r, "x-ratelimit-remaining"), 57);
-    let r = send(s.as_key(Method::GET, &format!("/api/v1/organizations/{}", t.org_id), &t.key)).await;
+    let r =
+        send(s.as_key(Method::GET, &format!("/api/v1/organizations/{}", t.org_id), &t.key)).await;
     assert_eq!(num(&r, "x-ratelimit-remaining"), 56);
 }
 
@@ -314,7 +375,12 @@ async fn transport_errors_batches_and_notifications() {
     assert_rpc_error(&r, 400, -32700);
     assert_eq!(r.body["id"], Value::Null);
     // Batch: 400, -32600, one error object.
-    let r = send(post(&s, Some(key), r#"[{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","id":2,"method":"ping"}]"#)).await;
+    let r = send(post(
+        &s,
+        Some(key),
+        r#"[{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","id":2,"method":"ping"}]"#,
+    ))
+    .await;
     assert_rpc_error(&r, 400, -32600);
     assert!(r.body.is_object());
     assert!(r.body["error"]["message"].as_str().unwrap().contains("Batch"));
@@ -329,10 +395,18 @@ async fn transport_errors_batches_and_notifications() {
         assert!(r.text.is_empty());
     }
     // Modern clients must not post responses.
-    let r = send(post(&s, Some(key), r#"{"jsonrpc":"2.0","id":5,"result":{}}"#).header("MCP-Protocol-Version", MODERN)).await;
+    let r = send(
+        post(&s, Some(key), r#"{"jsonrpc":"2.0","id":5,"result":{}}"#)
+            .header("MCP-Protocol-Version", MODERN),
+    )
+    .await;
     assert_rpc_error(&r, 400, -32600);
     // Wrong media types.
-    let r = send(post(&s, Some(key), r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#).header("Content-Type", "text/plain")).await;
+    let r = send(
+        post(&s, Some(key), r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#)
+            .header("Content-Type", "text/plain"),
+    )
+    .await;
     assert_eq!(r.status.as_u16(), 415, "{}", r.text);
     let r = send(
         s.client()
@@ -346,11 +420,18 @@ async fn transport_errors_batches_and_notifications() {
     assert_eq!(r.status.as_u16(), 406, "{}", r.text);
     // Lenient Accept: missing or one of the two types still gets JSON.
     for accept in ["text/event-stream", "*/*", "application/json"] {
-        let r = send(post(&s, Some(key), r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#).header("Accept", accept)).await;
+        let r = send(
+            post(&s, Some(key), r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#)
+                .header("Accept", accept),
+        )
+        .await;
         assert_eq!(r.status.as_u16(), 200, "{accept}: {}", r.text);
     }
     // Too large: 413 before parsing.
-    let big = format!(r#"{{"jsonrpc":"2.0","id":1,"method":"ping","params":{{"pad":"{}"}}}}"#, "x".repeat(300 * 1024));
+    let big = format!(
+        r#"{{"jsonrpc":"2.0","id":1,"method":"ping","params":{{"pad":"{}"}}}}"#,
+        "x".repeat(300 * 1024)
+    );
     let r = send(post(&s, Some(key), &big)).await;
     assert_eq!(r.status.as_u16(), 413, "{}", &r.text[..r.text.len().min(200)]);
 }
@@ -382,7 +463,8 @@ async fn initialize_negotiates_the_version_without_sessions() {
         assert!(result.get("resultType").is_none(), "no modern fields on the legacy lane");
     }
     // initialize without protocolVersion: -32602.
-    let r = rpc(&s, &t.key, json!({"jsonrpc":"2.0","id":2,"method":"initialize","params":{}})).await;
+    let r =
+        rpc(&s, &t.key, json!({"jsonrpc":"2.0","id":2,"method":"initialize","params":{}})).await;
     assert_rpc_error(&r, 200, -32602);
 }
 
@@ -391,17 +473,24 @@ async fn legacy_requests_ping_list_and_errors() {
     let s = Stack::from_env();
     let t = s.tenant("mcp-legacy").await;
     let key = t.key.as_str();
-    let with_version = |v: &str, msg: Value| post(&s, Some(key), &msg.to_string()).header("MCP-Protocol-Version", v.to_string());
-    let r = send(with_version("2025-11-25", json!({"jsonrpc":"2.0","id":"p","method":"ping"}))).await;
+    let with_version = |v: &str, msg: Value| {
+        post(&s, Some(key), &msg.to_string()).header("MCP-Protocol-Version", v.to_string())
+    };
+    let r =
+        send(with_version("2025-11-25", json!({"jsonrpc":"2.0","id":"p","method":"ping"}))).await;
     assert_eq!(r.status.as_u16(), 200);
     assert_eq!(r.body, json!({"jsonrpc":"2.0","id":"p","result":{}}));
     // Unsupported MCP-Protocol-Version header: 400 listing the supported versions.
     let r = send(with_version("2024-01-01", json!({"jsonrpc":"2.0","id":3,"method":"ping"}))).await;
     assert_rpc_error(&r, 400, -32600);
     assert_eq!(r.body["id"], 3);
-    assert!(r.body["error"]["data"]["supported"].as_array().unwrap().contains(&json!("2025-11-25")));
+    assert!(r.body["error"]["data"]["supported"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("2025-11-25")));
     // tools/list: six tools, one page; a cursor is invalid.
-    let r = send(with_version("2025-06-18", json!({"jsonrpc":"2.0","id":4,"method":"tools/list"}))).await;
+    let r = send(with_version("2025-06-18", json!({"jsonrpc":"2.0","id":4,"method":"tools/list"})))
+        .await;
     let tools = r.body["result"]["tools"].as_array().unwrap();
     assert_eq!(tools.iter().map(|t| t["name"].as_str().unwrap()).collect::<Vec<_>>(), TOOLS);
     assert!(r.body["result"].get("nextCursor").is_none());
@@ -410,7 +499,12 @@ async fn legacy_requests_ping_list_and_errors() {
         assert_eq!(t["outputSchema"]["type"], "object");
         assert_eq!(t["annotations"]["readOnlyHint"], true);
     }
-    let r = rpc(&s, key, json!({"jsonrpc":"2.0","id":5,"method":"tools/list","params":{"cursor":"abc"}})).await;
+    let r = rpc(
+        &s,
+        key,
+        json!({"jsonrpc":"2.0","id":5,"method":"tools/list","params":{"cursor":"abc"}}),
+    )
+    .await;
     assert_rpc_error(&r, 200, -32602);
     // Unknown method: 200 + -32601. Unknown tool: -32602. Bad arguments: isError result.
     let r = rpc(&s, key, json!({"jsonrpc":"2.0","id":6,"method":"resources/list"})).await;
@@ -418,7 +512,12 @@ async fn legacy_requests_ping_list_and_errors() {
     let r = rpc(&s, key, json!({"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"crow_nope","arguments":{}}})).await;
     assert_rpc_error(&r, 200, -32602);
     assert_eq!(r.body["id"], 7);
-    let r = rpc(&s, key, json!({"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"arguments":{}}})).await;
+    let r = rpc(
+        &s,
+        key,
+        json!({"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"arguments":{}}}),
+    )
+    .await;
     assert_rpc_error(&r, 200, -32602);
     for (name, args, field) in [
         ("crow_search_products", json!({}), "query"),
@@ -460,7 +559,14 @@ async fn modern_requests_discover_list_and_call() {
     assert_eq!(l["resultType"], "complete");
     assert!(l["ttlMs"].as_u64().is_some() && l["cacheScope"].is_string());
 
-    let r = send(modern(&s, key, 3, "tools/call", json!({"name": "crow_get_interaction_summary", "arguments": {}}))).await;
+    let r = send(modern(
+        &s,
+        key,
+        3,
+        "tools/call",
+        json!({"name": "crow_get_interaction_summary", "arguments": {}}),
+    ))
+    .await;
     let c = &r.body["result"];
     assert_eq!(c["isError"], false, "{}", r.text);
     assert_eq!(c["resultType"], "complete");
@@ -468,7 +574,9 @@ async fn modern_requests_discover_list_and_call() {
     assert!(c["_meta"]["io.modelcontextprotocol/serverInfo"].is_object());
 
     // Non-ASCII tool names travel base64-encoded in Mcp-Name; an unknown tool is 400 + -32602.
-    let mut req = modern(&s, key, 4, "tools/call", json!({"name": "crow_ü", "arguments": {}})).build().unwrap();
+    let mut req = modern(&s, key, 4, "tools/call", json!({"name": "crow_ü", "arguments": {}}))
+        .build()
+        .unwrap();
     req.headers_mut().insert("mcp-name", "=?base64?Y3Jvd1/DvA==?=".parse().unwrap());
     let r = Reply::of(s.client().execute(req).await.unwrap()).await;
     assert_rpc_error(&r, 400, -32602);
@@ -486,7 +594,8 @@ async fn modern_validation_errors_use_their_codes_and_statuses() {
         built
     };
     let client = s.client();
-    let exec = |req: reqwest::Request| async { Reply::of(client.execute(req).await.unwrap()).await };
+    let exec =
+        |req: reqwest::Request| async { Reply::of(client.execute(req).await.unwrap()).await };
 
     // Missing or mismatching headers: 400 + -32020.
     let r = exec(without(modern(&s, key, 1, "tools/list", json!({})), "Mcp-Method")).await;
@@ -494,23 +603,39 @@ async fn modern_validation_errors_use_their_codes_and_statuses() {
     let mut req = modern(&s, key, 2, "tools/list", json!({})).build().unwrap();
     req.headers_mut().insert("mcp-method", "server/discover".parse().unwrap());
     assert_rpc_error(&exec(req).await, 400, -32020);
-    let mut req = modern(&s, key, 3, "tools/call", json!({"name": "crow_get_interaction_summary"})).build().unwrap();
+    let mut req = modern(&s, key, 3, "tools/call", json!({"name": "crow_get_interaction_summary"}))
+        .build()
+        .unwrap();
     req.headers_mut().insert("mcp-name", "crow_search_products".parse().unwrap());
     assert_rpc_error(&exec(req).await, 400, -32020);
-    let r = exec(without(modern(&s, key, 4, "tools/call", json!({"name": "crow_get_interaction_summary"})), "Mcp-Name")).await;
+    let r = exec(without(
+        modern(&s, key, 4, "tools/call", json!({"name": "crow_get_interaction_summary"})),
+        "Mcp-Name",
+    ))
+    .await;
     assert_rpc_error(&r, 400, -32020);
 
     // Unsupported version in the envelope: 400 + -32022 with data.supported / requested.
     let body = json!({"jsonrpc":"2.0","id":5,"method":"tools/list","params":{"_meta":{
         "io.modelcontextprotocol/protocolVersion":"2030-01-01","io.modelcontextprotocol/clientCapabilities":{}}}});
-    let r = send(post(&s, Some(key), &body.to_string()).header("MCP-Protocol-Version", "2030-01-01").header("Mcp-Method", "tools/list")).await;
+    let r = send(
+        post(&s, Some(key), &body.to_string())
+            .header("MCP-Protocol-Version", "2030-01-01")
+            .header("Mcp-Method", "tools/list"),
+    )
+    .await;
     assert_rpc_error(&r, 400, -32022);
     assert_eq!(r.body["error"]["data"]["requested"], "2030-01-01");
     assert!(r.body["error"]["data"]["supported"].as_array().unwrap().contains(&json!(MODERN)));
 
     // Missing clientCapabilities: 400 + -32602.
     let body = json!({"jsonrpc":"2.0","id":6,"method":"tools/list","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":MODERN}}});
-    let r = send(post(&s, Some(key), &body.to_string()).header("MCP-Protocol-Version", MODERN).header("Mcp-Method", "tools/list")).await;
+    let r = send(
+        post(&s, Some(key), &body.to_string())
+            .header("MCP-Protocol-Version", MODERN)
+            .header("Mcp-Method", "tools/list"),
+    )
+    .await;
     assert_rpc_error(&r, 400, -32602);
 
     // Unknown method: 404 + -32601 (the JSON-RPC body tells it from a missing endpoint).
@@ -522,7 +647,14 @@ async fn modern_validation_errors_use_their_codes_and_statuses() {
     assert_rpc_error(&r, 404, -32601);
 
     // Bad tool arguments are still a tool result (HTTP 200, isError), as in the legacy lane.
-    let r = send(modern(&s, key, 9, "tools/call", json!({"name": "crow_search_patterns", "arguments": {"limit": 0}}))).await;
+    let r = send(modern(
+        &s,
+        key,
+        9,
+        "tools/call",
+        json!({"name": "crow_search_patterns", "arguments": {"limit": 0}}),
+    ))
+    .await;
     assert_eq!(r.status.as_u16(), 200, "{}", r.text);
     assert_eq!(r.body["result"]["isError"], true);
     assert_eq!(r.body["result"]["resultType"], "complete");
@@ -544,8 +676,14 @@ async fn tool_results_match_the_rest_answers() {
 
     for (args, query) in [
         (json!({}), "limit=20&page=1".to_string()),
-        (json!({"sourceType": "web", "limit": 7, "page": 2}), "sourceType=web&limit=7&page=2".to_string()),
-        (json!({"sourceType": "cctv", "limit": 100}), "sourceType=cctv&limit=100&page=1".to_string()),
+        (
+            json!({"sourceType": "web", "limit": 7, "page": 2}),
+            "sourceType=web&limit=7&page=2".to_string(),
+        ),
+        (
+            json!({"sourceType": "cctv", "limit": 100}),
+            "sourceType=cctv&limit=100&page=1".to_string(),
+        ),
     ] {
         let sc = tool_ok(&s, key, "crow_search_interactions", args.clone()).await;
         let r = rest(&s, key, &format!("/api/v1/interactions/organization/{org}?{query}")).await;
@@ -559,7 +697,8 @@ async fn tool_results_match_the_rest_answers() {
     assert_eq!(sc["items"], r["data"]);
     assert_eq!(sc["count"], 10);
 
-    let sc = tool_ok(&s, key, "crow_get_product_ai_descriptions", json!({"productId": product_id})).await;
+    let sc = tool_ok(&s, key, "crow_get_product_ai_descriptions", json!({"productId": product_id}))
+        .await;
     let r = rest(&s, key, &format!("/api/v1/products/{product_id}/ai-descriptions")).await;
     assert_eq!(sc["items"], r["descriptions"]);
     assert!(sc["count"].as_u64().unwrap() >= 1, "{sc}");
@@ -576,21 +715,43 @@ async fn search_tool_results_match_the_rest_answers() {
     let enc = |q: &str| q.replace(' ', "%20");
 
     for mode in ["hybrid", "fts", "semantic"] {
-        let sc = tool_ok(&s, key, "crow_search_products", json!({"query": word, "mode": mode, "limit": 5})).await;
-        let r = rest(&s, key, &format!("/api/v1/products/search?query={}&mode={mode}&limit=5", enc(&word))).await;
+        let sc = tool_ok(
+            &s,
+            key,
+            "crow_search_products",
+            json!({"query": word, "mode": mode, "limit": 5}),
+        )
+        .await;
+        let r = rest(
+            &s,
+            key,
+            &format!("/api/v1/products/search?query={}&mode={mode}&limit=5", enc(&word)),
+        )
+        .await;
         assert_same_hits(&sc["items"], &r["data"], mode);
         assert!(sc["count"].as_u64().unwrap() >= 1, "{mode}: {sc}");
         assert!(sc["items"][0]["score"].is_number());
     }
 
     let q = "hiking boots";
-    let sc = tool_ok(&s, key, "crow_search_interactions", json!({"query": q, "sourceType": "social", "limit": 5})).await;
+    let sc = tool_ok(
+        &s,
+        key,
+        "crow_search_interactions",
+        json!({"query": q, "sourceType": "social", "limit": 5}),
+    )
+    .await;
     let r = rest(&s, key, &format!("/api/v1/interactions/organization/{org}/search?query={}&sourceType=social&limit=5&page=1", enc(q))).await;
     assert_same_hits(&sc["items"], &r["data"], q);
 
     let q = "weekend footfall";
     let sc = tool_ok(&s, key, "crow_search_patterns", json!({"query": q})).await;
-    let r = rest(&s, key, &format!("/api/v1/patterns/organization/{org}/search?query={}&limit=20", enc(q))).await;
+    let r = rest(
+        &s,
+        key,
+        &format!("/api/v1/patterns/organization/{org}/search?query={}&limit=20", enc(q)),
+    )
+    .await;
     assert_same_hits(&sc["items"], &r["data"], q);
 
     let q = "return policy";
@@ -606,9 +767,14 @@ async fn tools_see_only_the_keys_organization() {
     let other = s.tenant("mcp-other").await;
     // Another organization's product is "not found", exactly like a missing one.
     for id in [product_id.as_str(), "prd_does_not_exist"] {
-        let result = tool(&s, &other.key, "crow_get_product_ai_descriptions", json!({"productId": id})).await;
+        let result =
+            tool(&s, &other.key, "crow_get_product_ai_descriptions", json!({"productId": id}))
+                .await;
         assert_eq!(result["isError"], true, "{result}");
-        assert!(result["content"][0]["text"].as_str().unwrap().to_lowercase().contains("not found"), "{result}");
+        assert!(
+            result["content"][0]["text"].as_str().unwrap().to_lowercase().contains("not found"),
+            "{result}"
+        );
         assert!(result.get("structuredContent").is_none());
     }
     // The summary is the key's own (empty) organization.

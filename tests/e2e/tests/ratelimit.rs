@@ -20,7 +20,12 @@ async fn a_free_key_gets_exactly_sixty_of_a_concurrent_burst() {
 
     let ok: Vec<&Reply> = replies.iter().filter(|r| r.status.as_u16() == 200).collect();
     let limited: Vec<&Reply> = replies.iter().filter(|r| r.status.as_u16() == 429).collect();
-    assert_eq!(ok.len(), 60, "statuses: {:?}", replies.iter().map(|r| r.status.as_u16()).collect::<Vec<_>>());
+    assert_eq!(
+        ok.len(),
+        60,
+        "statuses: {:?}",
+        replies.iter().map(|r| r.status.as_u16()).collect::<Vec<_>>()
+    );
     assert_eq!(limited.len(), 60);
 
     // Coherent headers: every success saw its own remaining count, from 59 down to 0.
@@ -30,7 +35,10 @@ async fn a_free_key_gets_exactly_sixty_of_a_concurrent_burst() {
     assert_eq!(resets.len(), 1, "one window, one reset: {resets:?}");
     let reset = *resets.iter().next().unwrap();
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
-    assert!(reset > now && reset <= now + 61, "reset {reset} is the end of the minute window (now {now})");
+    assert!(
+        reset > now && reset <= now + 61,
+        "reset {reset} is the end of the minute window (now {now})"
+    );
     for r in &replies {
         assert_eq!(num(r, "x-ratelimit-limit"), 60);
         assert!(r.header("ratelimit-policy").unwrap().contains("\"minute\";q=60;w=60"));
@@ -59,7 +67,8 @@ async fn a_free_key_gets_exactly_sixty_of_a_concurrent_burst() {
 async fn anonymous_clients_get_ten_a_minute_per_address() {
     let s = Stack::from_env();
     let ip = random_client_ip();
-    let replies = join_all((0..15).map(|_| send(s.gw_from(&ip, Method::GET, "/api/v1/organizations")))).await;
+    let replies =
+        join_all((0..15).map(|_| send(s.gw_from(&ip, Method::GET, "/api/v1/organizations")))).await;
     let unauthorized = replies.iter().filter(|r| r.status.as_u16() == 401).count();
     let limited = replies.iter().filter(|r| r.status.as_u16() == 429).count();
     assert_eq!((unauthorized, limited), (10, 5));
@@ -71,7 +80,12 @@ async fn anonymous_clients_get_ten_a_minute_per_address() {
     send(s.gw(Method::GET, "/api/v1/organizations")).await.assert_error(401, "UNAUTHORIZED");
     // Failed credentials count against the address too (brute-force guard), not a key.
     let ip2 = random_client_ip();
-    let bad = (0..12).map(|_| send(s.gw_from(&ip2, Method::GET, "/api/v1/organizations").header("Authorization", "Bearer crow_guess")));
+    let bad = (0..12).map(|_| {
+        send(
+            s.gw_from(&ip2, Method::GET, "/api/v1/organizations")
+                .header("Authorization", "Bearer crow_guess"),
+        )
+    });
     let replies = join_all(bad).await;
     assert_eq!(replies.iter().filter(|r| r.status.as_u16() == 429).count(), 2);
 }
@@ -82,11 +96,14 @@ async fn refused_credentials_and_forbidden_answers_do_not_spend_the_key() {
     let t = s.tenant("refund").await;
     // API keys may not use user-only routes: 403, five times.
     for _ in 0..5 {
-        send(s.as_key(Method::GET, "/api/v1/users/me", &t.key)).await.assert_error(403, "FORBIDDEN");
+        send(s.as_key(Method::GET, "/api/v1/users/me", &t.key))
+            .await
+            .assert_error(403, "FORBIDDEN");
     }
     // Refunds are written after the response; give them a moment.
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    let r = send(s.as_key(Method::GET, &format!("/api/v1/organizations/{}", t.org_id), &t.key)).await;
+    let r =
+        send(s.as_key(Method::GET, &format!("/api/v1/organizations/{}", t.org_id), &t.key)).await;
     r.assert_status(200);
     assert_eq!(num(&r, "x-ratelimit-remaining"), 59, "only this request counted");
 }
@@ -131,7 +148,10 @@ async fn the_plan_decides_the_tier() {
     s.sql(&format!("UPDATE organizations SET plan = 'starter' WHERE id = '{}'", t.org_id));
     let r = send(s.as_key(Method::GET, &path, &t.key)).await;
     assert_eq!(num(&r, "x-ratelimit-limit"), 300);
-    assert_eq!(r.body["rateLimits"], json!({ "tier": "starter", "perMinute": 300, "perDay": 50000 }));
+    assert_eq!(
+        r.body["rateLimits"],
+        json!({ "tier": "starter", "perMinute": 300, "perDay": 50000 })
+    );
     s.sql(&format!("UPDATE organizations SET plan = 'professional' WHERE id = '{}'", t.org_id));
     assert_eq!(num(&send(s.as_key(Method::GET, &path, &t.key)).await, "x-ratelimit-limit"), 1000);
     // Enterprise: limits stored with the organization.

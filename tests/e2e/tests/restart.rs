@@ -21,7 +21,11 @@ async fn d1_writes_survive_a_gateway_restart() {
     assert!(status.success(), "restarting the gateway failed");
 
     // The account, its session and its organization were read back from disk.
-    let r = send(s.gw(Method::POST, "/api/v1/auth/sign-in/email").json(&json!({ "email": email, "password": TEST_PASSWORD }))).await;
+    let r = send(
+        s.gw(Method::POST, "/api/v1/auth/sign-in/email")
+            .json(&json!({ "email": email, "password": TEST_PASSWORD })),
+    )
+    .await;
     assert_eq!(r.assert_status(200)["user"]["id"], user_id.as_str());
     let r = send(s.as_user(Method::GET, &format!("/api/v1/organizations/{org_id}"), &cookie)).await;
     assert_eq!(r.assert_status(200)["name"], "survives restarts");

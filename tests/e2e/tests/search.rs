@@ -14,7 +14,15 @@ fn professional(s: &Stack, t: &Tenant) {
 
 fn enc(q: &str) -> String {
     q.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+        .map(
+            |b| {
+                if b.is_ascii_alphanumeric() {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            },
+        )
         .collect()
 }
 
@@ -36,7 +44,11 @@ async fn relevance_of_each_mode() {
         send(s.as_key(Method::POST, "/api/v1/products", &t.key).json(&p)).await.assert_status(201);
     }
     for (title, text) in demo::knowledge_base() {
-        let r = send(s.as_key(Method::POST, "/api/v1/qna/documents", &t.key).json(&json!({ "title": title, "text": text }))).await;
+        let r = send(
+            s.as_key(Method::POST, "/api/v1/qna/documents", &t.key)
+                .json(&json!({ "title": title, "text": text })),
+        )
+        .await;
         assert!(r.assert_status(201)["chunks"].as_u64().unwrap() >= 1);
     }
     let skus: std::collections::HashSet<String> = demo::catalogue_skus().into_iter().collect();
@@ -61,11 +73,26 @@ async fn relevance_of_each_mode() {
         }
     }
     let r = |m: &str| recall.get(m).copied().unwrap_or(0) as f64 / set.len() as f64;
-    println!("relevance set: {} queries over {} products and {} documents", set.len(), skus.len(), demo::knowledge_base().len());
+    println!(
+        "relevance set: {} queries over {} products and {} documents",
+        set.len(),
+        skus.len(),
+        demo::knowledge_base().len()
+    );
     for mode in MODES {
-        println!("recall@5 {mode:>8}: {:.3}  (missed: {:?})", r(mode), misses.get(mode).cloned().unwrap_or_default());
+        println!(
+            "recall@5 {mode:>8}: {:.3}  (missed: {:?})",
+            r(mode),
+            misses.get(mode).cloned().unwrap_or_default()
+        );
     }
-    assert!(r("hybrid") >= r("fts").max(r("semantic")), "hybrid {} < max(fts {}, semantic {})", r("hybrid"), r("fts"), r("semantic"));
+    assert!(
+        r("hybrid") >= r("fts").max(r("semantic")),
+        "hybrid {} < max(fts {}, semantic {})",
+        r("hybrid"),
+        r("fts"),
+        r("semantic")
+    );
     assert!(r("hybrid") >= 0.8, "hybrid recall@5 {}", r("hybrid"));
 }
 
@@ -76,26 +103,54 @@ async fn another_organization_never_sees_these_items() {
     let b = s.tenant("iso-b").await;
     let pa = send(s.as_key(Method::POST, "/api/v1/products", &a.key).json(&json!({ "name": "Glacier Trekking Pole", "description": "Carbon pole for glacier treks." }))).await;
     let a_id = pa.assert_status(201)["id"].as_str().unwrap().to_string();
-    send(s.as_key(Method::POST, "/api/v1/products", &b.key).json(&json!({ "name": "Glacier Mug", "description": "Enamel mug." }))).await.assert_status(201);
+    send(
+        s.as_key(Method::POST, "/api/v1/products", &b.key)
+            .json(&json!({ "name": "Glacier Mug", "description": "Enamel mug." })),
+    )
+    .await
+    .assert_status(201);
     send(s.as_key(Method::POST, "/api/v1/qna/documents", &a.key).json(&json!({ "title": "A's secret glacier policy", "text": "Glacier treks need a guide and a permit." }))).await.assert_status(201);
     let batch = format!("/api/v1/interactions/organization/{}/batch", a.org_id);
     send(s.as_key(Method::POST, &batch, &a.key).json(&json!({ "interactions": [{ "eventId": "g1", "sourceType": "web", "kind": "search", "occurredAt": "2026-11-01", "content": "glacier trekking pole" }] }))).await.assert_status(200);
     for mode in MODES {
-        let body = search(&s, &b, "/api/v1/products/search", "glacier trekking pole", mode, 50).await;
-        assert!(body["data"].as_array().unwrap().iter().all(|p| p["id"] != a_id.as_str() && p["organizationId"] == b.org_id.as_str()), "{mode}: {body}");
+        let body =
+            search(&s, &b, "/api/v1/products/search", "glacier trekking pole", mode, 50).await;
+        assert!(
+            body["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|p| p["id"] != a_id.as_str() && p["organizationId"] == b.org_id.as_str()),
+            "{mode}: {body}"
+        );
         let body = search(&s, &b, "/api/v1/qna/search", "glacier permit guide", mode, 20).await;
         assert_eq!(body["data"], json!([]), "{mode}");
-        let body = search(&s, &b, &format!("/api/v1/interactions/organization/{}/search", b.org_id), "glacier", mode, 50).await;
+        let body = search(
+            &s,
+            &b,
+            &format!("/api/v1/interactions/organization/{}/search", b.org_id),
+            "glacier",
+            mode,
+            50,
+        )
+        .await;
         assert_eq!(body["data"], json!([]), "{mode}");
         // And B cannot ask about A's organization directly.
-        let url = format!("/api/v1/interactions/organization/{}/search?query=glacier&mode={mode}", a.org_id);
+        let url = format!(
+            "/api/v1/interactions/organization/{}/search?query=glacier&mode={mode}",
+            a.org_id
+        );
         send(s.as_key(Method::GET, &url, &b.key)).await.assert_error(404, "NOT_FOUND");
-        let url = format!("/api/v1/products/search?query=glacier&mode={mode}&organizationId={}", a.org_id);
+        let url = format!(
+            "/api/v1/products/search?query=glacier&mode={mode}&organizationId={}",
+            a.org_id
+        );
         send(s.as_key(Method::GET, &url, &b.key)).await.assert_error(404, "NOT_FOUND");
     }
     // A finds its own.
     for mode in MODES {
-        let body = search(&s, &a, "/api/v1/products/search", "glacier trekking pole", mode, 5).await;
+        let body =
+            search(&s, &a, "/api/v1/products/search", "glacier trekking pole", mode, 5).await;
         assert_eq!(body["data"][0]["id"], a_id.as_str(), "{mode}: {body}");
     }
 }
@@ -104,20 +159,32 @@ async fn another_organization_never_sees_these_items() {
 async fn renamed_and_deleted_products_leave_the_index() {
     let s = Stack::from_env();
     let t = s.tenant("upkeep").await;
-    let p = send(s.as_key(Method::POST, "/api/v1/products", &t.key).json(&json!({ "name": "Zyxquokka Lamp", "description": "Zyxquokka lamp for tents." }))).await;
+    let p = send(
+        s.as_key(Method::POST, "/api/v1/products", &t.key)
+            .json(&json!({ "name": "Zyxquokka Lamp", "description": "Zyxquokka lamp for tents." })),
+    )
+    .await;
     let id = p.assert_status(201)["id"].as_str().unwrap().to_string();
     for mode in MODES {
         let body = search(&s, &t, "/api/v1/products/search", "Zyxquokka", mode, 5).await;
         assert_eq!(body["data"][0]["id"], id.as_str(), "{mode} finds the new product: {body}");
     }
-    send(s.as_key(Method::PATCH, &format!("/api/v1/products/{id}"), &t.key).json(&json!({ "name": "Plainwombat Lamp", "description": "Plainwombat lamp for huts." }))).await.assert_status(200);
+    send(
+        s.as_key(Method::PATCH, &format!("/api/v1/products/{id}"), &t.key).json(
+            &json!({ "name": "Plainwombat Lamp", "description": "Plainwombat lamp for huts." }),
+        ),
+    )
+    .await
+    .assert_status(200);
     for mode in MODES {
         let old = search(&s, &t, "/api/v1/products/search", "Zyxquokka", mode, 5).await;
         assert_eq!(old["data"], json!([]), "{mode}: the old name still finds it: {old}");
         let new = search(&s, &t, "/api/v1/products/search", "Plainwombat", mode, 5).await;
         assert_eq!(new["data"][0]["id"], id.as_str(), "{mode}: the new name does not: {new}");
     }
-    send(s.as_key(Method::DELETE, &format!("/api/v1/products/{id}"), &t.key)).await.assert_status(200);
+    send(s.as_key(Method::DELETE, &format!("/api/v1/products/{id}"), &t.key))
+        .await
+        .assert_status(200);
     for mode in MODES {
         let body = search(&s, &t, "/api/v1/products/search", "Plainwombat lamp", mode, 5).await;
         assert_eq!(body["data"], json!([]), "{mode}: deleted product still found: {body}");
@@ -130,23 +197,51 @@ async fn renamed_and_deleted_products_leave_the_index() {
 async fn knowledge_base_documents_and_passages() {
     let s = Stack::from_env();
     let t = s.tenant("kb").await;
-    let text = format!("{}\n\nRentals: tents cost $15 per day and must be returned clean. {}", "Intro paragraph. ".repeat(60), "Filler sentence. ".repeat(40));
-    let r = send(s.as_key(Method::POST, "/api/v1/qna/documents", &t.key).json(&json!({ "title": "Rental programme", "text": text }))).await;
+    let text = format!(
+        "{}\n\nRentals: tents cost $15 per day and must be returned clean. {}",
+        "Intro paragraph. ".repeat(60),
+        "Filler sentence. ".repeat(40)
+    );
+    let r = send(
+        s.as_key(Method::POST, "/api/v1/qna/documents", &t.key)
+            .json(&json!({ "title": "Rental programme", "text": text })),
+    )
+    .await;
     let doc = r.assert_status(201).clone();
     assert!(doc["chunks"].as_u64().unwrap() >= 2, "{doc}");
-    let body = search(&s, &t, "/api/v1/qna/search", "how much does a tent rental cost per day", "hybrid", 3).await;
+    let body = search(
+        &s,
+        &t,
+        "/api/v1/qna/search",
+        "how much does a tent rental cost per day",
+        "hybrid",
+        3,
+    )
+    .await;
     let top = &body["data"][0];
     assert_eq!(top["documentId"], doc["id"]);
     assert_eq!(top["title"], "Rental programme");
-    let (start, end) = (top["charStart"].as_u64().unwrap() as usize, top["charEnd"].as_u64().unwrap() as usize);
+    let (start, end) =
+        (top["charStart"].as_u64().unwrap() as usize, top["charEnd"].as_u64().unwrap() as usize);
     let slice: String = text.chars().skip(start).take(end - start).collect();
     assert_eq!(slice, top["text"].as_str().unwrap(), "offsets point into the document");
     assert!(slice.contains("$15 per day"));
     // Listing, reading, deleting.
     assert_eq!(send(s.as_key(Method::GET, "/api/v1/qna/documents", &t.key)).await.body["total"], 1);
-    let got = send(s.as_key(Method::GET, &format!("/api/v1/qna/documents/{}", doc["id"].as_str().unwrap()), &t.key)).await;
+    let got = send(s.as_key(
+        Method::GET,
+        &format!("/api/v1/qna/documents/{}", doc["id"].as_str().unwrap()),
+        &t.key,
+    ))
+    .await;
     assert_eq!(got.assert_status(200)["content"], text.trim());
-    send(s.as_key(Method::DELETE, &format!("/api/v1/qna/documents/{}", doc["id"].as_str().unwrap()), &t.key)).await.assert_status(200);
+    send(s.as_key(
+        Method::DELETE,
+        &format!("/api/v1/qna/documents/{}", doc["id"].as_str().unwrap()),
+        &t.key,
+    ))
+    .await
+    .assert_status(200);
     for mode in MODES {
         let body = search(&s, &t, "/api/v1/qna/search", "tent rental cost", mode, 3).await;
         assert_eq!(body["data"], json!([]), "{mode}");
@@ -169,7 +264,11 @@ async fn crawled_pages_become_searchable() {
     let s = Stack::from_env();
     let t = s.tenant("crawlsearch").await;
     let base = crow_e2e::serve_page("<title>Bike repairs</title><p>Our workshop trues wheels and bleeds hydraulic brakes within 48 hours.</p>").await;
-    let r = send(s.as_key(Method::POST, "/api/v1/crawler-jobs", &t.key).json(&json!({ "url": format!("{base}/repairs") }))).await;
+    let r = send(
+        s.as_key(Method::POST, "/api/v1/crawler-jobs", &t.key)
+            .json(&json!({ "url": format!("{base}/repairs") })),
+    )
+    .await;
     let job = s.wait_for_job(&t.key, r.assert_status(202)["id"].as_str().unwrap(), 30).await;
     assert_eq!(job["status"], "completed");
     let body = search(&s, &t, "/api/v1/qna/search", "hydraulic brake bleed", "hybrid", 3).await;
@@ -183,8 +282,15 @@ async fn interaction_and_pattern_search_with_filters() {
     let t = s.tenant("isearch").await;
     let batch = format!("/api/v1/interactions/organization/{}/batch", t.org_id);
     let items: Vec<Value> = demo::interactions(&demo::catalogue_skus(), 300, 11);
-    send(s.as_key(Method::POST, &batch, &t.key).json(&json!({ "interactions": items }))).await.assert_status(200);
-    send(s.as_key(Method::POST, &format!("/api/v1/patterns/organization/{}", t.org_id), &t.key).json(&json!({ "patterns": demo::patterns() }))).await.assert_status(201);
+    send(s.as_key(Method::POST, &batch, &t.key).json(&json!({ "interactions": items })))
+        .await
+        .assert_status(200);
+    send(
+        s.as_key(Method::POST, &format!("/api/v1/patterns/organization/{}", t.org_id), &t.key)
+            .json(&json!({ "patterns": demo::patterns() })),
+    )
+    .await
+    .assert_status(201);
     let path = format!("/api/v1/interactions/organization/{}/search?sourceType=cctv", t.org_id);
     for mode in MODES {
         let body = search(&s, &t, &path, "climbing wall", mode, 10).await;
@@ -194,7 +300,15 @@ async fn interaction_and_pattern_search_with_filters() {
             assert!(!data.is_empty(), "{mode} found nothing");
         }
     }
-    let body = search(&s, &t, &format!("/api/v1/patterns/organization/{}/search?period=weekly", t.org_id), "weekend", "hybrid", 10).await;
+    let body = search(
+        &s,
+        &t,
+        &format!("/api/v1/patterns/organization/{}/search?period=weekly", t.org_id),
+        "weekend",
+        "hybrid",
+        10,
+    )
+    .await;
     let data = body["data"].as_array().unwrap();
     assert!(!data.is_empty() && data.iter().all(|p| p["period"] == "weekly"), "{body}");
 }

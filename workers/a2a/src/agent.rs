@@ -3,9 +3,9 @@
 //! executed against the gateway's REST API over the `GATEWAY` service binding.
 
 use crow_agent::{
-    openai_request, parse_openai_chat_completion, parse_workers_ai_output, workers_ai_request, Message, Model, ModelError,
-    ModelTurn, OfflineModel, SourceKind, SourceRef, ToolCallRequest, ToolExecutor, ToolFailure, ToolOutput, ToolSpec,
-    WORKERS_AI_MODEL,
+    openai_request, parse_openai_chat_completion, parse_workers_ai_output, workers_ai_request,
+    Message, Model, ModelError, ModelTurn, OfflineModel, SourceKind, SourceRef, ToolCallRequest,
+    ToolExecutor, ToolFailure, ToolOutput, ToolSpec, WORKERS_AI_MODEL,
 };
 use crow_edge::{Ctx, ServiceCall};
 use crow_tools::{ToolCall, ToolError, ToolKind};
@@ -36,17 +36,35 @@ impl Backend {
         // Per model call (one round of the loop); `MODEL_TIMEOUT_MS`, 30 s by default.
         let timeout_ms = match var(env, "MODEL_TIMEOUT_MS") {
             None => DEFAULT_MODEL_TIMEOUT_MS,
-            Some(v) => v.parse::<u64>().ok().filter(|n| (100..=300_000).contains(n)).ok_or("MODEL_TIMEOUT_MS must be 100 to 300000")?,
+            Some(v) => v
+                .parse::<u64>()
+                .ok()
+                .filter(|n| (100..=300_000).contains(n))
+                .ok_or("MODEL_TIMEOUT_MS must be 100 to 300000")?,
         };
         match var(env, "AI_BACKEND").as_deref().unwrap_or("local") {
             "local" | "offline" => Ok(Backend::Offline(OfflineModel::new())),
             "openai" => {
-                let base_url = var(env, "OPENAI_BASE_URL").ok_or("AI_BACKEND=openai needs OPENAI_BASE_URL")?;
-                let model = var(env, "OPENAI_MODEL").ok_or("AI_BACKEND=openai needs OPENAI_MODEL")?;
-                let api_key = env.secret("OPENAI_API_KEY").ok().map(|s| s.to_string()).filter(|s| !s.is_empty());
-                Ok(Backend::OpenAi { base_url: base_url.trim_end_matches('/').to_string(), model, api_key, timeout_ms })
+                let base_url =
+                    var(env, "OPENAI_BASE_URL").ok_or("AI_BACKEND=openai needs OPENAI_BASE_URL")?;
+                let model =
+                    var(env, "OPENAI_MODEL").ok_or("AI_BACKEND=openai needs OPENAI_MODEL")?;
+                let api_key = env
+                    .secret("OPENAI_API_KEY")
+                    .ok()
+                    .map(|s| s.to_string())
+                    .filter(|s| !s.is_empty());
+                Ok(Backend::OpenAi {
+                    base_url: base_url.trim_end_matches('/').to_string(),
+                    model,
+                    api_key,
+                    timeout_ms,
+                })
             }
-            "workers-ai" => env.ai("AI").map(|ai| Backend::WorkersAi { ai, timeout_ms }).map_err(|e| format!("AI binding: {e}")),
+            "workers-ai" => env
+                .ai("AI")
+                .map(|ai| Backend::WorkersAi { ai, timeout_ms })
+                .map_err(|e| format!("AI binding: {e}")),
             other => Err(format!("unknown AI_BACKEND {other:?} (local, openai or workers-ai)")),
         }
     }
@@ -61,12 +79,19 @@ impl Model for Backend {
         }
     }
 
-    async fn complete(&self, messages: &[Message], tools: &[ToolSpec]) -> Result<ModelTurn, ModelError> {
+    async fn complete(
+        &self,
+        messages: &[Message],
+        tools: &[ToolSpec],
+    ) -> Result<ModelTurn, ModelError> {
         // A model that does not answer in time is a failed round, not a hung request.
         let limit = std::time::Duration::from_millis(self.timeout_ms());
-        crow_edge::deadline(self.complete_now(messages, tools), limit)
-            .await
-            .unwrap_or_else(|| Err(ModelError::new(format!("the model did not answer within {} ms", limit.as_millis()))))
+        crow_edge::deadline(self.complete_now(messages, tools), limit).await.unwrap_or_else(|| {
+            Err(ModelError::new(format!(
+                "the model did not answer within {} ms",
+                limit.as_millis()
+            )))
+        })
     }
 }
 
@@ -74,16 +99,24 @@ impl Backend {
     fn timeout_ms(&self) -> u64 {
         match self {
             Backend::Offline(_) => 10_000,
-            Backend::OpenAi { timeout_ms, .. } | Backend::WorkersAi { timeout_ms, .. } => *timeout_ms,
+            Backend::OpenAi { timeout_ms, .. } | Backend::WorkersAi { timeout_ms, .. } => {
+                *timeout_ms
+            }
         }
     }
 
-    async fn complete_now(&self, messages: &[Message], tools: &[ToolSpec]) -> Result<ModelTurn, ModelError> {
+    async fn complete_now(
+        &self,
+        messages: &[Message],
+        tools: &[ToolSpec],
+    ) -> Result<ModelTurn, ModelError> {
         match self {
             Backend::Offline(m) => m.complete(messages, tools).await,
             Backend::OpenAi { base_url, model, api_key, .. } => {
                 let body = openai_request(model, messages, tools);
-                let out = post_json(&format!("{base_url}/chat/completions"), &body, api_key.as_deref()).await?;
+                let out =
+                    post_json(&format!("{base_url}/chat/completions"), &body, api_key.as_deref())
+                        .await?;
                 Ok(parse_openai_chat_completion(out))
             }
             Backend::WorkersAi { ai, .. } => {
@@ -106,14 +139,20 @@ async fn post_json(url: &str, body: &Value, key: Option<&str>) -> Result<Value, 
     init.with_method(Method::Post)
         .with_headers(headers)
         .with_body(Some(wasm_bindgen::JsValue::from_str(&body.to_string())));
-    let req = Request::new_with_init(url, &init).map_err(|e| fail("building the model request", e))?;
-    let mut resp = Fetch::Request(req).send().await.map_err(|e| fail("calling the model server", e))?;
+    let req =
+        Request::new_with_init(url, &init).map_err(|e| fail("building the model request", e))?;
+    let mut resp =
+        Fetch::Request(req).send().await.map_err(|e| fail("calling the model server", e))?;
     let status = resp.status_code();
     let text = resp.text().await.map_err(|e| fail("reading the model's answer", e))?;
     if !(200..300).contains(&status) {
-        return Err(ModelError::new(format!("the model server answered HTTP {status}: {}", text.chars().take(200).collect::<String>())));
+        return Err(ModelError::new(format!(
+            "the model server answered HTTP {status}: {}",
+            text.chars().take(200).collect::<String>()
+        )));
     }
-    serde_json::from_str(&text).map_err(|e| ModelError::new(format!("the model server sent invalid JSON: {e}")))
+    serde_json::from_str(&text)
+        .map_err(|e| ModelError::new(format!("the model server sent invalid JSON: {e}")))
 }
 
 /// The backend with the request's meter: each model call is counted as `ai` (Workers AI) or
@@ -128,7 +167,11 @@ impl Model for Metered<'_> {
         self.backend.name()
     }
 
-    async fn complete(&self, messages: &[Message], tools: &[ToolSpec]) -> Result<ModelTurn, ModelError> {
+    async fn complete(
+        &self,
+        messages: &[Message],
+        tools: &[ToolSpec],
+    ) -> Result<ModelTurn, ModelError> {
         let kind = match self.backend {
             Backend::Offline(_) => None,
             Backend::OpenAi { .. } => Some("model"),
@@ -149,7 +192,8 @@ async fn ai_run_json<I: Serialize>(ai: &Ai, model: &str, input: &I) -> Result<Va
     let out = wasm_bindgen_futures::JsFuture::from(sys.run(model, js))
         .await
         .map_err(|e| ModelError::new(format!("Workers AI failed: {e:?}")))?;
-    serde_wasm_bindgen::from_value(out).map_err(|e| ModelError::new(format!("Workers AI output: {e}")))
+    serde_wasm_bindgen::from_value(out)
+        .map_err(|e| ModelError::new(format!("Workers AI output: {e}")))
 }
 
 /// On whose behalf tools call the gateway.
@@ -180,7 +224,10 @@ pub struct GatewayTools<'a> {
 
 impl ToolExecutor for GatewayTools<'_> {
     fn specs(&self) -> Vec<ToolSpec> {
-        ToolKind::ALL.iter().map(|k| ToolSpec::new(k.name(), k.description(), k.input_schema())).collect()
+        ToolKind::ALL
+            .iter()
+            .map(|k| ToolSpec::new(k.name(), k.description(), k.input_schema()))
+            .collect()
     }
 
     async fn execute(&self, call: &ToolCallRequest) -> Result<ToolOutput, ToolFailure> {
@@ -194,17 +241,23 @@ impl ToolExecutor for GatewayTools<'_> {
             .header("Accept", "application/json");
         sc = match &self.caller {
             Caller::ApiKey { key, .. } => sc.header("Authorization", format!("Bearer {key}")),
-            Caller::User { org_id, user_id } => sc.header("X-Organization-Id", org_id.clone()).header("X-User-Id", user_id.clone()),
+            Caller::User { org_id, user_id } => {
+                sc.header("X-Organization-Id", org_id.clone()).header("X-User-Id", user_id.clone())
+            }
         };
-        let mut resp = sc
-            .send(&self.gateway, self.ctx, "gateway")
-            .await
-            .map_err(|_| ToolFailure::new("the CROW API could not be reached; try again shortly"))?;
+        let mut resp = sc.send(&self.gateway, self.ctx, "gateway").await.map_err(|_| {
+            ToolFailure::new("the CROW API could not be reached; try again shortly")
+        })?;
         let status = resp.status_code();
-        let text = resp.text().await.map_err(|_| ToolFailure::new("the CROW API's answer could not be read"))?;
+        let text = resp
+            .text()
+            .await
+            .map_err(|_| ToolFailure::new("the CROW API's answer could not be read"))?;
         let body: Option<Value> = serde_json::from_str(&text).ok();
         let body = match status {
-            200..=299 => body.ok_or_else(|| ToolFailure::new("the CROW API sent an unreadable answer"))?,
+            200..=299 => {
+                body.ok_or_else(|| ToolFailure::new("the CROW API sent an unreadable answer"))?
+            }
             400..=499 => {
                 let msg = body
                     .as_ref()
@@ -214,7 +267,9 @@ impl ToolExecutor for GatewayTools<'_> {
             }
             _ => {
                 console_error!("{} answered HTTP {status} from the gateway", tool.name());
-                return Err(ToolFailure::new(format!("the CROW API is unavailable (HTTP {status})")));
+                return Err(ToolFailure::new(format!(
+                    "the CROW API is unavailable (HTTP {status})"
+                )));
             }
         };
         let rendered = tool.render(&body);
@@ -234,7 +289,8 @@ pub fn sources_of(tool: &ToolCall, structured: &Value) -> Vec<SourceRef> {
         ToolKind::SearchPatterns => SourceKind::Pattern,
         ToolKind::SearchOrgContext => SourceKind::Document,
         ToolKind::GetInteractionSummary => {
-            return vec![SourceRef::new(name, SourceKind::Summary, "interaction-summary").titled("Interaction channel summary")]
+            return vec![SourceRef::new(name, SourceKind::Summary, "interaction-summary")
+                .titled("Interaction channel summary")]
         }
     };
     if let ToolCall::GetProductAiDescriptions { product_id } = tool {
@@ -264,13 +320,22 @@ mod tests {
         let call = crow_tools::validate("crow_search_products", &json!({"query": "tent"})).unwrap();
         let structured = json!({"items": [{"id": "prd_1", "name": "Skyhaven Tent"}, {"name": "no id"}], "count": 2});
         let s = sources_of(&call, &structured);
-        assert_eq!(s, vec![SourceRef::new("crow_search_products", SourceKind::Product, "prd_1").titled("Skyhaven Tent")]);
+        assert_eq!(
+            s,
+            vec![SourceRef::new("crow_search_products", SourceKind::Product, "prd_1")
+                .titled("Skyhaven Tent")]
+        );
         let summary = crow_tools::validate("crow_get_interaction_summary", &json!({})).unwrap();
         assert_eq!(sources_of(&summary, &json!({}))[0].kind, SourceKind::Summary);
-        let docs = crow_tools::validate("crow_search_org_context", &json!({"query": "returns"})).unwrap();
+        let docs =
+            crow_tools::validate("crow_search_org_context", &json!({"query": "returns"})).unwrap();
         let s = sources_of(&docs, &json!({"items": [{"documentId": "doc_1", "title": "Returns"}]}));
         assert_eq!((s[0].kind, s[0].id.as_str()), (SourceKind::Document, "doc_1"));
-        let desc = crow_tools::validate("crow_get_product_ai_descriptions", &json!({"productId": "prd_9"})).unwrap();
+        let desc = crow_tools::validate(
+            "crow_get_product_ai_descriptions",
+            &json!({"productId": "prd_9"}),
+        )
+        .unwrap();
         assert_eq!(sources_of(&desc, &json!({"items": []}))[0].id, "prd_9");
     }
 }

@@ -103,9 +103,17 @@ mod tests {
         assert_eq!(c["supportedInterfaces"][1]["protocolVersion"], "0.3");
         assert_eq!(c["supportedInterfaces"][0]["url"], "http://127.0.0.1:8789/a2a/jsonrpc");
         assert_eq!(c["url"], "http://127.0.0.1:8789/a2a/jsonrpc");
-        let ids: Vec<&str> = c["skills"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap()).collect();
-        assert_eq!(ids, ["product-search", "interaction-analysis", "pattern-insights", "org-context"]);
-        assert!(c["skills"].as_array().unwrap().iter().all(|s| s["description"].is_string() && !s["tags"].as_array().unwrap().is_empty()));
+        let ids: Vec<&str> =
+            c["skills"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap()).collect();
+        assert_eq!(
+            ids,
+            ["product-search", "interaction-analysis", "pattern-insights", "org-context"]
+        );
+        assert!(c["skills"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["description"].is_string() && !s["tags"].as_array().unwrap().is_empty()));
     }
 
     #[test]

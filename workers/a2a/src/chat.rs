@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use worker::{console_error, Env, Request, Response};
 
 use crate::agent::Caller;
-use crate::store::{self, stmt, A, SessionRow};
+use crate::store::{self, stmt, SessionRow, A};
 use crate::tasks::{answer, db, new_id};
 
 const MAX_TITLE_CHARS: usize = 200;
@@ -44,7 +44,9 @@ pub fn principal(env: &Env, req: &Request) -> Result<Principal, ApiError> {
         header(req, name)
             .map(|v| v.trim().to_string())
             .filter(|v| !v.is_empty() && v.len() <= 128)
-            .ok_or_else(|| ApiError::invalid_field(name, "the forwarded identity header is required"))
+            .ok_or_else(|| {
+                ApiError::invalid_field(name, "the forwarded identity header is required")
+            })
     };
     Ok(Principal { org_id: get("X-Organization-Id")?, user_id: get("X-User-Id")? })
 }
@@ -60,7 +62,9 @@ fn session_json(s: &SessionRow) -> Value {
 }
 
 fn query_pairs(req: &Request) -> Vec<(String, String)> {
-    req.url().map(|u| u.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect()).unwrap_or_default()
+    req.url()
+        .map(|u| u.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect())
+        .unwrap_or_default()
 }
 
 fn body_object(body: &[u8]) -> Result<serde_json::Map<String, Value>, ApiError> {
@@ -74,7 +78,14 @@ fn body_object(body: &[u8]) -> Result<serde_json::Map<String, Value>, ApiError> 
     }
 }
 
-pub async fn handle(env: &Env, ctx: &Ctx, req: &Request, route: ChatRoute, session_id: Option<&str>, body: &[u8]) -> Result<Response, ApiError> {
+pub async fn handle(
+    env: &Env,
+    ctx: &Ctx,
+    req: &Request,
+    route: ChatRoute,
+    session_id: Option<&str>,
+    body: &[u8],
+) -> Result<Response, ApiError> {
     let who = principal(env, req)?;
     let db = db(env, ctx)?;
     let (org, user) = (who.org_id.as_str(), who.user_id.as_str());
@@ -83,8 +94,19 @@ pub async fn handle(env: &Env, ctx: &Ctx, req: &Request, route: ChatRoute, sessi
             let b = body_object(body)?;
             let title = match b.get("title") {
                 None | Some(Value::Null) => DEFAULT_TITLE.to_string(),
-                Some(Value::String(t)) if !t.trim().is_empty() && t.trim().chars().count() <= MAX_TITLE_CHARS => t.trim().to_string(),
-                Some(_) => return Err(ApiError::invalid_field("title", format!("must be a non-blank string of at most {MAX_TITLE_CHARS} characters"))),
+                Some(Value::String(t))
+                    if !t.trim().is_empty() && t.trim().chars().count() <= MAX_TITLE_CHARS =>
+                {
+                    t.trim().to_string()
+                }
+                Some(_) => {
+                    return Err(ApiError::invalid_field(
+                        "title",
+                        format!(
+                            "must be a non-blank string of at most {MAX_TITLE_CHARS} characters"
+                        ),
+                    ))
+                }
             };
             let id = new_id("chs")?;
             let now = now_ms() as i64;
@@ -94,25 +116,37 @@ pub async fn handle(env: &Env, ctx: &Ctx, req: &Request, route: ChatRoute, sessi
                 &[A::Text(&id), A::Text(org), A::Text(user), A::Text(&title), A::Int(now)],
             )?)
             .await?;
-            let s = store::get_session(&db, org, user, &id).await?.ok_or_else(ApiError::internal)?;
+            let s =
+                store::get_session(&db, org, user, &id).await?.ok_or_else(ApiError::internal)?;
             json(201, &session_json(&s))
         }
         (ChatRoute::Sessions, _) => {
             let pg = Pagination::from_query(&query_pairs(req), 100)?;
-            let (rows, total) = store::list_sessions(&db, org, user, pg.limit as i64, pg.offset() as i64, pg.cursor()).await?;
+            let (rows, total) = store::list_sessions(
+                &db,
+                org,
+                user,
+                pg.limit as i64,
+                pg.offset() as i64,
+                pg.cursor(),
+            )
+            .await?;
             let fetched = rows.len();
             let kept: Vec<&SessionRow> = rows.iter().take(pg.limit as usize).collect();
             let next = match pg.page() {
                 Some(_) => None,
                 None => pg.next_cursor(fetched, kept.last().map(|s| (s.updated_at, s.id.as_str()))),
             };
-            json(200, &json!({
-                "data": kept.iter().map(|s| session_json(s)).collect::<Vec<_>>(),
-                "nextCursor": next,
-                "total": total,
-                "limit": pg.limit,
-                "page": pg.page(),
-            }))
+            json(
+                200,
+                &json!({
+                    "data": kept.iter().map(|s| session_json(s)).collect::<Vec<_>>(),
+                    "nextCursor": next,
+                    "total": total,
+                    "limit": pg.limit,
+                    "page": pg.page(),
+                }),
+            )
         }
         (ChatRoute::Session, "DELETE") => {
             let id = session_id.unwrap_or_default();
@@ -124,13 +158,19 @@ pub async fn handle(env: &Env, ctx: &Ctx, req: &Request, route: ChatRoute, sessi
         }
         (ChatRoute::Session, _) => {
             let id = session_id.unwrap_or_default();
-            let s = store::get_session(&db, org, user, id).await?.ok_or_else(|| ApiError::not_found("Chat session"))?;
+            let s = store::get_session(&db, org, user, id)
+                .await?
+                .ok_or_else(|| ApiError::not_found("Chat session"))?;
             json(200, &session_json(&s))
         }
-        (ChatRoute::Messages, "POST") => post_message(env, ctx, &db, &who, session_id.unwrap_or_default(), body).await,
+        (ChatRoute::Messages, "POST") => {
+            post_message(env, ctx, &db, &who, session_id.unwrap_or_default(), body).await
+        }
         (ChatRoute::Messages, _) => {
             let id = session_id.unwrap_or_default();
-            store::get_session(&db, org, user, id).await?.ok_or_else(|| ApiError::not_found("Chat session"))?;
+            store::get_session(&db, org, user, id)
+                .await?
+                .ok_or_else(|| ApiError::not_found("Chat session"))?;
             let pairs = query_pairs(req);
             let pg = Pagination::from_query(&pairs, 100)?;
             // Messages read oldest first; the cursor is the offset of the next page.
@@ -138,27 +178,50 @@ pub async fn handle(env: &Env, ctx: &Ctx, req: &Request, route: ChatRoute, sessi
                 Some(c) => c.k,
                 None => pg.offset() as i64,
             };
-            let (rows, total) = store::chat_messages(&db, org, user, id, pg.limit as i64, offset).await?;
+            let (rows, total) =
+                store::chat_messages(&db, org, user, id, pg.limit as i64, offset).await?;
             let more = rows.len() as u32 > pg.limit;
-            let next = (more && pg.page().is_none()).then(|| Cursor { k: offset + pg.limit as i64, id: "offset".into() }.encode());
-            json(200, &json!({
-                "data": rows.iter().take(pg.limit as usize).map(|m| m.json()).collect::<Vec<_>>(),
-                "nextCursor": next,
-                "total": total,
-                "limit": pg.limit,
-                "page": pg.page(),
-            }))
+            let next = (more && pg.page().is_none())
+                .then(|| Cursor { k: offset + pg.limit as i64, id: "offset".into() }.encode());
+            json(
+                200,
+                &json!({
+                    "data": rows.iter().take(pg.limit as usize).map(|m| m.json()).collect::<Vec<_>>(),
+                    "nextCursor": next,
+                    "total": total,
+                    "limit": pg.limit,
+                    "page": pg.page(),
+                }),
+            )
         }
     }
 }
 
-async fn post_message(env: &Env, ctx: &Ctx, db: &store::D1, who: &Principal, session_id: &str, body: &[u8]) -> Result<Response, ApiError> {
+async fn post_message(
+    env: &Env,
+    ctx: &Ctx,
+    db: &store::D1,
+    who: &Principal,
+    session_id: &str,
+    body: &[u8],
+) -> Result<Response, ApiError> {
     let (org, user) = (who.org_id.as_str(), who.user_id.as_str());
-    let session = store::get_session(db, org, user, session_id).await?.ok_or_else(|| ApiError::not_found("Chat session"))?;
+    let session = store::get_session(db, org, user, session_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Chat session"))?;
     let b = body_object(body)?;
     let content = match b.get("content") {
-        Some(Value::String(c)) if !c.trim().is_empty() && c.trim().chars().count() <= MAX_QUESTION_CHARS => c.trim().to_string(),
-        _ => return Err(ApiError::invalid_field("content", format!("must be a non-blank string of at most {MAX_QUESTION_CHARS} characters"))),
+        Some(Value::String(c))
+            if !c.trim().is_empty() && c.trim().chars().count() <= MAX_QUESTION_CHARS =>
+        {
+            c.trim().to_string()
+        }
+        _ => {
+            return Err(ApiError::invalid_field(
+                "content",
+                format!("must be a non-blank string of at most {MAX_QUESTION_CHARS} characters"),
+            ))
+        }
     };
     let (earlier, _) = store::chat_messages(db, org, user, session_id, 1000, 0).await?;
     let history: Vec<Message> = earlier
@@ -166,7 +229,13 @@ async fn post_message(env: &Env, ctx: &Ctx, db: &store::D1, who: &Principal, ses
         .rev()
         .take(HISTORY_MESSAGES as usize)
         .rev()
-        .map(|m| if m.role == "user" { Message::user(m.content.clone()) } else { Message::assistant(m.content.clone()) })
+        .map(|m| {
+            if m.role == "user" {
+                Message::user(m.content.clone())
+            } else {
+                Message::assistant(m.content.clone())
+            }
+        })
         .collect();
     let caller = Caller::User { org_id: who.org_id.clone(), user_id: who.user_id.clone() };
     let a = match answer(env, ctx, caller, history, &content).await {
@@ -185,7 +254,11 @@ async fn post_message(env: &Env, ctx: &Ctx, db: &store::D1, who: &Principal, ses
     let bot_msg = new_id("chm")?;
     let sources = serde_json::to_string(&a.sources).unwrap_or_else(|_| "[]".into());
     let calls = serde_json::to_string(&a.tool_calls).unwrap_or_else(|_| "[]".into());
-    let title = if session.title == DEFAULT_TITLE { content.chars().take(60).collect::<String>() } else { session.title.clone() };
+    let title = if session.title == DEFAULT_TITLE {
+        content.chars().take(60).collect::<String>()
+    } else {
+        session.title.clone()
+    };
     store::batch(
         db,
         vec![

@@ -49,7 +49,11 @@ fn router() -> Router<Route> {
         .add("GET", "/internal/chat/sessions/:sessionId", Route::Chat(ChatRoute::Session))
         .add("DELETE", "/internal/chat/sessions/:sessionId", Route::Chat(ChatRoute::Session))
         .add("GET", "/internal/chat/sessions/:sessionId/messages", Route::Chat(ChatRoute::Messages))
-        .add("POST", "/internal/chat/sessions/:sessionId/messages", Route::Chat(ChatRoute::Messages))
+        .add(
+            "POST",
+            "/internal/chat/sessions/:sessionId/messages",
+            Route::Chat(ChatRoute::Messages),
+        )
 }
 
 #[event(start)]
@@ -64,13 +68,21 @@ async fn fetch(req: Request, env: Env, wctx: Context) -> worker::Result<Response
     Ok(finish(result, &ctx))
 }
 
-async fn handle(mut req: Request, env: &Env, ctx: &Ctx, wctx: &Context) -> Result<Response, ApiError> {
+async fn handle(
+    mut req: Request,
+    env: &Env,
+    ctx: &Ctx,
+    wctx: &Context,
+) -> Result<Response, ApiError> {
     let (route, params) = match router().resolve(&ctx.method, &ctx.path) {
         Resolution::Matched { route, params, .. } => (route, params),
         miss => return Err(route_miss(&miss, ctx)),
     };
     match route {
-        Route::Health => json(200, &json!({ "status": "ok", "service": A2A_SERVICE, "version": card::AGENT_VERSION })),
+        Route::Health => json(
+            200,
+            &json!({ "status": "ok", "service": A2A_SERVICE, "version": card::AGENT_VERSION }),
+        ),
         Route::Ready => crow_edge::ready_via_gateway(env, ctx, A2A_SERVICE).await,
         Route::Card => agent_card(&req),
         Route::Rpc => {
@@ -91,7 +103,8 @@ async fn handle(mut req: Request, env: &Env, ctx: &Ctx, wctx: &Context) -> Resul
         }
         Route::RestGet => {
             let entry = rest_entry(env, &req, ctx).await?;
-            let resp = tasks::rest_get(env, ctx, &entry, params.get("taskId").unwrap_or_default()).await;
+            let resp =
+                tasks::rest_get(env, ctx, &entry, params.get("taskId").unwrap_or_default()).await;
             Ok(with_rate(resp, &entry, ctx))
         }
         Route::Chat(r) => {
@@ -110,10 +123,15 @@ fn agent_card(req: &Request) -> Result<Response, ApiError> {
     let _ = headers.set("Cache-Control", card::CACHE_CONTROL);
     let _ = headers.set("Access-Control-Allow-Origin", "*");
     if card::not_modified(header(req, "If-None-Match").as_deref(), &etag) {
-        return Ok(Response::empty().map_err(|_| ApiError::internal())?.with_status(304).with_headers(headers));
+        return Ok(Response::empty()
+            .map_err(|_| ApiError::internal())?
+            .with_status(304)
+            .with_headers(headers));
     }
     let _ = headers.set("Content-Type", "application/json; charset=utf-8");
-    Ok(Response::from_bytes(body.into_bytes()).map_err(|_| ApiError::internal())?.with_headers(headers))
+    Ok(Response::from_bytes(body.into_bytes())
+        .map_err(|_| ApiError::internal())?
+        .with_headers(headers))
 }
 
 /// Authentication for the REST-ish endpoints: refusals become the envelope (401 with a Bearer
@@ -121,7 +139,8 @@ fn agent_card(req: &Request) -> Result<Response, ApiError> {
 async fn rest_entry(env: &Env, req: &Request, ctx: &Ctx) -> Result<Entry, ApiError> {
     entry::authenticate(env, req, ctx).await.map_err(|refusal| {
         let mut err = match &refusal {
-            Refusal::Unauthorized(m) => ApiError::unauthorized(m.clone()).header("WWW-Authenticate", format!("Bearer realm=\"{REALM}\"")),
+            Refusal::Unauthorized(m) => ApiError::unauthorized(m.clone())
+                .header("WWW-Authenticate", format!("Bearer realm=\"{REALM}\"")),
             Refusal::RateLimited { message, details, .. } => {
                 let mut e = ApiError::new(crow_common::ErrorCode::RateLimited, message.clone());
                 if let Some(d) = details.as_object() {
@@ -142,7 +161,14 @@ async fn rest_entry(env: &Env, req: &Request, ctx: &Ctx) -> Result<Entry, ApiErr
     })
 }
 
-const RATE_HEADERS: [&str; 6] = ["X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After", "RateLimit-Policy", "RateLimit"];
+const RATE_HEADERS: [&str; 6] = [
+    "X-RateLimit-Limit",
+    "X-RateLimit-Remaining",
+    "X-RateLimit-Reset",
+    "Retry-After",
+    "RateLimit-Policy",
+    "RateLimit",
+];
 
 /// Rate headers on a REST answer, error or not.
 fn with_rate(resp: Result<Response, ApiError>, entry: &Entry, ctx: &Ctx) -> Response {

@@ -36,7 +36,12 @@ fn reason(code: i64) -> Option<&'static str> {
 }
 
 /// An A2A error in the dialect's form: in 1.0 `data` is `[ErrorInfo]`; in 0.3 a plain object.
-pub fn a2a_error(dialect: Dialect, code: i64, message: impl Into<String>, metadata: Value) -> RpcError {
+pub fn a2a_error(
+    dialect: Dialect,
+    code: i64,
+    message: impl Into<String>,
+    metadata: Value,
+) -> RpcError {
     let err = RpcError::new(code, message);
     match (dialect, reason(code)) {
         (Dialect::V1, Some(r)) => err.with_data(json!([{
@@ -45,7 +50,9 @@ pub fn a2a_error(dialect: Dialect, code: i64, message: impl Into<String>, metada
             "domain": "a2a-protocol.org",
             "metadata": metadata,
         }])),
-        (Dialect::V03, Some(_)) if metadata.as_object().is_some_and(|m| !m.is_empty()) => err.with_data(metadata),
+        (Dialect::V03, Some(_)) if metadata.as_object().is_some_and(|m| !m.is_empty()) => {
+            err.with_data(metadata)
+        }
         _ => err,
     }
 }
@@ -122,7 +129,11 @@ pub fn method(name: &str) -> Option<(Dialect, Method)> {
 }
 
 /// Checks the requested version against the method's dialect; `Err` is the -32009 answer.
-pub fn negotiate(requested: &Requested, dialect: Dialect, method_name: &str) -> Result<(), RpcError> {
+pub fn negotiate(
+    requested: &Requested,
+    dialect: Dialect,
+    method_name: &str,
+) -> Result<(), RpcError> {
     match (requested, dialect) {
         (Requested::V1, Dialect::V1) | (Requested::V03, Dialect::V03) => Ok(()),
         (Requested::Unsupported(v), _) => Err(a2a_error(
@@ -206,7 +217,16 @@ pub fn state_v1(state: &str) -> &'static str {
 
 /// The stored state for a 1.0 or 0.3 state filter value.
 pub fn state_filter(value: &str) -> Option<&'static str> {
-    let all = ["submitted", "working", "completed", "failed", "canceled", "rejected", "input-required", "auth-required"];
+    let all = [
+        "submitted",
+        "working",
+        "completed",
+        "failed",
+        "canceled",
+        "rejected",
+        "input-required",
+        "auth-required",
+    ];
     all.into_iter().find(|s| *s == value || state_v1(s) == value)
 }
 
@@ -302,7 +322,10 @@ pub fn task_json(dialect: Dialect, t: &StoredTask, view: View) -> Value {
         Some(n) => t.history.iter().skip(t.history.len().saturating_sub(n)).collect(),
     };
     if !history.is_empty() {
-        out.insert("history".into(), Value::Array(history.into_iter().map(|m| message_json(dialect, m)).collect()));
+        out.insert(
+            "history".into(),
+            Value::Array(history.into_iter().map(|m| message_json(dialect, m)).collect()),
+        );
     }
     let mut metadata = t.metadata.as_object().cloned().unwrap_or_default();
     if let Some(model) = &t.model {
@@ -327,12 +350,17 @@ pub struct Incoming {
 /// compact JSON; file parts (`url`, `raw`, `file`) are refused with -32005.
 pub fn read_message(dialect: Dialect, params: &Map<String, Value>) -> Result<Incoming, RpcError> {
     let invalid = |m: &str| RpcError::invalid_params(m.to_string());
-    let msg = params.get("message").and_then(Value::as_object).ok_or_else(|| invalid("params.message is required"))?;
+    let msg = params
+        .get("message")
+        .and_then(Value::as_object)
+        .ok_or_else(|| invalid("params.message is required"))?;
     let message_id = msg
         .get("messageId")
         .and_then(Value::as_str)
         .filter(|s| !s.trim().is_empty() && s.len() <= 128)
-        .ok_or_else(|| invalid("message.messageId is required (a string of at most 128 characters)"))?
+        .ok_or_else(|| {
+            invalid("message.messageId is required (a string of at most 128 characters)")
+        })?
         .to_string();
     let role = msg.get("role").and_then(Value::as_str).unwrap_or("");
     let role_ok = match dialect {
@@ -340,9 +368,15 @@ pub fn read_message(dialect: Dialect, params: &Map<String, Value>) -> Result<Inc
         Dialect::V03 => role == "user" || role == "ROLE_USER",
     };
     if !role_ok {
-        return Err(invalid("message.role must be the user's role (ROLE_USER in 1.0, \"user\" in 0.3)"));
+        return Err(invalid(
+            "message.role must be the user's role (ROLE_USER in 1.0, \"user\" in 0.3)",
+        ));
     }
-    let parts = msg.get("parts").and_then(Value::as_array).filter(|p| !p.is_empty()).ok_or_else(|| invalid("message.parts must be a non-empty array"))?;
+    let parts = msg
+        .get("parts")
+        .and_then(Value::as_array)
+        .filter(|p| !p.is_empty())
+        .ok_or_else(|| invalid("message.parts must be a non-empty array"))?;
     let mut texts = Vec::new();
     let mut files = 0;
     for p in parts {
@@ -359,7 +393,11 @@ pub fn read_message(dialect: Dialect, params: &Map<String, Value>) -> Result<Inc
                 continue;
             }
         }
-        if p.get("url").is_some() || p.get("raw").is_some() || p.get("file").is_some() || kind == Some("file") {
+        if p.get("url").is_some()
+            || p.get("raw").is_some()
+            || p.get("file").is_some()
+            || kind == Some("file")
+        {
             files += 1;
             continue;
         }
@@ -385,11 +423,18 @@ pub fn read_message(dialect: Dialect, params: &Map<String, Value>) -> Result<Inc
             _ => Err(invalid(&format!("message.{k} must be a string of at most 128 characters"))),
         }
     };
-    let mut metadata = params.get("metadata").and_then(Value::as_object).cloned().unwrap_or_default();
+    let mut metadata =
+        params.get("metadata").and_then(Value::as_object).cloned().unwrap_or_default();
     if let Some(m) = msg.get("metadata").and_then(Value::as_object) {
         metadata.extend(m.clone());
     }
-    Ok(Incoming { message_id, text, context_id: opt("contextId")?, task_id: opt("taskId")?, metadata: Value::Object(metadata) })
+    Ok(Incoming {
+        message_id,
+        text,
+        context_id: opt("contextId")?,
+        task_id: opt("taskId")?,
+        metadata: Value::Object(metadata),
+    })
 }
 
 /// Whether the caller asked for a non-blocking send (1.0 `returnImmediately`, 0.3 `blocking:false`).
@@ -401,13 +446,18 @@ pub fn return_immediately(params: &Map<String, Value>) -> bool {
 
 /// `historyLength` from params: absent means the whole history; must be a non-negative integer.
 pub fn history_length(params: &Map<String, Value>) -> Result<Option<usize>, RpcError> {
-    match params.get("historyLength").or_else(|| params.get("configuration").and_then(|c| c.get("historyLength"))) {
+    match params
+        .get("historyLength")
+        .or_else(|| params.get("configuration").and_then(|c| c.get("historyLength")))
+    {
         None | Some(Value::Null) => Ok(None),
         Some(v) => v
             .as_u64()
             .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
             .map(|n| Some(n as usize))
-            .ok_or_else(|| RpcError::invalid_params("historyLength must be a non-negative integer")),
+            .ok_or_else(|| {
+                RpcError::invalid_params("historyLength must be a non-negative integer")
+            }),
     }
 }
 
@@ -439,8 +489,20 @@ mod tests {
             created_at: 0,
             updated_at: 1_000,
             history: vec![
-                StoredMessage { id: "u1".into(), role: "user".into(), parts: vec![Part::Text("q".into())], task_id: "task_1".into(), context_id: "ctx_1".into() },
-                StoredMessage { id: "a1".into(), role: "agent".into(), parts: vec![Part::Text("a".into())], task_id: "task_1".into(), context_id: "ctx_1".into() },
+                StoredMessage {
+                    id: "u1".into(),
+                    role: "user".into(),
+                    parts: vec![Part::Text("q".into())],
+                    task_id: "task_1".into(),
+                    context_id: "ctx_1".into(),
+                },
+                StoredMessage {
+                    id: "a1".into(),
+                    role: "agent".into(),
+                    parts: vec![Part::Text("a".into())],
+                    task_id: "task_1".into(),
+                    context_id: "ctx_1".into(),
+                },
             ],
         }
     }
@@ -459,7 +521,12 @@ mod tests {
         assert!(negotiate(&Requested::V1, Dialect::V1, "GetTask").is_ok());
         let e = negotiate(&Requested::V03, Dialect::V1, "SendMessage").unwrap_err();
         assert_eq!(e.code, VERSION_NOT_SUPPORTED);
-        assert_eq!(negotiate(&Requested::Unsupported("99.0".into()), Dialect::V03, "tasks/get").unwrap_err().code, VERSION_NOT_SUPPORTED);
+        assert_eq!(
+            negotiate(&Requested::Unsupported("99.0".into()), Dialect::V03, "tasks/get")
+                .unwrap_err()
+                .code,
+            VERSION_NOT_SUPPORTED
+        );
     }
 
     #[test]
@@ -472,14 +539,16 @@ mod tests {
         assert_eq!(v1["artifacts"][0]["parts"][1]["data"]["sources"][0]["id"], "p1");
         assert_eq!(v1["history"][0]["role"], "ROLE_USER");
         assert_eq!(v1["history"][1]["role"], "ROLE_AGENT");
-        let v03 = task_json(Dialect::V03, &task(), View { history_length: Some(1), artifacts: false });
+        let v03 =
+            task_json(Dialect::V03, &task(), View { history_length: Some(1), artifacts: false });
         assert_eq!(v03["kind"], "task");
         assert_eq!(v03["status"]["state"], "completed");
         assert!(v03.get("artifacts").is_none());
         assert_eq!(v03["history"].as_array().unwrap().len(), 1);
         assert_eq!(v03["history"][0]["kind"], "message");
         assert_eq!(v03["history"][0]["role"], "agent");
-        let none = task_json(Dialect::V1, &task(), View { history_length: Some(0), artifacts: true });
+        let none =
+            task_json(Dialect::V1, &task(), View { history_length: Some(0), artifacts: true });
         assert!(none.get("history").is_none());
     }
 
@@ -493,8 +562,12 @@ mod tests {
         assert_eq!((m.text.as_str(), m.context_id.as_deref()), ("hi", Some("ctx_9")));
         assert!(!return_immediately(v03.as_object().unwrap()));
         let file = json!({"message": {"messageId": "m3", "role": "ROLE_USER", "parts": [{"url": "https://x/y.pdf"}]}});
-        assert_eq!(read_message(Dialect::V1, file.as_object().unwrap()).unwrap_err().code, CONTENT_TYPE_NOT_SUPPORTED);
-        let agent = json!({"message": {"messageId": "m4", "role": "ROLE_AGENT", "parts": [{"text": "x"}]}});
+        assert_eq!(
+            read_message(Dialect::V1, file.as_object().unwrap()).unwrap_err().code,
+            CONTENT_TYPE_NOT_SUPPORTED
+        );
+        let agent =
+            json!({"message": {"messageId": "m4", "role": "ROLE_AGENT", "parts": [{"text": "x"}]}});
         assert_eq!(read_message(Dialect::V1, agent.as_object().unwrap()).unwrap_err().code, -32602);
         let empty = json!({"message": {"messageId": "m5", "role": "ROLE_USER", "parts": []}});
         assert_eq!(read_message(Dialect::V1, empty.as_object().unwrap()).unwrap_err().code, -32602);

@@ -15,11 +15,17 @@ pub fn stmt(db: &D1, sql: &str, args: &[A]) -> Result<D1PreparedStatement, Error
     Ok(db.statement(sql, args)?)
 }
 
-pub async fn all<T: for<'de> Deserialize<'de>>(db: &D1, s: D1PreparedStatement) -> Result<Vec<T>, Error> {
+pub async fn all<T: for<'de> Deserialize<'de>>(
+    db: &D1,
+    s: D1PreparedStatement,
+) -> Result<Vec<T>, Error> {
     Ok(db.all_of(&s).await?)
 }
 
-pub async fn first<T: for<'de> Deserialize<'de>>(db: &D1, s: D1PreparedStatement) -> Result<Option<T>, Error> {
+pub async fn first<T: for<'de> Deserialize<'de>>(
+    db: &D1,
+    s: D1PreparedStatement,
+) -> Result<Option<T>, Error> {
     Ok(db.first_of(&s).await?)
 }
 
@@ -114,7 +120,8 @@ pub struct NewTask<'a> {
 pub fn insert_task(db: &D1, t: &NewTask<'_>) -> Result<Vec<D1PreparedStatement>, Error> {
     let NewTask { org, key_id, task_id, context_id, message_id, text, metadata, now } = *t;
     let meta = metadata.to_string();
-    let parts = serde_json::to_string(&vec![Part::Text(text.to_string())]).unwrap_or_else(|_| "[]".into());
+    let parts =
+        serde_json::to_string(&vec![Part::Text(text.to_string())]).unwrap_or_else(|_| "[]".into());
     Ok(vec![
         stmt(
             db,
@@ -143,7 +150,15 @@ pub struct Outcome<'a> {
 
 /// Records the outcome (only while the task is still `working`, so a cancel wins) and, for an
 /// answer, the agent's message.
-pub async fn finish_task(db: &D1, org: &str, task_id: &str, context_id: &str, agent_message_id: &str, o: &Outcome<'_>, now: i64) -> Result<(), Error> {
+pub async fn finish_task(
+    db: &D1,
+    org: &str,
+    task_id: &str,
+    context_id: &str,
+    agent_message_id: &str,
+    o: &Outcome<'_>,
+    now: i64,
+) -> Result<(), Error> {
     let sources = o.sources.to_string();
     let calls = o.tool_calls.to_string();
     let mut stmts = vec![stmt(
@@ -153,7 +168,8 @@ pub async fn finish_task(db: &D1, org: &str, task_id: &str, context_id: &str, ag
         &[org.into(), task_id.into(), o.state.into(), o.status_text.into(), o.answer.into(), (&sources).into(), (&calls).into(), o.model.into(), now.into()],
     )?];
     if let Some(answer) = o.answer {
-        let parts = serde_json::to_string(&vec![Part::Text(answer.to_string())]).unwrap_or_else(|_| "[]".into());
+        let parts = serde_json::to_string(&vec![Part::Text(answer.to_string())])
+            .unwrap_or_else(|_| "[]".into());
         stmts.push(stmt(
             db,
             "INSERT INTO a2a_messages (id, task_id, organization_id, context_id, seq, role, parts, created_at) \
@@ -167,7 +183,11 @@ pub async fn finish_task(db: &D1, org: &str, task_id: &str, context_id: &str, ag
 
 /// A task with its messages, in one round trip (both reads in one D1 batch).
 pub async fn get_task(db: &D1, org: &str, id: &str) -> Result<Option<StoredTask>, Error> {
-    let task = stmt(db, &format!("SELECT {TASK_COLUMNS} FROM a2a_tasks WHERE organization_id = ?1 AND id = ?2"), &[org.into(), id.into()])?;
+    let task = stmt(
+        db,
+        &format!("SELECT {TASK_COLUMNS} FROM a2a_tasks WHERE organization_id = ?1 AND id = ?2"),
+        &[org.into(), id.into()],
+    )?;
     let messages = stmt(
         db,
         "SELECT id, task_id, context_id, role, parts FROM a2a_messages WHERE organization_id = ?1 AND task_id = ?2 ORDER BY seq",
@@ -175,16 +195,29 @@ pub async fn get_task(db: &D1, org: &str, id: &str) -> Result<Option<StoredTask>
     )?;
     let results = db.results(vec![task, messages]).await?;
     let [task, messages] = results.as_slice() else {
-        return Err(Error::Runtime { what: "reading a task", source: worker::Error::RustError("D1 batch returned the wrong number of results".into()) });
+        return Err(Error::Runtime {
+            what: "reading a task",
+            source: worker::Error::RustError(
+                "D1 batch returned the wrong number of results".into(),
+            ),
+        });
     };
-    let row: Option<TaskRow> = task.results::<TaskRow>().map_err(Error::db("reading a task"))?.into_iter().next();
+    let row: Option<TaskRow> =
+        task.results::<TaskRow>().map_err(Error::db("reading a task"))?.into_iter().next();
     let Some(row) = row else { return Ok(None) };
-    let msgs: Vec<MessageRow> = messages.results::<MessageRow>().map_err(Error::db("reading a task's messages"))?;
+    let msgs: Vec<MessageRow> =
+        messages.results::<MessageRow>().map_err(Error::db("reading a task's messages"))?;
     Ok(Some(row.into_task(msgs.into_iter().map(MessageRow::into_message).collect())))
 }
 
 /// The conversation so far in a context (oldest first, at most `limit` messages), for the loop.
-pub async fn context_history(db: &D1, org: &str, context_id: &str, except_task: &str, limit: i64) -> Result<Vec<(String, String)>, Error> {
+pub async fn context_history(
+    db: &D1,
+    org: &str,
+    context_id: &str,
+    except_task: &str,
+    limit: i64,
+) -> Result<Vec<(String, String)>, Error> {
     let rows: Vec<MessageRow> = all(db, stmt(
         db,
         "SELECT id, task_id, context_id, role, parts FROM (SELECT * FROM a2a_messages WHERE organization_id = ?1 AND context_id = ?2 \
@@ -196,7 +229,12 @@ pub async fn context_history(db: &D1, org: &str, context_id: &str, except_task: 
         .into_iter()
         .map(|r| {
             let m = r.into_message();
-            let text = m.parts.iter().filter_map(|p| if let Part::Text(t) = p { Some(t.as_str()) } else { None }).collect::<Vec<_>>().join("\n");
+            let text = m
+                .parts
+                .iter()
+                .filter_map(|p| if let Part::Text(t) = p { Some(t.as_str()) } else { None })
+                .collect::<Vec<_>>()
+                .join("\n");
             (m.role, text)
         })
         .collect())
@@ -213,15 +251,33 @@ pub struct ListQuery<'a> {
 }
 
 /// One page of tasks, newest status first; returns (tasks, total, next page token).
-pub async fn list_tasks(db: &D1, org: &str, q: &ListQuery<'_>) -> Result<(Vec<StoredTask>, i64, String), Error> {
-    let filter = "organization_id = ?1 AND (?2 IS NULL OR context_id = ?2) AND (?3 IS NULL OR state = ?3) \
+pub async fn list_tasks(
+    db: &D1,
+    org: &str,
+    q: &ListQuery<'_>,
+) -> Result<(Vec<StoredTask>, i64, String), Error> {
+    let filter =
+        "organization_id = ?1 AND (?2 IS NULL OR context_id = ?2) AND (?3 IS NULL OR state = ?3) \
                   AND (?4 IS NULL OR updated_at > ?4)";
-    let base = || -> Vec<A> { vec![org.into(), q.context_id.into(), q.state.into(), q.after_ms.map(A::Int).unwrap_or(A::Null)] };
+    let base = || -> Vec<A> {
+        vec![
+            org.into(),
+            q.context_id.into(),
+            q.state.into(),
+            q.after_ms.map(A::Int).unwrap_or(A::Null),
+        ]
+    };
     #[derive(Deserialize)]
     struct Count {
         n: i64,
     }
-    let total = first::<Count>(db, stmt(db, &format!("SELECT COUNT(*) AS n FROM a2a_tasks WHERE {filter}"), &base())?).await?.map(|c| c.n).unwrap_or(0);
+    let total = first::<Count>(
+        db,
+        stmt(db, &format!("SELECT COUNT(*) AS n FROM a2a_tasks WHERE {filter}"), &base())?,
+    )
+    .await?
+    .map(|c| c.n)
+    .unwrap_or(0);
     let (ck, cid) = match &q.cursor {
         Some(c) => (A::Int(c.k), A::Text(c.id.as_str())),
         None => (A::Null, A::Null),
@@ -240,7 +296,9 @@ pub async fn list_tasks(db: &D1, org: &str, q: &ListQuery<'_>) -> Result<(Vec<St
     let more = rows.len() as i64 > q.page_size;
     let rows: Vec<TaskRow> = rows.into_iter().take(q.page_size as usize).collect();
     let next = if more {
-        rows.last().map(|r| Cursor { k: r.updated_at, id: r.id.clone() }.encode()).unwrap_or_default()
+        rows.last()
+            .map(|r| Cursor { k: r.updated_at, id: r.id.clone() }.encode())
+            .unwrap_or_default()
     } else {
         String::new()
     };
@@ -318,7 +376,12 @@ impl ChatMessageRow {
 const SESSION_COLUMNS: &str = "s.id, s.title, s.created_at, s.updated_at, \
     (SELECT COUNT(*) FROM chat_messages m WHERE m.session_id = s.id) AS message_count";
 
-pub async fn get_session(db: &D1, org: &str, user: &str, id: &str) -> Result<Option<SessionRow>, Error> {
+pub async fn get_session(
+    db: &D1,
+    org: &str,
+    user: &str,
+    id: &str,
+) -> Result<Option<SessionRow>, Error> {
     first(db, stmt(
         db,
         &format!("SELECT {SESSION_COLUMNS} FROM chat_sessions s WHERE s.organization_id = ?1 AND s.user_id = ?2 AND s.id = ?3"),
@@ -327,16 +390,26 @@ pub async fn get_session(db: &D1, org: &str, user: &str, id: &str) -> Result<Opt
     .await
 }
 
-pub async fn list_sessions(db: &D1, org: &str, user: &str, limit: i64, offset: i64, cursor: Option<&Cursor>) -> Result<(Vec<SessionRow>, i64), Error> {
+pub async fn list_sessions(
+    db: &D1,
+    org: &str,
+    user: &str,
+    limit: i64,
+    offset: i64,
+    cursor: Option<&Cursor>,
+) -> Result<(Vec<SessionRow>, i64), Error> {
     #[derive(Deserialize)]
     struct Count {
         n: i64,
     }
-    let total = first::<Count>(db, stmt(
+    let total = first::<Count>(
         db,
-        "SELECT COUNT(*) AS n FROM chat_sessions WHERE organization_id = ?1 AND user_id = ?2",
-        &[org.into(), user.into()],
-    )?)
+        stmt(
+            db,
+            "SELECT COUNT(*) AS n FROM chat_sessions WHERE organization_id = ?1 AND user_id = ?2",
+            &[org.into(), user.into()],
+        )?,
+    )
     .await?
     .map(|c| c.n)
     .unwrap_or(0);
@@ -358,11 +431,14 @@ pub async fn list_sessions(db: &D1, org: &str, user: &str, limit: i64, offset: i
 }
 
 pub async fn delete_session(db: &D1, org: &str, user: &str, id: &str) -> Result<bool, Error> {
-    let n = run(db, stmt(
+    let n = run(
         db,
-        "DELETE FROM chat_sessions WHERE organization_id = ?1 AND user_id = ?2 AND id = ?3",
-        &[org.into(), user.into(), id.into()],
-    )?)
+        stmt(
+            db,
+            "DELETE FROM chat_sessions WHERE organization_id = ?1 AND user_id = ?2 AND id = ?3",
+            &[org.into(), user.into(), id.into()],
+        )?,
+    )
     .await?;
     if n > 0 {
         run(db, stmt(
@@ -375,7 +451,14 @@ pub async fn delete_session(db: &D1, org: &str, user: &str, id: &str) -> Result<
     Ok(n > 0)
 }
 
-pub async fn chat_messages(db: &D1, org: &str, user: &str, session: &str, limit: i64, offset: i64) -> Result<(Vec<ChatMessageRow>, i64), Error> {
+pub async fn chat_messages(
+    db: &D1,
+    org: &str,
+    user: &str,
+    session: &str,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<ChatMessageRow>, i64), Error> {
     #[derive(Deserialize)]
     struct Count {
         n: i64,

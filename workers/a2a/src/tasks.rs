@@ -2,7 +2,9 @@
 //! `POST /a2a/tasks/send` and `GET /a2a/tasks/:taskId`, and running one task through the agent
 //! loop. Tasks belong to the caller's organization.
 
-use crow_agent::{run_loop, AgentError, LoopConfig, Message, Model, DEFAULT_SYSTEM_PROMPT, MAX_QUESTION_CHARS};
+use crow_agent::{
+    run_loop, AgentError, LoopConfig, Message, Model, DEFAULT_SYSTEM_PROMPT, MAX_QUESTION_CHARS,
+};
 use crow_common::jsonrpc::{self, RpcError};
 use crow_common::pagination::Cursor;
 use crow_common::{ids, ApiError};
@@ -31,12 +33,25 @@ pub fn db(env: &Env, ctx: &Ctx) -> Result<store::D1, ApiError> {
 }
 
 /// Runs the agent for one question on behalf of `caller`, with `history` as earlier turns.
-pub async fn answer(env: &Env, ctx: &Ctx, caller: Caller, history: Vec<Message>, question: &str) -> Result<crow_agent::AgentAnswer, (AgentError, String)> {
+pub async fn answer(
+    env: &Env,
+    ctx: &Ctx,
+    caller: Caller,
+    history: Vec<Message>,
+    question: &str,
+) -> Result<crow_agent::AgentAnswer, (AgentError, String)> {
     let backend = match Backend::from_env(env) {
         Ok(b) => b,
         Err(e) => {
             console_error!("model backend configuration: {e}");
-            return Err((AgentError::Model { model: "unconfigured".into(), round: 0, source: crow_agent::ModelError::new(e) }, "unconfigured".into()));
+            return Err((
+                AgentError::Model {
+                    model: "unconfigured".into(),
+                    round: 0,
+                    source: crow_agent::ModelError::new(e),
+                },
+                "unconfigured".into(),
+            ));
         }
     };
     let model_name = backend.name().to_string();
@@ -44,7 +59,14 @@ pub async fn answer(env: &Env, ctx: &Ctx, caller: Caller, history: Vec<Message>,
         Ok(g) => g,
         Err(e) => {
             console_error!("GATEWAY binding: {e}");
-            return Err((AgentError::Model { model: model_name.clone(), round: 0, source: crow_agent::ModelError::new("gateway binding") }, model_name));
+            return Err((
+                AgentError::Model {
+                    model: model_name.clone(),
+                    round: 0,
+                    source: crow_agent::ModelError::new("gateway binding"),
+                },
+                model_name,
+            ));
         }
     };
     let internal_key = crow_edge::entry::internal_key(env).unwrap_or_default();
@@ -58,19 +80,34 @@ pub async fn answer(env: &Env, ctx: &Ctx, caller: Caller, history: Vec<Message>,
 /// Runs a stored `working` task to its end and records the outcome.
 /// `continuing`: the message named an existing context, whose earlier turns are read first (a
 /// new context has none, so that read is skipped).
-async fn execute(env: Env, ctx: Ctx, caller: Caller, task_id: String, context_id: String, continuing: bool, text: String) {
+async fn execute(
+    env: Env,
+    ctx: Ctx,
+    caller: Caller,
+    task_id: String,
+    context_id: String,
+    continuing: bool,
+    text: String,
+) {
     let org = caller.org_id().to_string();
     let result = async {
         let db = db(&env, &ctx).map_err(Error::Api)?;
-        let history: Vec<Message> = if continuing {
-            store::context_history(&db, &org, &context_id, &task_id, CONTEXT_HISTORY)
-                .await?
-                .into_iter()
-                .map(|(role, text)| if role == "user" { Message::user(text) } else { Message::assistant(text) })
-                .collect()
-        } else {
-            Vec::new()
-        };
+        let history: Vec<Message> =
+            if continuing {
+                store::context_history(&db, &org, &context_id, &task_id, CONTEXT_HISTORY)
+                    .await?
+                    .into_iter()
+                    .map(|(role, text)| {
+                        if role == "user" {
+                            Message::user(text)
+                        } else {
+                            Message::assistant(text)
+                        }
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
         let outcome = answer(&env, &ctx, caller, history, &text).await;
         let agent_message_id = new_id("msg").map_err(Error::Api)?;
         let now = now_ms() as i64;
@@ -84,18 +121,36 @@ async fn execute(env: Env, ctx: Ctx, caller: Caller, task_id: String, context_id
                     tool_calls: serde_json::to_value(&a.tool_calls).unwrap_or_default(),
                     model: &a.model,
                 };
-                console_log!("task {task_id}: completed by {} in {} rounds, {} sources", a.model, a.rounds, a.sources.len());
-                store::finish_task(&db, &org, &task_id, &context_id, &agent_message_id, &o, now).await
+                console_log!(
+                    "task {task_id}: completed by {} in {} rounds, {} sources",
+                    a.model,
+                    a.rounds,
+                    a.sources.len()
+                );
+                store::finish_task(&db, &org, &task_id, &context_id, &agent_message_id, &o, now)
+                    .await
             }
             Err((e, model)) => {
                 console_error!("task {task_id}: the agent failed: {e}");
                 let text = match e {
-                    AgentError::Model { .. } => "The agent's model backend failed; please try again later.",
-                    AgentError::NoFinalAnswer { .. } => "The agent could not produce an answer for this question.",
+                    AgentError::Model { .. } => {
+                        "The agent's model backend failed; please try again later."
+                    }
+                    AgentError::NoFinalAnswer { .. } => {
+                        "The agent could not produce an answer for this question."
+                    }
                     _ => "The agent could not process this question.",
                 };
-                let o = Outcome { state: "failed", status_text: Some(text), answer: None, sources: json!([]), tool_calls: json!([]), model: &model };
-                store::finish_task(&db, &org, &task_id, &context_id, &agent_message_id, &o, now).await
+                let o = Outcome {
+                    state: "failed",
+                    status_text: Some(text),
+                    answer: None,
+                    sources: json!([]),
+                    tool_calls: json!([]),
+                    model: &model,
+                };
+                store::finish_task(&db, &org, &task_id, &context_id, &agent_message_id, &o, now)
+                    .await
             }
         }
     }
@@ -120,19 +175,25 @@ async fn create_task(
     let org = entry.org_id.as_str();
     if let Some(claimed) = incoming.metadata.get("organizationId") {
         if claimed.as_str() != Some(org) {
-            return Ok(Err(RpcError::invalid_params("metadata.organizationId does not match the API key's organization")
-                .with_data(json!({ "field": "metadata.organizationId" }))));
+            return Ok(Err(RpcError::invalid_params(
+                "metadata.organizationId does not match the API key's organization",
+            )
+            .with_data(json!({ "field": "metadata.organizationId" }))));
         }
     }
     if incoming.text.chars().count() > MAX_QUESTION_CHARS {
-        return Ok(Err(RpcError::invalid_params(format!("the message text is longer than {MAX_QUESTION_CHARS} characters"))));
+        return Ok(Err(RpcError::invalid_params(format!(
+            "the message text is longer than {MAX_QUESTION_CHARS} characters"
+        ))));
     }
     if let Some(tid) = &incoming.task_id {
         let Some(existing) = store::get_task(&db, org, tid).await.map_err(ApiError::from)? else {
             return Ok(Err(p::task_not_found(dialect, tid)));
         };
         if incoming.context_id.as_deref().is_some_and(|c| c != existing.context_id) {
-            return Ok(Err(RpcError::invalid_params("message.contextId does not match the task's contextId")));
+            return Ok(Err(RpcError::invalid_params(
+                "message.contextId does not match the task's contextId",
+            )));
         }
         return Ok(Err(p::a2a_error(
             dialect,
@@ -161,18 +222,36 @@ async fn create_task(
     let stmts = store::insert_task(&db, &new).map_err(ApiError::from)?;
     store::batch(&db, stmts).await.map_err(ApiError::from)?;
     let caller = Caller::ApiKey { key: entry.key.clone(), org_id: entry.org_id.clone() };
-    let job = execute(env.clone(), ctx.clone(), caller, task_id.clone(), context_id.clone(), continuing, incoming.text.clone());
+    let job = execute(
+        env.clone(),
+        ctx.clone(),
+        caller,
+        task_id.clone(),
+        context_id.clone(),
+        continuing,
+        incoming.text.clone(),
+    );
     if background {
         wctx.wait_until(job);
     } else {
         job.await;
     }
-    let task = store::get_task(&db, org, &task_id).await.map_err(ApiError::from)?.ok_or_else(ApiError::internal)?;
+    let task = store::get_task(&db, org, &task_id)
+        .await
+        .map_err(ApiError::from)?
+        .ok_or_else(ApiError::internal)?;
     Ok(Ok(task))
 }
 
 /// `POST /a2a/jsonrpc` after authentication.
-pub async fn rpc(env: &Env, ctx: &Ctx, wctx: &Context, entry: &Entry, version: Option<&str>, body: &[u8]) -> Result<Response, ApiError> {
+pub async fn rpc(
+    env: &Env,
+    ctx: &Ctx,
+    wctx: &Context,
+    entry: &Entry,
+    version: Option<&str>,
+    body: &[u8],
+) -> Result<Response, ApiError> {
     let request = match rpc_request(body) {
         Ok(r) => r,
         Err(answer) => return answer,
@@ -201,7 +280,8 @@ pub async fn rpc(env: &Env, ctx: &Ctx, wctx: &Context, entry: &Entry, version: O
         // what kind of failure it was (503 for a dependency).
         Err(api) => {
             let envelope = api.envelope(&ctx.request_id);
-            let error = RpcError::new(jsonrpc::INTERNAL_ERROR, api.message.clone()).with_data(envelope["error"].clone());
+            let error = RpcError::new(jsonrpc::INTERNAL_ERROR, api.message.clone())
+                .with_data(envelope["error"].clone());
             rpc_reply(api.status(), &jsonrpc::failure(&request.id, &error))
         }
     }
@@ -216,13 +296,32 @@ struct Call<'a> {
     dialect: Dialect,
 }
 
-async fn dispatch(call: &Call<'_>, method: Method, params: &Map<String, Value>) -> Result<Result<Value, RpcError>, ApiError> {
+async fn dispatch(
+    call: &Call<'_>,
+    method: Method,
+    params: &Map<String, Value>,
+) -> Result<Result<Value, RpcError>, ApiError> {
     let Call { env, ctx, wctx, entry, dialect } = *call;
     let org = entry.org_id.as_str();
     Ok(match method {
-        Method::Streaming => Err(p::a2a_error(dialect, p::UNSUPPORTED_OPERATION, "Streaming is not supported by this agent (capabilities.streaming is false)", json!({}))),
-        Method::Push => Err(p::a2a_error(dialect, p::PUSH_NOT_SUPPORTED, "Push notifications are not supported by this agent", json!({}))),
-        Method::ExtendedCard => Err(p::a2a_error(dialect, p::UNSUPPORTED_OPERATION, "This agent has no extended agent card", json!({}))),
+        Method::Streaming => Err(p::a2a_error(
+            dialect,
+            p::UNSUPPORTED_OPERATION,
+            "Streaming is not supported by this agent (capabilities.streaming is false)",
+            json!({}),
+        )),
+        Method::Push => Err(p::a2a_error(
+            dialect,
+            p::PUSH_NOT_SUPPORTED,
+            "Push notifications are not supported by this agent",
+            json!({}),
+        )),
+        Method::ExtendedCard => Err(p::a2a_error(
+            dialect,
+            p::UNSUPPORTED_OPERATION,
+            "This agent has no extended agent card",
+            json!({}),
+        )),
         Method::Send => {
             let incoming = match p::read_message(dialect, params) {
                 Ok(m) => m,
@@ -273,7 +372,9 @@ async fn dispatch(call: &Call<'_>, method: Method, params: &Map<String, Value>) 
                     json!({ "taskId": id, "state": t.state }),
                 )),
                 Some(_) => {
-                    store::cancel_task(&db, org, &id, now_ms() as i64).await.map_err(ApiError::from)?;
+                    store::cancel_task(&db, org, &id, now_ms() as i64)
+                        .await
+                        .map_err(ApiError::from)?;
                     match store::get_task(&db, org, &id).await.map_err(ApiError::from)? {
                         Some(t) => Ok(p::task_json(dialect, &t, View::FULL)),
                         None => Err(p::task_not_found(dialect, &id)),
@@ -285,7 +386,12 @@ async fn dispatch(call: &Call<'_>, method: Method, params: &Map<String, Value>) 
     })
 }
 
-async fn list(env: &Env, ctx: &Ctx, org: &str, params: &Map<String, Value>) -> Result<Result<Value, RpcError>, ApiError> {
+async fn list(
+    env: &Env,
+    ctx: &Ctx,
+    org: &str,
+    params: &Map<String, Value>,
+) -> Result<Result<Value, RpcError>, ApiError> {
     let bad = |m: &str| Ok(Err(RpcError::invalid_params(m.to_string())));
     let page_size = match params.get("pageSize") {
         None | Some(Value::Null) => 50,
@@ -301,7 +407,11 @@ async fn list(env: &Env, ctx: &Ctx, org: &str, params: &Map<String, Value>) -> R
             None => return bad("pageToken is not a token this agent issued"),
         },
     };
-    let state = match params.get("status").and_then(Value::as_str).filter(|s| !s.is_empty() && *s != "TASK_STATE_UNSPECIFIED") {
+    let state = match params
+        .get("status")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty() && *s != "TASK_STATE_UNSPECIFIED")
+    {
         None => None,
         Some(s) => match p::state_filter(s) {
             Some(s) => Some(s),
@@ -319,13 +429,24 @@ async fn list(env: &Env, ctx: &Ctx, org: &str, params: &Map<String, Value>) -> R
         Ok(h) => h,
         Err(e) => return Ok(Err(e)),
     };
-    let include_artifacts = params.get("includeArtifacts").and_then(Value::as_bool).unwrap_or(false);
+    let include_artifacts =
+        params.get("includeArtifacts").and_then(Value::as_bool).unwrap_or(false);
     let context_id = params.get("contextId").and_then(Value::as_str).filter(|s| !s.is_empty());
-    let q = ListQuery { context_id, state, after_ms, page_size, cursor, with_history: history_length != Some(0) };
-    let (tasks, total, next) = store::list_tasks(&db(env, ctx)?, org, &q).await.map_err(ApiError::from)?;
+    let q = ListQuery {
+        context_id,
+        state,
+        after_ms,
+        page_size,
+        cursor,
+        with_history: history_length != Some(0),
+    };
+    let (tasks, total, next) =
+        store::list_tasks(&db(env, ctx)?, org, &q).await.map_err(ApiError::from)?;
     let view = View { history_length, artifacts: include_artifacts };
     let tasks: Vec<Value> = tasks.iter().map(|t| p::task_json(Dialect::V1, t, view)).collect();
-    Ok(Ok(json!({ "tasks": tasks, "nextPageToken": next, "pageSize": page_size, "totalSize": total })))
+    Ok(Ok(
+        json!({ "tasks": tasks, "nextPageToken": next, "pageSize": page_size, "totalSize": total }),
+    ))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -333,29 +454,56 @@ async fn list(env: &Env, ctx: &Ctx, org: &str, params: &Map<String, Value>) -> R
 // ---------------------------------------------------------------------------------------------
 
 /// `POST /a2a/tasks/send`: `{id?, message: {parts: [{text}]}, metadata: {organizationId}}`.
-pub async fn rest_send(env: &Env, ctx: &Ctx, wctx: &Context, entry: &Entry, body: &[u8]) -> Result<Response, ApiError> {
+pub async fn rest_send(
+    env: &Env,
+    ctx: &Ctx,
+    wctx: &Context,
+    entry: &Entry,
+    body: &[u8],
+) -> Result<Response, ApiError> {
     let v: Value = crow_common::body::parse_json(body)?;
     let org = v.pointer("/metadata/organizationId").and_then(Value::as_str).ok_or_else(|| {
-        ApiError::invalid_field("metadata.organizationId", "is required and must be the API key's organization id")
+        ApiError::invalid_field(
+            "metadata.organizationId",
+            "is required and must be the API key's organization id",
+        )
     })?;
     if org != entry.org_id {
-        return Err(ApiError::forbidden("metadata.organizationId does not match the API key's organization")
-            .detail("field", "metadata.organizationId"));
+        return Err(ApiError::forbidden(
+            "metadata.organizationId does not match the API key's organization",
+        )
+        .detail("field", "metadata.organizationId"));
     }
-    let parts = v.pointer("/message/parts").and_then(Value::as_array).filter(|a| !a.is_empty()).ok_or_else(|| {
-        ApiError::invalid_field("message.parts", "must be a non-empty array whose first part has text")
-    })?;
-    let text = parts[0]["text"].as_str().filter(|t| !t.trim().is_empty()).ok_or_else(|| {
-        ApiError::invalid_field("message.parts[0].text", "is required")
-    })?;
+    let parts = v
+        .pointer("/message/parts")
+        .and_then(Value::as_array)
+        .filter(|a| !a.is_empty())
+        .ok_or_else(|| {
+            ApiError::invalid_field(
+                "message.parts",
+                "must be a non-empty array whose first part has text",
+            )
+        })?;
+    let text = parts[0]["text"]
+        .as_str()
+        .filter(|t| !t.trim().is_empty())
+        .ok_or_else(|| ApiError::invalid_field("message.parts[0].text", "is required"))?;
     if text.chars().count() > MAX_QUESTION_CHARS {
-        return Err(ApiError::invalid_field("message.parts[0].text", format!("must be at most {MAX_QUESTION_CHARS} characters")));
+        return Err(ApiError::invalid_field(
+            "message.parts[0].text",
+            format!("must be at most {MAX_QUESTION_CHARS} characters"),
+        ));
     }
     let message_id = match v.pointer("/message/messageId").and_then(Value::as_str) {
         Some(m) if !m.is_empty() && m.len() <= 128 => m.to_string(),
         _ => new_id("msg")?,
     };
-    let context_id = v.pointer("/message/contextId").or_else(|| v.get("sessionId")).and_then(Value::as_str).filter(|s| !s.is_empty() && s.len() <= 128).map(str::to_string);
+    let context_id = v
+        .pointer("/message/contextId")
+        .or_else(|| v.get("sessionId"))
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty() && s.len() <= 128)
+        .map(str::to_string);
     let incoming = p::Incoming {
         message_id,
         text: text.to_string(),
@@ -370,7 +518,12 @@ pub async fn rest_send(env: &Env, ctx: &Ctx, wctx: &Context, entry: &Entry, body
 }
 
 /// `GET /a2a/tasks/:taskId`.
-pub async fn rest_get(env: &Env, ctx: &Ctx, entry: &Entry, task_id: &str) -> Result<Response, ApiError> {
+pub async fn rest_get(
+    env: &Env,
+    ctx: &Ctx,
+    entry: &Entry,
+    task_id: &str,
+) -> Result<Response, ApiError> {
     match store::get_task(&db(env, ctx)?, &entry.org_id, task_id).await.map_err(ApiError::from)? {
         Some(t) => json(200, &p::task_json(Dialect::V03, &t, View::FULL)),
         None => Err(ApiError::not_found("Task")),

@@ -32,7 +32,10 @@ impl Describer for Local {
     }
 
     async fn describe(&self, product: &Product) -> Result<Vec<(String, String)>> {
-        Ok(describe::local_descriptions(product).into_iter().map(|(s, t)| (s.to_string(), t)).collect())
+        Ok(describe::local_descriptions(product)
+            .into_iter()
+            .map(|(s, t)| (s.to_string(), t))
+            .collect())
     }
 }
 
@@ -65,7 +68,10 @@ impl Describer for WorkersAi {
         let prompt = describe::prompt(product);
         let input = ChatInput {
             messages: vec![
-                ChatMessage { role: "system", content: "You write accurate retail product copy. Answer with JSON only." },
+                ChatMessage {
+                    role: "system",
+                    content: "You write accurate retail product copy. Answer with JSON only.",
+                },
                 ChatMessage { role: "user", content: &prompt },
             ],
             max_tokens: 600,
@@ -85,13 +91,20 @@ impl Describer for WorkersAi {
         })?;
         // The model may answer with a JSON object or with JSON inside a string.
         let value = match out.response {
-            Some(serde_json::Value::String(s)) => serde_json::from_str(s.trim().trim_start_matches("```json").trim_matches('`')).ok(),
+            Some(serde_json::Value::String(s)) => {
+                serde_json::from_str(s.trim().trim_start_matches("```json").trim_matches('`')).ok()
+            }
             other => other,
         };
-        let obj = value.as_ref().and_then(|v| v.as_object()).ok_or_else(|| ApiError::bad_gateway("AI backend"))?;
+        let obj = value
+            .as_ref()
+            .and_then(|v| v.as_object())
+            .ok_or_else(|| ApiError::bad_gateway("AI backend"))?;
         let texts: Vec<(String, String)> = STYLES
             .iter()
-            .filter_map(|s| obj.get(*s).and_then(|t| t.as_str()).map(|t| (s.to_string(), t.trim().to_string())))
+            .filter_map(|s| {
+                obj.get(*s).and_then(|t| t.as_str()).map(|t| (s.to_string(), t.trim().to_string()))
+            })
             .filter(|(_, t)| !t.is_empty())
             .collect();
         if texts.is_empty() {
@@ -116,7 +129,8 @@ impl Backend {
     pub fn from_env(env: &Env) -> Result<Backend> {
         match config::var(env, "AI_BACKEND", "local").as_str() {
             "workers-ai" => Ok(Backend::WorkersAi(WorkersAi(
-                env.ai("AI").map_err(|source| Error::Dependency { dependency: "AI backend", source })?,
+                env.ai("AI")
+                    .map_err(|source| Error::Dependency { dependency: "AI backend", source })?,
             ))),
             _ => Ok(Backend::Local(Local)),
         }

@@ -17,8 +17,8 @@ use worker::Request;
 use crate::args;
 use crate::config;
 use crate::db::Db;
-use crate::limits::Subject;
 use crate::error::Result;
+use crate::limits::Subject;
 use crate::App;
 
 /// Who the caller is.
@@ -46,7 +46,9 @@ impl Caller {
     pub fn user_id(&self) -> Option<&str> {
         match &self.principal {
             Principal::Session { user_id, .. } => Some(user_id),
-            Principal::ApiKey { user_id, .. } | Principal::Internal { user_id, .. } => user_id.as_deref(),
+            Principal::ApiKey { user_id, .. } | Principal::Internal { user_id, .. } => {
+                user_id.as_deref()
+            }
         }
     }
 
@@ -71,10 +73,13 @@ impl Caller {
     /// API2), so they are refused here.
     pub fn require_user(&self) -> Result<&str> {
         match &self.principal {
-            Principal::ApiKey { .. } => {
-                Err(ApiError::forbidden("This route needs a signed-in user; API keys cannot use it").into())
-            }
-            _ => self.user_id().ok_or_else(|| ApiError::unauthorized("Sign in to use this route").into()),
+            Principal::ApiKey { .. } => Err(ApiError::forbidden(
+                "This route needs a signed-in user; API keys cannot use it",
+            )
+            .into()),
+            _ => self
+                .user_id()
+                .ok_or_else(|| ApiError::unauthorized("Sign in to use this route").into()),
         }
     }
 
@@ -194,7 +199,11 @@ pub async fn lookup_key(app: &App<'_>, key: &str) -> Result<(KeyState, Option<Ve
     Ok((
         KeyState::Valid,
         Some(VerifiedKey {
-            policy: plan_policy(Some(&row.plan), row.custom_limit_per_minute, row.custom_limit_per_day),
+            policy: plan_policy(
+                Some(&row.plan),
+                row.custom_limit_per_minute,
+                row.custom_limit_per_day,
+            ),
             key_id: row.id,
             org_id: row.organization_id,
             user_id: row.created_by,
@@ -218,8 +227,16 @@ async fn session_caller(app: &App<'_>, cookie_value: &str) -> Result<(Principal,
         )
         .await?;
     let row = row.ok_or_else(|| ApiError::unauthorized("The session has ended; sign in again"))?;
-    let policy = plan_policy(row.plan.as_deref(), row.custom_limit_per_minute, row.custom_limit_per_day);
-    Ok((Principal::Session { user_id: row.user_id, session_id: row.id, active_org: row.active_organization_id }, policy))
+    let policy =
+        plan_policy(row.plan.as_deref(), row.custom_limit_per_minute, row.custom_limit_per_day);
+    Ok((
+        Principal::Session {
+            user_id: row.user_id,
+            session_id: row.id,
+            active_org: row.active_organization_id,
+        },
+        policy,
+    ))
 }
 
 fn invalid_key() -> ApiError {
@@ -234,7 +251,9 @@ pub async fn resolve(app: &App<'_>, req: &Request) -> Result<Option<Caller>> {
         header(req, "X-API-Key").as_deref(),
         header(req, "Cookie").as_deref(),
     )
-    .map_err(|e| ApiError::unauthorized(e.to_string()).header("WWW-Authenticate", "Bearer realm=\"crow\""))?;
+    .map_err(|e| {
+        ApiError::unauthorized(e.to_string()).header("WWW-Authenticate", "Bearer realm=\"crow\"")
+    })?;
 
     let via_internal = match header(req, "X-Internal-Key") {
         None => false,
@@ -256,18 +275,25 @@ pub async fn resolve(app: &App<'_>, req: &Request) -> Result<Option<Caller>> {
                 .ok_or_else(|| ApiError::unauthorized("X-Api-Key-Id needs X-Organization-Id"))?;
             let user_id = header(req, "X-User-Id").filter(|s| !s.is_empty());
             let principal = Principal::ApiKey { key_id, org_id, user_id };
-            return Ok(Some(Caller { principal, via_internal, policy: plan_policy(None, None, None) }));
+            return Ok(Some(Caller {
+                principal,
+                via_internal,
+                policy: plan_policy(None, None, None),
+            }));
         }
     }
 
     let (principal, policy) = match presented {
         Some(Presented::ApiKey(key)) => match lookup_key(app, &key).await? {
-            (KeyState::Valid, Some(v)) => {
-                (Principal::ApiKey { key_id: v.key_id, org_id: v.org_id, user_id: v.user_id }, v.policy)
-            }
+            (KeyState::Valid, Some(v)) => (
+                Principal::ApiKey { key_id: v.key_id, org_id: v.org_id, user_id: v.user_id },
+                v.policy,
+            ),
             _ => return Err(invalid_key().into()),
         },
-        Some(Presented::SessionCookie(value)) if !via_internal => session_caller(app, &value).await?,
+        Some(Presented::SessionCookie(value)) if !via_internal => {
+            session_caller(app, &value).await?
+        }
         _ if via_internal => (
             Principal::Internal {
                 org_id: header(req, "X-Organization-Id").filter(|s| !s.is_empty()),
@@ -282,7 +308,12 @@ pub async fn resolve(app: &App<'_>, req: &Request) -> Result<Option<Caller>> {
 
 /// The caller's access to `org_id` for `action`. Organizations the caller cannot see answer 404,
 /// exactly like organizations that do not exist; visible ones the role does not allow, 403.
-pub async fn org_access(app: &App<'_>, caller: &Caller, org_id: &str, action: Action) -> Result<Access> {
+pub async fn org_access(
+    app: &App<'_>,
+    caller: &Caller,
+    org_id: &str,
+    action: Action,
+) -> Result<Access> {
     let not_found = || ApiError::not_found("Organization");
     let role = match &caller.principal {
         Principal::ApiKey { org_id: key_org, .. } => {
@@ -301,19 +332,26 @@ pub async fn org_access(app: &App<'_>, caller: &Caller, org_id: &str, action: Ac
                 None => return Err(not_found().into()),
             }
         }
-        Principal::Session { user_id, .. } => Some(member_role(app, org_id, user_id).await?.ok_or_else(not_found)?),
+        Principal::Session { user_id, .. } => {
+            Some(member_role(app, org_id, user_id).await?.ok_or_else(not_found)?)
+        }
     };
     let allowed = match role {
         Some(r) => allows(r, action),
         None => matches!(action, Action::Read | Action::WriteData),
     };
     if !allowed {
-        let who = role.map(|r| format!("the {} role", r.as_str())).unwrap_or_else(|| "an API key".to_string());
+        let who = role
+            .map(|r| format!("the {} role", r.as_str()))
+            .unwrap_or_else(|| "an API key".to_string());
         return Err(ApiError::forbidden(format!("{who} is not allowed to do this"))
-            .detail("required", match action {
-                Action::Delete => "owner",
-                _ => "admin",
-            })
+            .detail(
+                "required",
+                match action {
+                    Action::Delete => "owner",
+                    _ => "admin",
+                },
+            )
             .into());
     }
     Ok(Access { org_id: org_id.to_string(), role })
@@ -327,7 +365,10 @@ struct RoleRow {
 pub async fn member_role(app: &App<'_>, org_id: &str, user_id: &str) -> Result<Option<Role>> {
     let db = Db::new(app.env, &app.ctx.meter)?;
     let row: Option<RoleRow> = db
-        .first("SELECT role FROM memberships WHERE organization_id = ?1 AND user_id = ?2", args![org_id, user_id])
+        .first(
+            "SELECT role FROM memberships WHERE organization_id = ?1 AND user_id = ?2",
+            args![org_id, user_id],
+        )
         .await?;
     Ok(row.and_then(|r| Role::parse(&r.role)))
 }

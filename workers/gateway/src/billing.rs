@@ -24,10 +24,18 @@ use crate::error::{Error, Result};
 use crate::{args, scope, App};
 
 const STRIPE_VERSION: &str = "2025-11-17.clover";
-const PLANS: [(&str, &str); 3] = [("starter", "STRIPE_PRICE_STARTER"), ("professional", "STRIPE_PRICE_PROFESSIONAL"), ("enterprise", "STRIPE_PRICE_ENTERPRISE")];
+const PLANS: [(&str, &str); 3] = [
+    ("starter", "STRIPE_PRICE_STARTER"),
+    ("professional", "STRIPE_PRICE_PROFESSIONAL"),
+    ("enterprise", "STRIPE_PRICE_ENTERPRISE"),
+];
 
 fn price_for(env: &Env, plan: &str) -> Option<String> {
-    PLANS.iter().find(|(p, _)| *p == plan).map(|(_, var)| config::var(env, var, "")).filter(|p| !p.is_empty())
+    PLANS
+        .iter()
+        .find(|(p, _)| *p == plan)
+        .map(|(_, var)| config::var(env, var, ""))
+        .filter(|p| !p.is_empty())
 }
 
 fn plan_for_price(env: &Env, price: &str) -> Option<String> {
@@ -64,13 +72,24 @@ struct Stripe {
 impl Stripe {
     fn new(app: &App<'_>) -> Result<Stripe> {
         let env = app.env;
-        let key = config::secret(env, "STRIPE_SECRET_KEY").ok_or_else(|| ApiError::unavailable("billing configuration"))?;
-        Ok(Stripe { base: config::var(env, "STRIPE_API_BASE", "https://api.stripe.com"), key, meter: app.ctx.meter.clone() })
+        let key = config::secret(env, "STRIPE_SECRET_KEY")
+            .ok_or_else(|| ApiError::unavailable("billing configuration"))?;
+        Ok(Stripe {
+            base: config::var(env, "STRIPE_API_BASE", "https://api.stripe.com"),
+            key,
+            meter: app.ctx.meter.clone(),
+        })
     }
 
     /// One call. Network failures and 5xx are 503/502; Stripe's 4xx are 502 too (our request or
     /// our configuration is wrong, not the client's), with Stripe's message logged, not returned.
-    async fn call(&self, method: Method, path: &str, form: &[(&str, &str)], idempotency: Option<&str>) -> Result<Value> {
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        form: &[(&str, &str)],
+        idempotency: Option<&str>,
+    ) -> Result<Value> {
         let headers = Headers::new();
         let _ = headers.set("Authorization", &format!("Bearer {}", self.key));
         let _ = headers.set("Stripe-Version", STRIPE_VERSION);
@@ -83,7 +102,8 @@ impl Stripe {
             }
             init.with_headers(headers).with_body(Some(stripe::form_encode(form).into()));
         }
-        let req = Request::new_with_init(&format!("{}{path}", self.base), &init).map_err(Error::Internal)?;
+        let req = Request::new_with_init(&format!("{}{path}", self.base), &init)
+            .map_err(Error::Internal)?;
         let _span = self.meter.span("stripe");
         let mut resp = Fetch::Request(req).send().await.map_err(|e| {
             console_error!("Stripe unreachable: {e}");
@@ -93,7 +113,12 @@ impl Stripe {
         let body: Value = resp.json().await.unwrap_or(Value::Null);
         if !(200..300).contains(&status) {
             console_error!("Stripe {path} answered {status}: {}", body["error"]["message"]);
-            return Err(if status >= 500 { ApiError::unavailable("payment provider") } else { ApiError::bad_gateway("payment provider") }.into());
+            return Err(if status >= 500 {
+                ApiError::unavailable("payment provider")
+            } else {
+                ApiError::bad_gateway("payment provider")
+            }
+            .into());
         }
         Ok(body)
     }
@@ -141,7 +166,11 @@ fn billing_json(org_id: &str, b: &Billing) -> Value {
 }
 
 /// Statements storing `b` for the organization and setting its plan (its rate-limit tier).
-fn store_statements(db: &Db, org_id: &str, b: &Billing) -> Result<Vec<worker::D1PreparedStatement>> {
+fn store_statements(
+    db: &Db,
+    org_id: &str,
+    b: &Billing,
+) -> Result<Vec<worker::D1PreparedStatement>> {
     let now = now_ms();
     Ok(vec![
         db.statement(
@@ -167,7 +196,11 @@ struct CheckoutRequest {
 }
 
 fn https_or_local(field: &str, url: &str) -> Result<()> {
-    if url.len() <= 2048 && (url.starts_with("https://") || url.starts_with("http://localhost") || url.starts_with("http://127.0.0.1")) {
+    if url.len() <= 2048
+        && (url.starts_with("https://")
+            || url.starts_with("http://localhost")
+            || url.starts_with("http://127.0.0.1"))
+    {
         Ok(())
     } else {
         Err(ApiError::invalid_field(field, "must be an https URL").into())
@@ -180,11 +213,21 @@ pub async fn checkout(app: &App<'_>, req: &mut Request) -> Result<Response> {
     let access = scope::implied_org(app, Action::ManageBilling).await?;
     let body: CheckoutRequest = read_json(req, 8 * 1024).await?;
     let price = match body.plan.as_str() {
-        "starter" | "professional" | "enterprise" => price_for(app.env, &body.plan).ok_or_else(|| ApiError::unavailable("billing configuration"))?,
-        _ => return Err(ApiError::invalid_field("plan", "must be one of starter, professional, enterprise").into()),
+        "starter" | "professional" | "enterprise" => price_for(app.env, &body.plan)
+            .ok_or_else(|| ApiError::unavailable("billing configuration"))?,
+        _ => {
+            return Err(ApiError::invalid_field(
+                "plan",
+                "must be one of starter, professional, enterprise",
+            )
+            .into())
+        }
     };
-    let dashboard = config::var(app.env, "BILLING_RETURN_URL", "https://app.crowai.dev/settings/billing");
-    let success = body.success_url.unwrap_or_else(|| format!("{dashboard}?checkout=success&session_id={{CHECKOUT_SESSION_ID}}"));
+    let dashboard =
+        config::var(app.env, "BILLING_RETURN_URL", "https://app.crowai.dev/settings/billing");
+    let success = body.success_url.unwrap_or_else(|| {
+        format!("{dashboard}?checkout=success&session_id={{CHECKOUT_SESSION_ID}}")
+    });
     let cancel = body.cancel_url.unwrap_or_else(|| format!("{dashboard}?checkout=cancelled"));
     https_or_local("successUrl", &success)?;
     https_or_local("cancelUrl", &cancel)?;
@@ -193,7 +236,11 @@ pub async fn checkout(app: &App<'_>, req: &mut Request) -> Result<Response> {
     // A client's Idempotency-Key, else one per org, plan and minute: double clicks make one session.
     let idem = header(req, "Idempotency-Key")
         .filter(|k| !k.is_empty() && k.len() <= 255)
-        .unwrap_or_else(|| crypto::sha256_hex(format!("{}:{}:{}", access.org_id, body.plan, now_ms() / 60_000).as_bytes()));
+        .unwrap_or_else(|| {
+            crypto::sha256_hex(
+                format!("{}:{}:{}", access.org_id, body.plan, now_ms() / 60_000).as_bytes(),
+            )
+        });
     let mut form: Vec<(&str, &str)> = vec![
         ("mode", "subscription"),
         ("line_items[0][price]", &price),
@@ -207,7 +254,8 @@ pub async fn checkout(app: &App<'_>, req: &mut Request) -> Result<Response> {
     if let Some(c) = &billing.customer_id {
         form.push(("customer", c));
     }
-    let session = Stripe::new(app)?.call(Method::Post, "/v1/checkout/sessions", &form, Some(&idem)).await?;
+    let session =
+        Stripe::new(app)?.call(Method::Post, "/v1/checkout/sessions", &form, Some(&idem)).await?;
     Ok(json(201, &json!({ "id": session["id"], "url": session["url"], "plan": body.plan }))?)
 }
 
@@ -220,15 +268,29 @@ struct PortalRequest {
 /// `POST /api/v1/billing/portal-session`.
 pub async fn portal(app: &App<'_>, req: &mut Request) -> Result<Response> {
     let access = scope::implied_org(app, Action::ManageBilling).await?;
-    let body: PortalRequest = if header(req, "Content-Length").is_some_and(|l| l != "0") { read_json(req, 8 * 1024).await? } else { PortalRequest { return_url: None } };
-    let return_url = body.return_url.unwrap_or_else(|| config::var(app.env, "BILLING_RETURN_URL", "https://app.crowai.dev/settings/billing"));
+    let body: PortalRequest = if header(req, "Content-Length").is_some_and(|l| l != "0") {
+        read_json(req, 8 * 1024).await?
+    } else {
+        PortalRequest { return_url: None }
+    };
+    let return_url = body.return_url.unwrap_or_else(|| {
+        config::var(app.env, "BILLING_RETURN_URL", "https://app.crowai.dev/settings/billing")
+    });
     https_or_local("returnUrl", &return_url)?;
     let db = Db::new(app.env, &app.ctx.meter)?;
     let billing = load_billing(&db, &access.org_id).await?;
-    let customer = billing.customer_id.ok_or_else(|| ApiError::conflict("This organization has no billing account yet; start a checkout first"))?;
-    let idem = crypto::sha256_hex(format!("portal:{}:{}", access.org_id, now_ms() / 60_000).as_bytes());
+    let customer = billing.customer_id.ok_or_else(|| {
+        ApiError::conflict("This organization has no billing account yet; start a checkout first")
+    })?;
+    let idem =
+        crypto::sha256_hex(format!("portal:{}:{}", access.org_id, now_ms() / 60_000).as_bytes());
     let session = Stripe::new(app)?
-        .call(Method::Post, "/v1/billing_portal/sessions", &[("customer", &customer), ("return_url", &return_url)], Some(&idem))
+        .call(
+            Method::Post,
+            "/v1/billing_portal/sessions",
+            &[("customer", &customer), ("return_url", &return_url)],
+            Some(&idem),
+        )
         .await?;
     Ok(json(201, &json!({ "url": session["url"] }))?)
 }
@@ -246,7 +308,9 @@ fn view(obj: &Value) -> Option<SubscriptionView> {
         customer: obj["customer"].as_str()?.to_string(),
         status: obj["status"].as_str()?.to_string(),
         price_id: obj["items"]["data"][0]["price"]["id"].as_str().map(str::to_string),
-        current_period_end: obj["current_period_end"].as_i64().or_else(|| obj["items"]["data"][0]["current_period_end"].as_i64()),
+        current_period_end: obj["current_period_end"]
+            .as_i64()
+            .or_else(|| obj["items"]["data"][0]["current_period_end"].as_i64()),
         cancel_at_period_end: obj["cancel_at_period_end"].as_bool().unwrap_or(false),
     })
 }
@@ -265,9 +329,15 @@ pub async fn set_cancel(app: &App<'_>, cancel: bool) -> Result<Response> {
         return Ok(json(200, &billing_json(&access.org_id, &billing))?);
     }
     let flag = if cancel { "true" } else { "false" };
-    let idem = crypto::sha256_hex(format!("{sub_id}:cancel={flag}:{}", now_ms() / 60_000).as_bytes());
+    let idem =
+        crypto::sha256_hex(format!("{sub_id}:cancel={flag}:{}", now_ms() / 60_000).as_bytes());
     let obj = Stripe::new(app)?
-        .call(Method::Post, &format!("/v1/subscriptions/{sub_id}"), &[("cancel_at_period_end", flag)], Some(&idem))
+        .call(
+            Method::Post,
+            &format!("/v1/subscriptions/{sub_id}"),
+            &[("cancel_at_period_end", flag)],
+            Some(&idem),
+        )
         .await?;
     let v = view(&obj).ok_or_else(|| ApiError::bad_gateway("payment provider"))?;
     let mut next = billing.clone();
@@ -310,9 +380,14 @@ pub async fn invoices(app: &App<'_>) -> Result<Response> {
 // The webhook
 
 async fn org_for(db: &Db, obj: &Value) -> Result<Option<String>> {
-    for candidate in [&obj["metadata"]["org_id"], &obj["client_reference_id"], &obj["subscription_details"]["metadata"]["org_id"]] {
+    for candidate in [
+        &obj["metadata"]["org_id"],
+        &obj["client_reference_id"],
+        &obj["subscription_details"]["metadata"]["org_id"],
+    ] {
         if let Some(org) = candidate.as_str().filter(|o| !o.is_empty()) {
-            let exists: Option<Value> = db.first("SELECT id FROM organizations WHERE id = ?1", args![org]).await?;
+            let exists: Option<Value> =
+                db.first("SELECT id FROM organizations WHERE id = ?1", args![org]).await?;
             if exists.is_some() {
                 return Ok(Some(org.to_string()));
             }
@@ -323,20 +398,34 @@ async fn org_for(db: &Db, obj: &Value) -> Result<Option<String>> {
         struct Org {
             organization_id: String,
         }
-        let row: Option<Org> = db.first("SELECT organization_id FROM subscriptions WHERE customer_id = ?1", args![customer]).await?;
+        let row: Option<Org> = db
+            .first(
+                "SELECT organization_id FROM subscriptions WHERE customer_id = ?1",
+                args![customer],
+            )
+            .await?;
         return Ok(row.map(|r| r.organization_id));
     }
     Ok(None)
 }
 
 /// Notifications to the organization's owners and admins, as statements.
-async fn notify_admins(db: &Db, org_id: &str, kind: &str, title: &str, body: &str) -> Result<Vec<worker::D1PreparedStatement>> {
+async fn notify_admins(
+    db: &Db,
+    org_id: &str,
+    kind: &str,
+    title: &str,
+    body: &str,
+) -> Result<Vec<worker::D1PreparedStatement>> {
     #[derive(Deserialize)]
     struct U {
         user_id: String,
     }
     let admins: Vec<U> = db
-        .all("SELECT user_id FROM memberships WHERE organization_id = ?1 AND role IN (?2, ?3)", args![org_id, Role::Owner.as_str(), Role::Admin.as_str()])
+        .all(
+            "SELECT user_id FROM memberships WHERE organization_id = ?1 AND role IN (?2, ?3)",
+            args![org_id, Role::Owner.as_str(), Role::Admin.as_str()],
+        )
         .await?;
     let now = now_ms() as i64;
     admins
@@ -356,18 +445,32 @@ async fn notify_admins(db: &Db, org_id: &str, kind: &str, title: &str, body: &st
 /// one batch. Bad signatures are a 400 and change nothing.
 pub async fn webhook(app: &App<'_>, req: &mut Request) -> Result<Response> {
     let payload = read_body(req, 512 * 1024).await?;
-    let secret = config::secret(app.env, "STRIPE_WEBHOOK_SECRET").ok_or_else(|| ApiError::unavailable("billing configuration"))?;
+    let secret = config::secret(app.env, "STRIPE_WEBHOOK_SECRET")
+        .ok_or_else(|| ApiError::unavailable("billing configuration"))?;
     let now = (now_ms() / 1000) as i64;
-    stripe::verify_signature(header(req, "Stripe-Signature").as_deref(), &payload, &secret, now, stripe::TOLERANCE_SECS)
-        .map_err(|e| ApiError::validation(format!("Invalid webhook signature: {e}")).detail("field", "Stripe-Signature"))?;
-    let event: Value = serde_json::from_slice(&payload).map_err(|_| ApiError::validation("The event is not JSON").detail("field", "body"))?;
+    stripe::verify_signature(
+        header(req, "Stripe-Signature").as_deref(),
+        &payload,
+        &secret,
+        now,
+        stripe::TOLERANCE_SECS,
+    )
+    .map_err(|e| {
+        ApiError::validation(format!("Invalid webhook signature: {e}"))
+            .detail("field", "Stripe-Signature")
+    })?;
+    let event: Value = serde_json::from_slice(&payload)
+        .map_err(|_| ApiError::validation("The event is not JSON").detail("field", "body"))?;
     let (Some(id), Some(kind)) = (event["id"].as_str(), event["type"].as_str()) else {
-        return Err(ApiError::validation("The event has no id or type").detail("field", "body").into());
+        return Err(ApiError::validation("The event has no id or type")
+            .detail("field", "body")
+            .into());
     };
     let created = event["created"].as_i64().unwrap_or(now);
     let obj = &event["data"]["object"];
     let db = Db::new(app.env, &app.ctx.meter)?;
-    let seen: Option<Value> = db.first("SELECT id FROM stripe_events WHERE id = ?1", args![id]).await?;
+    let seen: Option<Value> =
+        db.first("SELECT id FROM stripe_events WHERE id = ?1", args![id]).await?;
     if seen.is_some() {
         return Ok(json(200, &json!({ "received": true, "duplicate": true }))?);
     }
@@ -382,20 +485,34 @@ pub async fn webhook(app: &App<'_>, req: &mut Request) -> Result<Response> {
         match kind {
             "checkout.session.completed" => {
                 let mut next = current.clone();
-                next.customer_id = obj["customer"].as_str().map(str::to_string).or(current.customer_id.clone());
+                next.customer_id =
+                    obj["customer"].as_str().map(str::to_string).or(current.customer_id.clone());
                 if next.subscription_id.is_none() {
                     next.subscription_id = obj["subscription"].as_str().map(str::to_string);
                 }
                 statements.extend(store_statements(&db, org_id, &next)?);
                 applied = true;
             }
-            "customer.subscription.created" | "customer.subscription.updated" | "customer.subscription.deleted" => {
+            "customer.subscription.created"
+            | "customer.subscription.updated"
+            | "customer.subscription.deleted" => {
                 if let Some(v) = view(obj) {
-                    if let Some(next) = apply_subscription(&current, kind, &v, created, |p| plan_for_price(app.env, p)) {
-                        if next.plan != current.plan || next.cancel_at_period_end != current.cancel_at_period_end {
+                    if let Some(next) = apply_subscription(&current, kind, &v, created, |p| {
+                        plan_for_price(app.env, p)
+                    }) {
+                        if next.plan != current.plan
+                            || next.cancel_at_period_end != current.cancel_at_period_end
+                        {
                             let title = format!("Plan: {}", next.plan);
-                            let body = if next.cancel_at_period_end { "The subscription ends at the end of the period.".to_string() } else { format!("The organization is on the {} plan.", next.plan) };
-                            statements.extend(notify_admins(&db, org_id, "billing.plan_changed", &title, &body).await?);
+                            let body = if next.cancel_at_period_end {
+                                "The subscription ends at the end of the period.".to_string()
+                            } else {
+                                format!("The organization is on the {} plan.", next.plan)
+                            };
+                            statements.extend(
+                                notify_admins(&db, org_id, "billing.plan_changed", &title, &body)
+                                    .await?,
+                            );
                         }
                         statements.extend(store_statements(&db, org_id, &next)?);
                         applied = true;
@@ -412,7 +529,16 @@ pub async fn webhook(app: &App<'_>, req: &mut Request) -> Result<Response> {
                               obj["currency"].as_str().unwrap_or("usd"), obj["hosted_invoice_url"].as_str(), obj["created"].as_i64().unwrap_or(created), now_ms()],
                     )?);
                     if kind == "invoice.payment_failed" {
-                        statements.extend(notify_admins(&db, org_id, "billing.payment_failed", "Payment failed", "Update the payment method in the billing portal.").await?);
+                        statements.extend(
+                            notify_admins(
+                                &db,
+                                org_id,
+                                "billing.payment_failed",
+                                "Payment failed",
+                                "Update the payment method in the billing portal.",
+                            )
+                            .await?,
+                        );
                     }
                     applied = true;
                 }

@@ -27,7 +27,8 @@ pub fn allowed_origin(env: &Env, req: &Request) -> Option<String> {
 
 /// `OPTIONS` preflight: 204 with the CORS grant for an allowed origin, 403 otherwise.
 pub fn preflight(env: &Env, req: &Request) -> Result<Response, ApiError> {
-    let origin = allowed_origin(env, req).ok_or_else(|| ApiError::forbidden("Origin not allowed"))?;
+    let origin =
+        allowed_origin(env, req).ok_or_else(|| ApiError::forbidden("Origin not allowed"))?;
     let resp = crow_edge::empty(204)?;
     let h = resp.headers();
     let _ = h.set("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS");
@@ -57,11 +58,14 @@ fn request_origin(req: &Request) -> Option<String> {
 /// information at all are refused, since a browser always sends one on cross-site writes.
 pub fn check_csrf(env: &Env, req: &Request) -> Result<(), ApiError> {
     let origin = header(req, "Origin").or_else(|| {
-        header(req, "Referer").and_then(|r| worker::Url::parse(&r).ok()).map(|u| u.origin().ascii_serialization())
+        header(req, "Referer")
+            .and_then(|r| worker::Url::parse(&r).ok())
+            .map(|u| u.origin().ascii_serialization())
     });
     match origin {
         Some(o) if allowed(env, &o) || request_origin(req).as_deref() == Some(o.as_str()) => Ok(()),
-        Some(o) => Err(ApiError::forbidden("Cross-site request refused: origin not allowed").detail("origin", o)),
+        Some(o) => Err(ApiError::forbidden("Cross-site request refused: origin not allowed")
+            .detail("origin", o)),
         None => Err(ApiError::forbidden("Cookie-authenticated writes need an Origin header")),
     }
 }

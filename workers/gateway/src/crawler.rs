@@ -19,7 +19,10 @@ use crow_retail::crawl::{check_url, extract_text};
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use worker::{console_error, console_log, Env, MessageBatch, MessageExt, Request, RequestInit, RequestRedirect, Response};
+use worker::{
+    console_error, console_log, Env, MessageBatch, MessageExt, Request, RequestInit,
+    RequestRedirect, Response,
+};
 
 use crate::config;
 use crate::db::{Arg, Db};
@@ -83,13 +86,17 @@ impl JobRow {
 }
 
 fn allow_loopback(env: &Env) -> bool {
-    config::var(env, "CRAWLER_ALLOW_LOOPBACK", "false") == "true" && config::environment(env) != "production"
+    config::var(env, "CRAWLER_ALLOW_LOOPBACK", "false") == "true"
+        && config::environment(env) != "production"
 }
 
 async fn load(db: &Db, org_id: &str, id: &str) -> Result<JobRow> {
-    db.first::<JobRow>(&format!("SELECT {COLUMNS} FROM crawler_jobs WHERE id = ?1 AND organization_id = ?2"), args![id, org_id])
-        .await?
-        .ok_or_else(|| ApiError::not_found("Crawler job").into())
+    db.first::<JobRow>(
+        &format!("SELECT {COLUMNS} FROM crawler_jobs WHERE id = ?1 AND organization_id = ?2"),
+        args![id, org_id],
+    )
+    .await?
+    .ok_or_else(|| ApiError::not_found("Crawler job").into())
 }
 
 #[derive(Deserialize)]
@@ -115,10 +122,14 @@ pub async fn create(app: &App<'_>, req: &mut Request) -> Result<Response> {
         )
         .await?;
     if active.map(|a| a.n).unwrap_or(0) >= MAX_ACTIVE_JOBS {
-        return Err(ApiError::conflict(format!("At most {MAX_ACTIVE_JOBS} crawler jobs can be active at once")).into());
+        return Err(ApiError::conflict(format!(
+            "At most {MAX_ACTIVE_JOBS} crawler jobs can be active at once"
+        ))
+        .into());
     }
     let now = now_ms() as i64;
-    let id = ids::new_id("crj", now as u64).map_err(|e| Error::Internal(worker::Error::RustError(e.to_string())))?;
+    let id = ids::new_id("crj", now as u64)
+        .map_err(|e| Error::Internal(worker::Error::RustError(e.to_string())))?;
     let user = app.caller()?.user_id().map(str::to_string);
     db.run(
         "INSERT INTO crawler_jobs (id, organization_id, created_by, url, status, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, 'queued', ?5, ?5)",
@@ -148,13 +159,28 @@ pub async fn list(app: &App<'_>) -> Result<Response> {
     let mut params: Vec<Arg> = vec![Arg::Text(&access.org_id)];
     if let Some(s) = app.query_param("status") {
         if !["queued", "running", "completed", "failed", "cancelled"].contains(&s) {
-            return Err(ApiError::invalid_field("status", "must be one of queued, running, completed, failed, cancelled").into());
+            return Err(ApiError::invalid_field(
+                "status",
+                "must be one of queued, running, completed, failed, cancelled",
+            )
+            .into());
         }
         params.push(Arg::Text(s));
         filter.push_str(" AND status = ?2");
     }
     let db = Db::new(app.env, &app.ctx.meter)?;
-    let body = list_page::<JobRow>(&db, "crawler_jobs", COLUMNS, "created_at", &filter, params, &page, |r| (r.created_at, r.id.as_str()), JobRow::to_json).await?;
+    let body = list_page::<JobRow>(
+        &db,
+        "crawler_jobs",
+        COLUMNS,
+        "created_at",
+        &filter,
+        params,
+        &page,
+        |r| (r.created_at, r.id.as_str()),
+        JobRow::to_json,
+    )
+    .await?;
     Ok(json(200, &body)?)
 }
 
@@ -181,7 +207,9 @@ pub async fn cancel(app: &App<'_>) -> Result<Response> {
         .await?;
     let job = load(&db, &access.org_id, id).await?;
     if changed == 0 {
-        return Err(ApiError::conflict(format!("The job is already {}", job.status)).detail("status", job.status).into());
+        return Err(ApiError::conflict(format!("The job is already {}", job.status))
+            .detail("status", job.status)
+            .into());
     }
     Ok(json(200, &job.to_json())?)
 }
@@ -205,32 +233,63 @@ async fn read_capped(resp: &mut Response) -> std::result::Result<Vec<u8>, CrawlE
     Ok(buf)
 }
 
-async fn fetch_page(start: &str, allow_loopback: bool) -> std::result::Result<(String, Vec<u8>), CrawlError> {
+async fn fetch_page(
+    start: &str,
+    allow_loopback: bool,
+) -> std::result::Result<(String, Vec<u8>), CrawlError> {
     let mut url = start.to_string();
     for _ in 0..=MAX_REDIRECTS {
-        check_url(&url, allow_loopback).map_err(|e| format!("refused target {url}: {}", e.message))?;
+        check_url(&url, allow_loopback)
+            .map_err(|e| format!("refused target {url}: {}", e.message))?;
         let headers = worker::Headers::new();
         let _ = headers.set("User-Agent", "CrowCrawler/1.0 (+https://crowai.dev)");
         let _ = headers.set("Accept", "text/html, text/plain;q=0.9");
         let mut init = RequestInit::new();
         init.with_redirect(RequestRedirect::Manual).with_headers(headers);
         let req = Request::new_with_init(&url, &init).map_err(|e| format!("bad URL {url}: {e}"))?;
-        let mut resp = worker::Fetch::Request(req).send().await.map_err(|e| format!("fetching {url} failed: {e}"))?;
+        let mut resp = worker::Fetch::Request(req)
+            .send()
+            .await
+            .map_err(|e| format!("fetching {url} failed: {e}"))?;
         let status = resp.status_code();
         if (300..400).contains(&status) {
-            let location = resp.headers().get("Location").ok().flatten().ok_or_else(|| format!("redirect {status} without Location"))?;
+            let location = resp
+                .headers()
+                .get("Location")
+                .ok()
+                .flatten()
+                .ok_or_else(|| format!("redirect {status} without Location"))?;
             let base = worker::Url::parse(&url).map_err(|e| format!("bad URL {url}: {e}"))?;
-            url = base.join(&location).map_err(|e| format!("bad redirect target {location}: {e}"))?.to_string();
+            url = base
+                .join(&location)
+                .map_err(|e| format!("bad redirect target {location}: {e}"))?
+                .to_string();
             continue;
         }
         if !(200..300).contains(&status) {
             return Err(format!("the site answered HTTP {status}"));
         }
-        let ct = resp.headers().get("Content-Type").ok().flatten().unwrap_or_default().to_ascii_lowercase();
-        if !(ct.is_empty() || ct.starts_with("text/html") || ct.starts_with("text/plain") || ct.starts_with("application/xhtml")) {
+        let ct = resp
+            .headers()
+            .get("Content-Type")
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        if !(ct.is_empty()
+            || ct.starts_with("text/html")
+            || ct.starts_with("text/plain")
+            || ct.starts_with("application/xhtml"))
+        {
             return Err(format!("unsupported content type {ct}"));
         }
-        if let Some(len) = resp.headers().get("Content-Length").ok().flatten().and_then(|l| l.parse::<usize>().ok()) {
+        if let Some(len) = resp
+            .headers()
+            .get("Content-Length")
+            .ok()
+            .flatten()
+            .and_then(|l| l.parse::<usize>().ok())
+        {
             if len > MAX_PAGE_BYTES {
                 return Err(format!("the page is larger than {} bytes", MAX_PAGE_BYTES));
             }
@@ -241,13 +300,21 @@ async fn fetch_page(start: &str, allow_loopback: bool) -> std::result::Result<(S
 }
 
 /// Fetches with a deadline covering redirects and the body.
-async fn fetch_with_deadline(url: &str, allow_loopback: bool) -> std::result::Result<(String, Vec<u8>), CrawlError> {
+async fn fetch_with_deadline(
+    url: &str,
+    allow_loopback: bool,
+) -> std::result::Result<(String, Vec<u8>), CrawlError> {
     crow_edge::deadline(fetch_page(url, allow_loopback), FETCH_TIMEOUT)
         .await
         .unwrap_or_else(|| Err(format!("timed out after {} s", FETCH_TIMEOUT.as_secs())))
 }
 
-async fn finish_job(env: &Env, db: &Db, job: &JobRow, outcome: std::result::Result<(String, Vec<u8>), CrawlError>) -> Result<()> {
+async fn finish_job(
+    env: &Env,
+    db: &Db,
+    job: &JobRow,
+    outcome: std::result::Result<(String, Vec<u8>), CrawlError>,
+) -> Result<()> {
     let now = now_ms() as i64;
     let running = "EXISTS (SELECT 1 FROM crawler_jobs WHERE id = ?1 AND status = 'running')";
     let extracted = outcome.and_then(|(final_url, bytes)| {
@@ -262,8 +329,13 @@ async fn finish_job(env: &Env, db: &Db, job: &JobRow, outcome: std::result::Resu
     let mut statements = Vec::new();
     let (kind, title, body, data) = match &extracted {
         Ok((final_url, page, size)) => {
-            let doc_id = ids::new_id("doc", now as u64).map_err(|e| Error::Internal(worker::Error::RustError(e.to_string())))?;
-            let title = if page.title.is_empty() { final_url.clone() } else { page.title.chars().take(200).collect() };
+            let doc_id = ids::new_id("doc", now as u64)
+                .map_err(|e| Error::Internal(worker::Error::RustError(e.to_string())))?;
+            let title = if page.title.is_empty() {
+                final_url.clone()
+            } else {
+                page.title.chars().take(200).collect()
+            };
             statements.push(db.statement(
                 &format!(
                     "INSERT INTO documents (id, organization_id, source, source_url, title, content, created_at, updated_at) \
@@ -272,24 +344,45 @@ async fn finish_job(env: &Env, db: &Db, job: &JobRow, outcome: std::result::Resu
                 args![&job.id, &doc_id, &job.organization_id, final_url, &title, &page.text, now],
             )?);
             // Its passages and their vectors, in the same batch and under the same condition.
-            statements.extend(crate::routes::qna::index_statements(env, db, &job.organization_id, &doc_id, &page.text, Some(&job.id)).await?);
+            statements.extend(
+                crate::routes::qna::index_statements(
+                    env,
+                    db,
+                    &job.organization_id,
+                    &doc_id,
+                    &page.text,
+                    Some(&job.id),
+                )
+                .await?,
+            );
             statements.push(db.statement(
                 "UPDATE crawler_jobs SET status = 'completed', progress = 100, title = ?2, bytes = ?3, document_id = ?4, finished_at = ?5, updated_at = ?5 \
                  WHERE id = ?1 AND status = 'running'",
                 args![&job.id, &title, *size as u64, &doc_id, now],
             )?);
-            ("crawler.completed", format!("Crawl finished: {title}"), format!("{} is now in the knowledge base.", job.url), json!({ "jobId": job.id, "documentId": doc_id }))
+            (
+                "crawler.completed",
+                format!("Crawl finished: {title}"),
+                format!("{} is now in the knowledge base.", job.url),
+                json!({ "jobId": job.id, "documentId": doc_id }),
+            )
         }
         Err(reason) => {
             statements.push(db.statement(
                 "UPDATE crawler_jobs SET status = 'failed', error = ?2, finished_at = ?3, updated_at = ?3 WHERE id = ?1 AND status = 'running'",
                 args![&job.id, reason, now],
             )?);
-            ("crawler.failed", "Crawl failed".to_string(), format!("{}: {reason}", job.url), json!({ "jobId": job.id, "error": reason }))
+            (
+                "crawler.failed",
+                "Crawl failed".to_string(),
+                format!("{}: {reason}", job.url),
+                json!({ "jobId": job.id, "error": reason }),
+            )
         }
     };
     if let Some(user) = &job.created_by {
-        let ntf = ids::new_id("ntf", now as u64).map_err(|e| Error::Internal(worker::Error::RustError(e.to_string())))?;
+        let ntf = ids::new_id("ntf", now as u64)
+            .map_err(|e| Error::Internal(worker::Error::RustError(e.to_string())))?;
         // Inserted before the job update in the batch, conditional on the job still running.
         statements.insert(
             statements.len() - 1,
@@ -322,7 +415,11 @@ async fn run_job(env: &Env, msg: &JobMessage) -> Result<()> {
     }
     let job = load(&db, &msg.organization_id, &msg.job_id).await?;
     let outcome = fetch_with_deadline(&job.url, allow_loopback(env)).await;
-    console_log!("crawler job {} finished: {}", job.id, if outcome.is_ok() { "ok" } else { "failed" });
+    console_log!(
+        "crawler job {} finished: {}",
+        job.id,
+        if outcome.is_ok() { "ok" } else { "failed" }
+    );
     finish_job(env, &db, &job, outcome).await
 }
 

@@ -34,7 +34,11 @@ impl Db {
     }
 
     /// A read (retried once on a transient failure).
-    pub async fn first<T: DeserializeOwned>(&self, sql: &str, args: &[Arg<'_>]) -> Result<Option<T>> {
+    pub async fn first<T: DeserializeOwned>(
+        &self,
+        sql: &str,
+        args: &[Arg<'_>],
+    ) -> Result<Option<T>> {
         Ok(self.0.first(sql, args).await?)
     }
 
@@ -53,7 +57,10 @@ impl Db {
     }
 
     /// Runs read statements in one round trip and returns each one's rows.
-    pub async fn read_batch(&self, statements: Vec<D1PreparedStatement>) -> Result<Vec<worker::D1Result>> {
+    pub async fn read_batch(
+        &self,
+        statements: Vec<D1PreparedStatement>,
+    ) -> Result<Vec<worker::D1Result>> {
         Ok(self.0.results(statements).await?)
     }
 }

@@ -37,7 +37,9 @@ impl From<Error> for ApiError {
 impl From<crow_edge::Error> for Error {
     fn from(e: crow_edge::Error) -> Error {
         match e {
-            crow_edge::Error::D1 { source, .. } => Error::Dependency { dependency: "database", source },
+            crow_edge::Error::D1 { source, .. } => {
+                Error::Dependency { dependency: "database", source }
+            }
         }
     }
 }

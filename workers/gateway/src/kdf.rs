@@ -18,7 +18,11 @@ fn method(target: &JsValue, name: &str) -> std::result::Result<Function, JsValue
     Reflect::get(target, &JsValue::from_str(name))?.dyn_into::<Function>()
 }
 
-async fn derive(password: &[u8], salt: &[u8], iterations: u32) -> std::result::Result<[u8; 32], JsValue> {
+async fn derive(
+    password: &[u8],
+    salt: &[u8],
+    iterations: u32,
+) -> std::result::Result<[u8; 32], JsValue> {
     let crypto = Reflect::get(&js_sys::global(), &JsValue::from_str("crypto"))?;
     let subtle = Reflect::get(&crypto, &JsValue::from_str("subtle"))?;
     let import_args = Array::of5(
@@ -28,15 +32,17 @@ async fn derive(password: &[u8], salt: &[u8], iterations: u32) -> std::result::R
         &JsValue::FALSE,
         &Array::of1(&JsValue::from_str("deriveBits")),
     );
-    let key_promise: Promise = method(&subtle, "importKey")?.apply(&subtle, &import_args)?.dyn_into()?;
+    let key_promise: Promise =
+        method(&subtle, "importKey")?.apply(&subtle, &import_args)?.dyn_into()?;
     let key = JsFuture::from(key_promise).await?;
     let algorithm = Object::new();
     Reflect::set(&algorithm, &JsValue::from_str("name"), &JsValue::from_str("PBKDF2"))?;
     Reflect::set(&algorithm, &JsValue::from_str("hash"), &JsValue::from_str("SHA-256"))?;
     Reflect::set(&algorithm, &JsValue::from_str("salt"), &Uint8Array::from(salt).into())?;
     Reflect::set(&algorithm, &JsValue::from_str("iterations"), &JsValue::from(iterations))?;
-    let bits_promise: Promise =
-        method(&subtle, "deriveBits")?.call3(&subtle, &algorithm, &key, &JsValue::from(256))?.dyn_into()?;
+    let bits_promise: Promise = method(&subtle, "deriveBits")?
+        .call3(&subtle, &algorithm, &key, &JsValue::from(256))?
+        .dyn_into()?;
     let bits = JsFuture::from(bits_promise).await?;
     let mut out = [0u8; 32];
     Uint8Array::new(&bits).copy_to(&mut out);
@@ -45,9 +51,11 @@ async fn derive(password: &[u8], salt: &[u8], iterations: u32) -> std::result::R
 
 /// Hashes a new password with a fresh 16-byte salt.
 pub async fn hash_password(password: &str) -> Result<String> {
-    let salt = random_bytes::<16>().map_err(|e| Error::Internal(worker::Error::RustError(e.to_string())))?;
+    let salt = random_bytes::<16>()
+        .map_err(|e| Error::Internal(worker::Error::RustError(e.to_string())))?;
     let hash = derive(password.as_bytes(), &salt, PBKDF2_ITERATIONS).await.map_err(js_err)?;
-    Ok(PasswordRecord { iterations: PBKDF2_ITERATIONS, salt: salt.to_vec(), hash: hash.to_vec() }.encode())
+    Ok(PasswordRecord { iterations: PBKDF2_ITERATIONS, salt: salt.to_vec(), hash: hash.to_vec() }
+        .encode())
 }
 
 /// Checks a password against a stored record. With no record (unknown user) a dummy derivation
@@ -55,7 +63,9 @@ pub async fn hash_password(password: &str) -> Result<String> {
 pub async fn verify_password(password: &str, stored: Option<&str>) -> Result<bool> {
     match stored.and_then(PasswordRecord::parse) {
         Some(record) => {
-            let derived = derive(password.as_bytes(), &record.salt, record.iterations).await.map_err(js_err)?;
+            let derived = derive(password.as_bytes(), &record.salt, record.iterations)
+                .await
+                .map_err(js_err)?;
             Ok(record.matches(&derived))
         }
         None => {

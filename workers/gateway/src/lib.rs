@@ -13,8 +13,8 @@ mod ai;
 mod auth;
 mod billing;
 mod config;
-mod crawler;
 mod cors;
+mod crawler;
 mod db;
 mod error;
 mod kdf;
@@ -119,9 +119,13 @@ pub enum AuthMode {
 impl Route {
     pub fn auth(self) -> AuthMode {
         match self {
-            Route::Health | Route::Ready | Route::OpenApi | Route::SignUp | Route::SignIn | Route::BillingPlans | Route::BillingWebhook => {
-                AuthMode::Public
-            }
+            Route::Health
+            | Route::Ready
+            | Route::OpenApi
+            | Route::SignUp
+            | Route::SignIn
+            | Route::BillingPlans
+            | Route::BillingWebhook => AuthMode::Public,
             Route::VerifyKey => AuthMode::Optional,
             _ => AuthMode::Required,
         }
@@ -218,7 +222,9 @@ pub struct App<'a> {
 impl App<'_> {
     /// A path parameter. Route patterns guarantee presence; a miss is a 404, not a panic.
     pub fn param(&self, name: &str) -> Result<&str> {
-        self.params.get(name).ok_or_else(|| ApiError::route_not_found(&self.ctx.method, &self.ctx.path).into())
+        self.params
+            .get(name)
+            .ok_or_else(|| ApiError::route_not_found(&self.ctx.method, &self.ctx.path).into())
     }
 
     /// A query parameter.
@@ -247,7 +253,11 @@ fn start() {
 }
 
 #[event(queue)]
-async fn queue(batch: worker::MessageBatch<crawler::JobMessage>, env: Env, _ctx: Context) -> worker::Result<()> {
+async fn queue(
+    batch: worker::MessageBatch<crawler::JobMessage>,
+    env: Env,
+    _ctx: Context,
+) -> worker::Result<()> {
     crawler::consume(batch, env).await
 }
 
@@ -287,8 +297,12 @@ async fn handle(
         miss => return Err(route_miss(&miss, ctx).into()),
     };
     // Stripe's webhook deliveries are authenticated by signature and must never be throttled.
-    let limited = ctx.path.starts_with("/api/v1/") && route != Route::BillingWebhook && limits::enabled(env);
-    let query = req.url().map(|u| u.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect()).unwrap_or_default();
+    let limited =
+        ctx.path.starts_with("/api/v1/") && route != Route::BillingWebhook && limits::enabled(env);
+    let query = req
+        .url()
+        .map(|u| u.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect())
+        .unwrap_or_default();
     let mut app = App { env, ctx, wctx, params, query, caller: None };
     match route.auth() {
         AuthMode::Public => {
@@ -303,7 +317,13 @@ async fn handle(
                 // never against the key it named.
                 Err(e) => {
                     if limited {
-                        let applied = limits::check(env, &ctx.meter, limits::Subject::Ip(limits::client_ip(&req)), limits::public_policy()).await?;
+                        let applied = limits::check(
+                            env,
+                            &ctx.meter,
+                            limits::Subject::Ip(limits::client_ip(&req)),
+                            limits::public_policy(),
+                        )
+                        .await?;
                         let refused = !applied.decision.allowed;
                         let too_many = applied.too_many();
                         *limit = Some(applied);
@@ -342,7 +362,10 @@ async fn handle(
 }
 
 async fn dispatch(route: Route, app: &App<'_>, req: &mut Request) -> Result<Response> {
-    use routes::{auth as a, chat, health, interactions, notifications, orgs, patterns, products, qna, search, users};
+    use routes::{
+        auth as a, chat, health, interactions, notifications, orgs, patterns, products, qna,
+        search, users,
+    };
     match route {
         Route::Health => health::live(app),
         Route::Ready => health::ready(app).await,
@@ -403,8 +426,12 @@ async fn dispatch(route: Route, app: &App<'_>, req: &mut Request) -> Result<Resp
         Route::QnaDocumentList => qna::list(app).await,
         Route::QnaDocumentGet => qna::get(app).await,
         Route::QnaDocumentDelete => qna::delete(app).await,
-        Route::ChatSessionCreate | Route::ChatSessionList => chat::forward(app, req, "sessions").await,
-        Route::ChatSessionGet | Route::ChatSessionDelete => chat::forward(app, req, &format!("sessions/{}", app.param("id")?)).await,
+        Route::ChatSessionCreate | Route::ChatSessionList => {
+            chat::forward(app, req, "sessions").await
+        }
+        Route::ChatSessionGet | Route::ChatSessionDelete => {
+            chat::forward(app, req, &format!("sessions/{}", app.param("id")?)).await
+        }
         Route::ChatMessagePost | Route::ChatMessageList => {
             chat::forward(app, req, &format!("sessions/{}/messages", app.param("id")?)).await
         }
@@ -426,7 +453,10 @@ mod tests {
     #[test]
     fn route_table_is_well_formed() {
         let r = router();
-        assert!(matches!(r.resolve("GET", "/health"), Resolution::Matched { route: Route::Health, .. }));
+        assert!(matches!(
+            r.resolve("GET", "/health"),
+            Resolution::Matched { route: Route::Health, .. }
+        ));
         assert!(matches!(r.resolve("POST", "/health"), Resolution::MethodNotAllowed { .. }));
         assert!(matches!(r.resolve("GET", "/nope"), Resolution::NotFound));
     }

@@ -43,7 +43,9 @@ impl Subject {
 }
 
 pub fn client_ip(req: &Request) -> String {
-    header(req, "CF-Connecting-IP").filter(|ip| !ip.is_empty() && ip.len() <= 45).unwrap_or_else(|| "unknown".into())
+    header(req, "CF-Connecting-IP")
+        .filter(|ip| !ip.is_empty() && ip.len() <= 45)
+        .unwrap_or_else(|| "unknown".into())
 }
 
 pub fn public_policy() -> Policy {
@@ -82,7 +84,12 @@ impl Applied {
         let r = &self.decision.reported;
         ApiError::new(
             ErrorCode::RateLimited,
-            format!("Rate limit exceeded: {} allows {} requests per {}", self.decision.tier.as_str(), r.limit, r.name),
+            format!(
+                "Rate limit exceeded: {} allows {} requests per {}",
+                self.decision.tier.as_str(),
+                r.limit,
+                r.name
+            ),
         )
         .detail("policy", self.policy.name.clone())
         .detail("tier", self.decision.tier.as_str())
@@ -111,9 +118,16 @@ impl Applied {
 
 /// Checks and counts one request against the subject's object. The object being unreachable is a
 /// 503: failing open would let an outage lift every limit.
-pub async fn check(env: &Env, meter: &crow_edge::Meter, subject: Subject, policy: Policy) -> Result<Applied> {
+pub async fn check(
+    env: &Env,
+    meter: &crow_edge::Meter,
+    subject: Subject,
+    policy: Policy,
+) -> Result<Applied> {
     let now = now_ms();
-    let ns = env.durable_object("RATE_LIMITER").map_err(|source| Error::Dependency { dependency: "rate limiter", source })?;
+    let ns = env
+        .durable_object("RATE_LIMITER")
+        .map_err(|source| Error::Dependency { dependency: "rate limiter", source })?;
     let stub = ns
         .id_from_name(&subject.object_name())
         .and_then(|id| id.get_stub())
@@ -121,14 +135,21 @@ pub async fn check(env: &Env, meter: &crow_edge::Meter, subject: Subject, policy
     let body = json!({ "policy": policy, "cost": 1, "now_ms": now }).to_string();
     let mut init = worker::RequestInit::new();
     init.with_method(worker::Method::Post).with_body(Some(body.into()));
-    let req = Request::new_with_init("https://rate-limiter/check", &init).map_err(Error::Internal)?;
+    let req =
+        Request::new_with_init("https://rate-limiter/check", &init).map_err(Error::Internal)?;
     let _span = meter.span("do");
-    let mut resp = stub.fetch_with_request(req).await.map_err(|source| Error::Dependency { dependency: "rate limiter", source })?;
+    let mut resp = stub
+        .fetch_with_request(req)
+        .await
+        .map_err(|source| Error::Dependency { dependency: "rate limiter", source })?;
     if resp.status_code() != 200 {
         console_error!("rate limiter answered {}", resp.status_code());
         return Err(ApiError::unavailable("rate limiter").into());
     }
-    let decision: Decision = resp.json().await.map_err(|source| Error::Dependency { dependency: "rate limiter", source })?;
+    let decision: Decision = resp
+        .json()
+        .await
+        .map_err(|source| Error::Dependency { dependency: "rate limiter", source })?;
     Ok(Applied { subject, policy, decision, checked_at: now })
 }
 
@@ -138,7 +159,9 @@ pub fn refund_later(env: &Env, wctx: &worker::Context, applied: &Applied) {
         return;
     }
     let name = applied.subject.object_name();
-    let stub = env.durable_object("RATE_LIMITER").and_then(|ns| ns.id_from_name(&name).and_then(|id| id.get_stub()));
+    let stub = env
+        .durable_object("RATE_LIMITER")
+        .and_then(|ns| ns.id_from_name(&name).and_then(|id| id.get_stub()));
     let body = json!({ "policy": applied.policy.name, "cost": 1 }).to_string();
     wctx.wait_until(async move {
         let result = async {

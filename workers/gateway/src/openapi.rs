@@ -56,8 +56,18 @@ fn page(item: &str) -> Value {
     )
 }
 
-const API_KEY_FIELDS: [&str; 10] =
-    ["id", "organizationId", "name", "start", "prefix", "createdBy", "createdAt", "expiresAt", "lastUsedAt", "revokedAt"];
+const API_KEY_FIELDS: [&str; 10] = [
+    "id",
+    "organizationId",
+    "name",
+    "start",
+    "prefix",
+    "createdBy",
+    "createdAt",
+    "expiresAt",
+    "lastUsedAt",
+    "revokedAt",
+];
 
 fn api_key_props(with_key: bool) -> Value {
     let mut props = json!({
@@ -70,29 +80,61 @@ fn api_key_props(with_key: bool) -> Value {
     props
 }
 
-const PRODUCT_FIELDS: [&str; 12] =
-    ["id", "organizationId", "sku", "name", "description", "category", "brand", "priceCents", "currency", "tags", "createdAt", "updatedAt"];
+const PRODUCT_FIELDS: [&str; 12] = [
+    "id",
+    "organizationId",
+    "sku",
+    "name",
+    "description",
+    "category",
+    "brand",
+    "priceCents",
+    "currency",
+    "tags",
+    "createdAt",
+    "updatedAt",
+];
 fn product_props() -> Value {
     json!({
         "id": s(), "organizationId": s(), "sku": ns(), "name": s(), "description": s(), "category": ns(), "brand": ns(),
         "priceCents": { "type": ["integer", "null"] }, "currency": s(), "tags": arr(s()), "createdAt": ts(), "updatedAt": ts(),
     })
 }
-const INTERACTION_FIELDS: [&str; 8] = ["id", "eventId", "sourceType", "kind", "productId", "occurredAt", "content", "attributes"];
+const INTERACTION_FIELDS: [&str; 8] =
+    ["id", "eventId", "sourceType", "kind", "productId", "occurredAt", "content", "attributes"];
 fn interaction_props() -> Value {
     json!({
         "id": s(), "eventId": s(), "sourceType": en(&["web", "cctv", "social"]), "kind": s(), "productId": ns(),
         "occurredAt": ts(), "content": s(), "attributes": any_obj(),
     })
 }
-const PATTERN_FIELDS: [&str; 9] = ["id", "period", "title", "description", "metric", "value", "periodStart", "confidence", "createdAt"];
+const PATTERN_FIELDS: [&str; 9] = [
+    "id",
+    "period",
+    "title",
+    "description",
+    "metric",
+    "value",
+    "periodStart",
+    "confidence",
+    "createdAt",
+];
 fn pattern_props() -> Value {
     json!({
         "id": s(), "period": en(&["daily", "weekly", "monthly", "yearly"]), "title": s(), "description": s(), "metric": ns(),
         "value": { "type": ["number", "null"] }, "periodStart": ts(), "confidence": { "type": ["number", "null"] }, "createdAt": ts(),
     })
 }
-const DOCUMENT_FIELDS: [&str; 8] = ["id", "organizationId", "source", "sourceUrl", "title", "characters", "createdAt", "updatedAt"];
+const DOCUMENT_FIELDS: [&str; 8] = [
+    "id",
+    "organizationId",
+    "source",
+    "sourceUrl",
+    "title",
+    "characters",
+    "createdAt",
+    "updatedAt",
+];
 fn document_props(with_content: bool) -> Value {
     let mut p = json!({
         "id": s(), "organizationId": s(), "source": en(&["text", "crawler"]), "sourceUrl": ns(), "title": s(),
@@ -316,7 +358,8 @@ const SEARCH_Q: [(&str, &str, &str); 5] = [
     ("page", "page100", "1-based page of the ranked results."),
     ("organizationId", "string", "The organization; defaults to the key's or the active one."),
 ];
-const ORG_Q: (&str, &str, &str) = ("organizationId", "string", "The organization; defaults to the key's or the active one.");
+const ORG_Q: (&str, &str, &str) =
+    ("organizationId", "string", "The organization; defaults to the key's or the active one.");
 
 fn op(
     summary: &'static str,
@@ -334,75 +377,379 @@ pub fn operation(route: Route) -> Operation {
     use Route::*;
     match route {
         Health => op("Liveness", "health", None, (200, Some("Health")), &[]),
-        Ready => op("Readiness: every binding exercised", "health", None, (200, Some("Ready")), &[]),
+        Ready => {
+            op("Readiness: every binding exercised", "health", None, (200, Some("Ready")), &[])
+        }
         OpenApi => op("This document", "health", None, (200, None), &[]),
-        SignUp => op("Create an account and start a session", "auth", Some("SignUpRequest"), (201, Some("AuthResult")), &[]),
-        SignIn => op("Start a session", "auth", Some("SignInRequest"), (200, Some("AuthResult")), &[]),
+        SignUp => op(
+            "Create an account and start a session",
+            "auth",
+            Some("SignUpRequest"),
+            (201, Some("AuthResult")),
+            &[],
+        ),
+        SignIn => {
+            op("Start a session", "auth", Some("SignInRequest"), (200, Some("AuthResult")), &[])
+        }
         SignOut => op("End the current session", "auth", None, (200, Some("Success")), &[]),
-        GetSession => op("The current session and user", "auth", None, (200, Some("SessionInfo")), &[]),
-        CreateKey => op("Create an API key (shown once)", "auth", Some("CreateApiKeyRequest"), (201, Some("ApiKeyCreated")), &[]),
-        ListKeys => op("List an organization's API keys", "auth", None, (200, Some("ApiKeyList")), &[ORG_Q]),
+        GetSession => {
+            op("The current session and user", "auth", None, (200, Some("SessionInfo")), &[])
+        }
+        CreateKey => op(
+            "Create an API key (shown once)",
+            "auth",
+            Some("CreateApiKeyRequest"),
+            (201, Some("ApiKeyCreated")),
+            &[],
+        ),
+        ListKeys => {
+            op("List an organization's API keys", "auth", None, (200, Some("ApiKeyList")), &[ORG_Q])
+        }
         RevokeKey => op("Revoke an API key", "auth", None, (200, Some("ApiKey")), &[]),
-        VerifyKey => op("Verify an API key", "auth", Some("VerifyRequest"), (200, Some("VerifyResult")), &[]),
-        OrgCreate => op("Create an organization", "organizations", Some("NameRequest"), (201, Some("Organization")), &[]),
-        OrgList => op("The caller's organizations", "organizations", None, (200, Some("OrganizationList")), &[]),
-        OrgGet => op("Get an organization", "organizations", None, (200, Some("Organization")), &[]),
-        OrgUpdate => op("Rename an organization", "organizations", Some("UpdateOrganizationRequest"), (200, Some("Organization")), &[]),
-        OrgDelete => op("Delete an organization (owner)", "organizations", None, (200, Some("Deleted")), &[]),
-        OrgActivate => op("Make an organization the active one", "organizations", None, (200, Some("ActiveOrganization")), &[]),
+        VerifyKey => {
+            op("Verify an API key", "auth", Some("VerifyRequest"), (200, Some("VerifyResult")), &[])
+        }
+        OrgCreate => op(
+            "Create an organization",
+            "organizations",
+            Some("NameRequest"),
+            (201, Some("Organization")),
+            &[],
+        ),
+        OrgList => op(
+            "The caller's organizations",
+            "organizations",
+            None,
+            (200, Some("OrganizationList")),
+            &[],
+        ),
+        OrgGet => {
+            op("Get an organization", "organizations", None, (200, Some("Organization")), &[])
+        }
+        OrgUpdate => op(
+            "Rename an organization",
+            "organizations",
+            Some("UpdateOrganizationRequest"),
+            (200, Some("Organization")),
+            &[],
+        ),
+        OrgDelete => {
+            op("Delete an organization (owner)", "organizations", None, (200, Some("Deleted")), &[])
+        }
+        OrgActivate => op(
+            "Make an organization the active one",
+            "organizations",
+            None,
+            (200, Some("ActiveOrganization")),
+            &[],
+        ),
         MembersList => op("List members", "organizations", None, (200, Some("MemberList")), &[]),
-        MemberAdd => op("Add a member by email", "organizations", Some("AddMemberRequest"), (201, Some("Member")), &[]),
-        MemberUpdate => op("Change a member's role", "organizations", Some("ChangeRoleRequest"), (200, Some("Member")), &[]),
-        MemberRemove => op("Remove a member", "organizations", None, (200, Some("MemberRemoved")), &[]),
+        MemberAdd => op(
+            "Add a member by email",
+            "organizations",
+            Some("AddMemberRequest"),
+            (201, Some("Member")),
+            &[],
+        ),
+        MemberUpdate => op(
+            "Change a member's role",
+            "organizations",
+            Some("ChangeRoleRequest"),
+            (200, Some("Member")),
+            &[],
+        ),
+        MemberRemove => {
+            op("Remove a member", "organizations", None, (200, Some("MemberRemoved")), &[])
+        }
         Me => op("My profile", "users", None, (200, Some("User")), &[]),
-        MeUpdate => op("Update my profile", "users", Some("UpdateUserRequest"), (200, Some("User")), &[]),
+        MeUpdate => {
+            op("Update my profile", "users", Some("UpdateUserRequest"), (200, Some("User")), &[])
+        }
         PreferencesGet => op("My preferences", "users", None, (200, Some("Preferences")), &[]),
-        PreferencesPut => op("Replace my preferences (JSON object, at most 16 KiB)", "users", Some("Preferences.body"), (200, Some("Preferences")), &[]),
-        PicturePut => op("Upload my profile picture (PNG, JPEG, WebP or GIF, at most 2 MiB)", "users", Some("image"), (200, Some("User")), &[]),
+        PreferencesPut => op(
+            "Replace my preferences (JSON object, at most 16 KiB)",
+            "users",
+            Some("Preferences.body"),
+            (200, Some("Preferences")),
+            &[],
+        ),
+        PicturePut => op(
+            "Upload my profile picture (PNG, JPEG, WebP or GIF, at most 2 MiB)",
+            "users",
+            Some("image"),
+            (200, Some("User")),
+            &[],
+        ),
         PictureDelete => op("Delete my profile picture", "users", None, (200, Some("User")), &[]),
         PictureGet => op("A user's profile picture", "users", None, (200, None), &[]),
-        ProductCreate => op("Create a product", "products", Some("ProductInput"), (201, Some("Product")), &[ORG_Q]),
-        ProductList => op("List an organization's products", "products", None, (200, Some("ProductPage")), &[PAGE_Q[0], PAGE_Q[1], PAGE_Q[2], ("category", "string", "Only this category.")]),
+        ProductCreate => op(
+            "Create a product",
+            "products",
+            Some("ProductInput"),
+            (201, Some("Product")),
+            &[ORG_Q],
+        ),
+        ProductList => op(
+            "List an organization's products",
+            "products",
+            None,
+            (200, Some("ProductPage")),
+            &[PAGE_Q[0], PAGE_Q[1], PAGE_Q[2], ("category", "string", "Only this category.")],
+        ),
         ProductGet => op("Get a product", "products", None, (200, Some("Product")), &[]),
-        ProductUpdate => op("Update a product", "products", Some("ProductInput"), (200, Some("Product")), &[]),
+        ProductUpdate => {
+            op("Update a product", "products", Some("ProductInput"), (200, Some("Product")), &[])
+        }
         ProductDelete => op("Delete a product", "products", None, (200, Some("Deleted")), &[]),
-        ProductDescriptions => op("A product's AI descriptions", "products", None, (200, Some("Descriptions")), &[]),
-        ProductDescriptionsGenerate => op("(Re)generate a product's AI descriptions", "products", None, (201, Some("Descriptions")), &[]),
-        InteractionIngest => op("Ingest interactions (idempotent on eventId, at most 500)", "interactions", Some("InteractionBatch"), (200, Some("IngestResult")), &[]),
-        InteractionList => op("List interactions", "interactions", None, (200, Some("InteractionPage")), &[PAGE_Q[0], PAGE_Q[1], PAGE_Q[2], ("sourceType", "sourceType", "web, cctv or social."), ("from", "date-time", "Inclusive lower bound of occurredAt."), ("to", "date-time", "Exclusive upper bound of occurredAt.")]),
-        InteractionSummary => op("Channel breakdown", "interactions", None, (200, Some("InteractionSummary")), &[("from", "date-time", "Inclusive lower bound."), ("to", "date-time", "Exclusive upper bound.")]),
-        PatternCreate => op("Create patterns", "patterns", Some("PatternBatch"), (201, Some("PatternsCreated")), &[]),
-        PatternList => op("List patterns", "patterns", None, (200, Some("PatternPage")), &[PAGE_Q[0], PAGE_Q[1], PAGE_Q[2], ("period", "period", "daily, weekly, monthly or yearly.")]),
-        NotificationList => op("My notifications", "notifications", None, (200, Some("NotificationPage")), &[PAGE_Q[0], PAGE_Q[1], PAGE_Q[2], ("unread", "boolean", "Only unread (true) or read (false).")]),
-        NotificationUnreadCount => op("How many notifications are unread", "notifications", None, (200, Some("UnreadCount")), &[]),
-        NotificationRead => op("Mark a notification read", "notifications", None, (200, Some("Notification")), &[]),
-        NotificationReadAll => op("Mark all my notifications read", "notifications", None, (200, Some("Marked")), &[]),
-        CrawlerJobCreate => op("Queue a crawl (http/https, public hosts only)", "crawler", Some("CrawlerJobRequest"), (202, Some("CrawlerJob")), &[ORG_Q]),
-        CrawlerJobList => op("List crawler jobs", "crawler", None, (200, Some("CrawlerJobPage")), &[PAGE_Q[0], PAGE_Q[1], PAGE_Q[2], ORG_Q, ("status", "status", "Only jobs in this state.")]),
+        ProductDescriptions => {
+            op("A product's AI descriptions", "products", None, (200, Some("Descriptions")), &[])
+        }
+        ProductDescriptionsGenerate => op(
+            "(Re)generate a product's AI descriptions",
+            "products",
+            None,
+            (201, Some("Descriptions")),
+            &[],
+        ),
+        InteractionIngest => op(
+            "Ingest interactions (idempotent on eventId, at most 500)",
+            "interactions",
+            Some("InteractionBatch"),
+            (200, Some("IngestResult")),
+            &[],
+        ),
+        InteractionList => op(
+            "List interactions",
+            "interactions",
+            None,
+            (200, Some("InteractionPage")),
+            &[
+                PAGE_Q[0],
+                PAGE_Q[1],
+                PAGE_Q[2],
+                ("sourceType", "sourceType", "web, cctv or social."),
+                ("from", "date-time", "Inclusive lower bound of occurredAt."),
+                ("to", "date-time", "Exclusive upper bound of occurredAt."),
+            ],
+        ),
+        InteractionSummary => op(
+            "Channel breakdown",
+            "interactions",
+            None,
+            (200, Some("InteractionSummary")),
+            &[
+                ("from", "date-time", "Inclusive lower bound."),
+                ("to", "date-time", "Exclusive upper bound."),
+            ],
+        ),
+        PatternCreate => op(
+            "Create patterns",
+            "patterns",
+            Some("PatternBatch"),
+            (201, Some("PatternsCreated")),
+            &[],
+        ),
+        PatternList => op(
+            "List patterns",
+            "patterns",
+            None,
+            (200, Some("PatternPage")),
+            &[
+                PAGE_Q[0],
+                PAGE_Q[1],
+                PAGE_Q[2],
+                ("period", "period", "daily, weekly, monthly or yearly."),
+            ],
+        ),
+        NotificationList => op(
+            "My notifications",
+            "notifications",
+            None,
+            (200, Some("NotificationPage")),
+            &[
+                PAGE_Q[0],
+                PAGE_Q[1],
+                PAGE_Q[2],
+                ("unread", "boolean", "Only unread (true) or read (false)."),
+            ],
+        ),
+        NotificationUnreadCount => op(
+            "How many notifications are unread",
+            "notifications",
+            None,
+            (200, Some("UnreadCount")),
+            &[],
+        ),
+        NotificationRead => {
+            op("Mark a notification read", "notifications", None, (200, Some("Notification")), &[])
+        }
+        NotificationReadAll => {
+            op("Mark all my notifications read", "notifications", None, (200, Some("Marked")), &[])
+        }
+        CrawlerJobCreate => op(
+            "Queue a crawl (http/https, public hosts only)",
+            "crawler",
+            Some("CrawlerJobRequest"),
+            (202, Some("CrawlerJob")),
+            &[ORG_Q],
+        ),
+        CrawlerJobList => op(
+            "List crawler jobs",
+            "crawler",
+            None,
+            (200, Some("CrawlerJobPage")),
+            &[
+                PAGE_Q[0],
+                PAGE_Q[1],
+                PAGE_Q[2],
+                ORG_Q,
+                ("status", "status", "Only jobs in this state."),
+            ],
+        ),
         CrawlerJobGet => op("Get a crawler job", "crawler", None, (200, Some("CrawlerJob")), &[]),
-        CrawlerJobCancel => op("Cancel a queued or running job", "crawler", None, (200, Some("CrawlerJob")), &[]),
-        ProductSearch => op("Search products (fts, semantic or hybrid)", "search", None, (200, Some("ProductSearch")), &SEARCH_Q[..5]),
-        InteractionSearch => op("Search interactions", "search", None, (200, Some("InteractionSearch")), &[SEARCH_Q[0], SEARCH_Q[1], ("limit", "limit100", "1 to 100, default 20."), SEARCH_Q[3], ("sourceType", "sourceType", "web, cctv or social.")]),
-        PatternSearch => op("Search patterns", "search", None, (200, Some("PatternSearch")), &[SEARCH_Q[0], SEARCH_Q[1], SEARCH_Q[2], SEARCH_Q[3], ("period", "period", "daily, weekly, monthly or yearly.")]),
-        QnaSearch => op("Search the knowledge base: ranked passages", "qna", None, (200, Some("PassageSearch")), &[SEARCH_Q[0], SEARCH_Q[1], ("limit", "limit20", "1 to 20, default 5."), SEARCH_Q[3], ORG_Q]),
-        QnaDocumentCreate => op("Add a document to the knowledge base", "qna", Some("DocumentRequest"), (201, Some("DocumentCreated")), &[ORG_Q]),
-        QnaDocumentList => op("List knowledge-base documents", "qna", None, (200, Some("DocumentPage")), &[PAGE_Q[0], PAGE_Q[1], PAGE_Q[2], ORG_Q]),
-        QnaDocumentGet => op("Get a document with its text", "qna", None, (200, Some("DocumentWithContent")), &[]),
-        QnaDocumentDelete => op("Delete a document and its index entries", "qna", None, (200, Some("Deleted")), &[]),
-        ChatSessionCreate => op("Start a chat session", "chat", Some("ChatSessionRequest"), (201, Some("ChatSession")), &[ORG_Q]),
-        ChatSessionList => op("My chat sessions", "chat", None, (200, Some("ChatSessionList")), &[PAGE_Q[0], PAGE_Q[1], PAGE_Q[2], ORG_Q]),
-        ChatSessionGet => op("Get a chat session", "chat", None, (200, Some("ChatSession")), &[ORG_Q]),
+        CrawlerJobCancel => {
+            op("Cancel a queued or running job", "crawler", None, (200, Some("CrawlerJob")), &[])
+        }
+        ProductSearch => op(
+            "Search products (fts, semantic or hybrid)",
+            "search",
+            None,
+            (200, Some("ProductSearch")),
+            &SEARCH_Q[..5],
+        ),
+        InteractionSearch => op(
+            "Search interactions",
+            "search",
+            None,
+            (200, Some("InteractionSearch")),
+            &[
+                SEARCH_Q[0],
+                SEARCH_Q[1],
+                ("limit", "limit100", "1 to 100, default 20."),
+                SEARCH_Q[3],
+                ("sourceType", "sourceType", "web, cctv or social."),
+            ],
+        ),
+        PatternSearch => op(
+            "Search patterns",
+            "search",
+            None,
+            (200, Some("PatternSearch")),
+            &[
+                SEARCH_Q[0],
+                SEARCH_Q[1],
+                SEARCH_Q[2],
+                SEARCH_Q[3],
+                ("period", "period", "daily, weekly, monthly or yearly."),
+            ],
+        ),
+        QnaSearch => op(
+            "Search the knowledge base: ranked passages",
+            "qna",
+            None,
+            (200, Some("PassageSearch")),
+            &[
+                SEARCH_Q[0],
+                SEARCH_Q[1],
+                ("limit", "limit20", "1 to 20, default 5."),
+                SEARCH_Q[3],
+                ORG_Q,
+            ],
+        ),
+        QnaDocumentCreate => op(
+            "Add a document to the knowledge base",
+            "qna",
+            Some("DocumentRequest"),
+            (201, Some("DocumentCreated")),
+            &[ORG_Q],
+        ),
+        QnaDocumentList => op(
+            "List knowledge-base documents",
+            "qna",
+            None,
+            (200, Some("DocumentPage")),
+            &[PAGE_Q[0], PAGE_Q[1], PAGE_Q[2], ORG_Q],
+        ),
+        QnaDocumentGet => {
+            op("Get a document with its text", "qna", None, (200, Some("DocumentWithContent")), &[])
+        }
+        QnaDocumentDelete => {
+            op("Delete a document and its index entries", "qna", None, (200, Some("Deleted")), &[])
+        }
+        ChatSessionCreate => op(
+            "Start a chat session",
+            "chat",
+            Some("ChatSessionRequest"),
+            (201, Some("ChatSession")),
+            &[ORG_Q],
+        ),
+        ChatSessionList => op(
+            "My chat sessions",
+            "chat",
+            None,
+            (200, Some("ChatSessionList")),
+            &[PAGE_Q[0], PAGE_Q[1], PAGE_Q[2], ORG_Q],
+        ),
+        ChatSessionGet => {
+            op("Get a chat session", "chat", None, (200, Some("ChatSession")), &[ORG_Q])
+        }
         ChatSessionDelete => op("Delete a chat session", "chat", None, (204, None), &[ORG_Q]),
-        ChatMessagePost => op("Ask a question: runs the agent and stores both messages", "chat", Some("ChatMessageRequest"), (201, Some("ChatMessage")), &[ORG_Q]),
-        ChatMessageList => op("A session's messages, oldest first", "chat", None, (200, Some("ChatMessageList")), &[PAGE_Q[0], PAGE_Q[1], PAGE_Q[2], ORG_Q]),
-        BillingPlans => op("Plans, their Stripe prices and rate limits", "billing", None, (200, Some("PlanList")), &[]),
-        BillingCheckout => op("Start a Stripe Checkout for a plan (owners and admins)", "billing", Some("CheckoutRequest"), (201, Some("CheckoutSession")), &[ORG_Q]),
-        BillingPortal => op("Open the Stripe customer portal", "billing", Some("PortalRequest"), (201, Some("PortalSession")), &[ORG_Q]),
-        BillingSubscription => op("The organization's subscription", "billing", None, (200, Some("Subscription")), &[ORG_Q]),
-        BillingCancel => op("Cancel at the end of the period", "billing", None, (200, Some("Subscription")), &[]),
-        BillingResume => op("Undo a scheduled cancellation", "billing", None, (200, Some("Subscription")), &[]),
+        ChatMessagePost => op(
+            "Ask a question: runs the agent and stores both messages",
+            "chat",
+            Some("ChatMessageRequest"),
+            (201, Some("ChatMessage")),
+            &[ORG_Q],
+        ),
+        ChatMessageList => op(
+            "A session's messages, oldest first",
+            "chat",
+            None,
+            (200, Some("ChatMessageList")),
+            &[PAGE_Q[0], PAGE_Q[1], PAGE_Q[2], ORG_Q],
+        ),
+        BillingPlans => op(
+            "Plans, their Stripe prices and rate limits",
+            "billing",
+            None,
+            (200, Some("PlanList")),
+            &[],
+        ),
+        BillingCheckout => op(
+            "Start a Stripe Checkout for a plan (owners and admins)",
+            "billing",
+            Some("CheckoutRequest"),
+            (201, Some("CheckoutSession")),
+            &[ORG_Q],
+        ),
+        BillingPortal => op(
+            "Open the Stripe customer portal",
+            "billing",
+            Some("PortalRequest"),
+            (201, Some("PortalSession")),
+            &[ORG_Q],
+        ),
+        BillingSubscription => op(
+            "The organization's subscription",
+            "billing",
+            None,
+            (200, Some("Subscription")),
+            &[ORG_Q],
+        ),
+        BillingCancel => {
+            op("Cancel at the end of the period", "billing", None, (200, Some("Subscription")), &[])
+        }
+        BillingResume => {
+            op("Undo a scheduled cancellation", "billing", None, (200, Some("Subscription")), &[])
+        }
         BillingInvoices => op("Invoices", "billing", None, (200, Some("InvoiceList")), &[ORG_Q]),
-        BillingWebhook => op("Stripe webhook (signed with Stripe-Signature)", "billing", Some("StripeEvent"), (200, Some("WebhookResult")), &[]),
+        BillingWebhook => op(
+            "Stripe webhook (signed with Stripe-Signature)",
+            "billing",
+            Some("StripeEvent"),
+            (200, Some("WebhookResult")),
+            &[],
+        ),
     }
 }
 
@@ -445,9 +792,15 @@ pub fn document(server: &str) -> Value {
         let mut responses = Map::new();
         let (status, schema) = o.response;
         let ok = match (route, schema) {
-            (Route::PictureGet, _) => json!({ "description": "The image", "content": { "image/*": { "schema": { "type": "string", "format": "binary" } } } }),
-            (Route::OpenApi, _) => json!({ "description": "OpenAPI 3.1 document", "content": { "application/json": { "schema": any_obj() } } }),
-            (_, Some(name)) => json!({ "description": "Success", "content": { "application/json": { "schema": r(name) } } }),
+            (Route::PictureGet, _) => {
+                json!({ "description": "The image", "content": { "image/*": { "schema": { "type": "string", "format": "binary" } } } })
+            }
+            (Route::OpenApi, _) => {
+                json!({ "description": "OpenAPI 3.1 document", "content": { "application/json": { "schema": any_obj() } } })
+            }
+            (_, Some(name)) => {
+                json!({ "description": "Success", "content": { "application/json": { "schema": r(name) } } })
+            }
             (_, None) => json!({ "description": "Success" }),
         };
         responses.insert(status.to_string(), ok);
@@ -465,7 +818,10 @@ pub fn document(server: &str) -> Value {
             ("502", "A dependency answered badly"),
             ("503", "A dependency is unavailable"),
         ] {
-            if public && matches!(code, "401" | "403" | "404" | "409") && !matches!(route, Route::SignIn | Route::SignUp) {
+            if public
+                && matches!(code, "401" | "403" | "404" | "409")
+                && !matches!(route, Route::SignIn | Route::SignUp)
+            {
                 continue;
             }
             responses.insert(code.to_string(), error_response(text));
@@ -506,7 +862,7 @@ pub fn document(server: &str) -> Value {
             "title": "CROW Edge REST API",
             "version": "1.0.0",
             "description": "The CROW retail-analytics REST API. Errors use the envelope `{\"error\":{\"code\",\"message\",\"details\",\"request_id\"}}`. \
-Every /api/v1 response carries X-RateLimit-Limit, X-RateLimit-Remaining and X-RateLimit-Reset (Unix seconds at which the reported window ends).",
+    Every /api/v1 response carries X-RateLimit-Limit, X-RateLimit-Remaining and X-RateLimit-Reset (Unix seconds at which the reported window ends).",
         },
         "servers": [{ "url": server }],
         "security": [{ "bearer": [] }, { "apiKey": [] }, { "session": [] }],
@@ -548,8 +904,10 @@ mod tests {
                 documented.push((method.to_ascii_uppercase(), path.clone()));
             }
         }
-        let mut routes: Vec<(String, String)> =
-            router().routes().map(|(m, p)| (m.to_string(), Router::<Route>::openapi_path(p))).collect();
+        let mut routes: Vec<(String, String)> = router()
+            .routes()
+            .map(|(m, p)| (m.to_string(), Router::<Route>::openapi_path(p)))
+            .collect();
         documented.sort();
         routes.sort();
         assert_eq!(documented, routes);
@@ -574,7 +932,12 @@ mod tests {
             .as_object()
             .unwrap()
             .values()
-            .flat_map(|i| i.as_object().unwrap().values().map(|o| o["operationId"].as_str().unwrap().to_string()))
+            .flat_map(|i| {
+                i.as_object()
+                    .unwrap()
+                    .values()
+                    .map(|o| o["operationId"].as_str().unwrap().to_string())
+            })
             .collect();
         let n = ids.len();
         ids.sort();

@@ -35,7 +35,8 @@ impl RateLimiter {
         if let Some(c) = self.cache.borrow().get(policy) {
             return c.clone();
         }
-        let stored: Option<Counters> = self.state.storage().get(&format!("policy:{policy}")).await.ok().flatten();
+        let stored: Option<Counters> =
+            self.state.storage().get(&format!("policy:{policy}")).await.ok().flatten();
         let counters = stored.unwrap_or_default();
         // Another event may have filled the cache while storage was read; keep the newer one.
         self.cache.borrow_mut().entry(policy.to_string()).or_insert(counters).clone()

@@ -22,7 +22,9 @@ pub async fn implied_org(app: &App<'_>, action: Action) -> Result<Access> {
         .query_param("organizationId")
         .map(str::to_string)
         .or_else(|| caller.default_org().map(str::to_string))
-        .ok_or_else(|| ApiError::invalid_field("organizationId", "is required when no organization is active"))?;
+        .ok_or_else(|| {
+            ApiError::invalid_field("organizationId", "is required when no organization is active")
+        })?;
     auth::org_access(app, caller, &org, action).await
 }
 
@@ -95,7 +97,9 @@ pub async fn owned(app: &App<'_>, kind: Owned, id: &str, action: Action) -> Resu
 /// An organization the caller cannot see makes its rows "not found" under the row's own name.
 fn as_row_not_found(kind: Owned, access: Result<Access>) -> Result<Access> {
     match access {
-        Err(Error::Api(e)) if e.code == ErrorCode::NotFound => Err(ApiError::not_found(kind.label()).into()),
+        Err(Error::Api(e)) if e.code == ErrorCode::NotFound => {
+            Err(ApiError::not_found(kind.label()).into())
+        }
         other => other,
     }
 }

@@ -18,10 +18,10 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use worker::{console_error, D1PreparedStatement, Env, EnvBinding};
 
+use crate::args;
 use crate::config;
 use crate::db::Db;
 use crate::error::{Error, Result};
-use crate::args;
 
 pub const WORKERS_AI_EMBEDDING_MODEL: &str = "@cf/baai/bge-base-en-v1.5";
 
@@ -117,9 +117,13 @@ impl Embedder for WorkersAi {
                 .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
                 .map_err(|e| Error::Internal(worker::Error::RustError(e.to_string())))?;
             let sys: &worker::worker_sys::Ai = self.0.as_ref().unchecked_ref();
-            let result = wasm_bindgen_futures::JsFuture::from(sys.run(WORKERS_AI_EMBEDDING_MODEL, js))
-                .await
-                .map_err(|e| Error::Dependency { dependency: "embedding model", source: e.into() })?;
+            let result =
+                wasm_bindgen_futures::JsFuture::from(sys.run(WORKERS_AI_EMBEDDING_MODEL, js))
+                    .await
+                    .map_err(|e| Error::Dependency {
+                        dependency: "embedding model",
+                        source: e.into(),
+                    })?;
             let parsed: EmbedOutput = serde_wasm_bindgen::from_value(result).map_err(|e| {
                 console_error!("embedding answer unreadable: {e}");
                 ApiError::bad_gateway("embedding model")
@@ -146,9 +150,11 @@ impl AnyEmbedder {
 
     pub fn from_env(env: &Env) -> Result<AnyEmbedder> {
         match config::var(env, "AI_BACKEND", "local").as_str() {
-            "workers-ai" => Ok(AnyEmbedder::WorkersAi(WorkersAi(
-                env.ai("AI").map_err(|source| Error::Dependency { dependency: "embedding model", source })?,
-            ))),
+            "workers-ai" => {
+                Ok(AnyEmbedder::WorkersAi(WorkersAi(env.ai("AI").map_err(|source| {
+                    Error::Dependency { dependency: "embedding model", source }
+                })?)))
+            }
             _ => Ok(AnyEmbedder::Local(Local(LocalEmbedder::new()))),
         }
     }
@@ -191,17 +197,43 @@ pub trait VectorIndex {
     /// Stores vectors. The D1 index returns statements for the caller to run in the same batch
     /// as the rows they describe (so both land or neither); Vectorize writes immediately (before
     /// the rows: a vector without a row is never returned, see [`VectorIndex::query`] callers).
-    async fn upsert(&self, db: &Db, org_id: &str, model: &str, items: Vec<Item>) -> Result<Vec<D1PreparedStatement>>;
-    async fn delete(&self, db: &Db, org_id: &str, kind: Kind, ref_ids: &[String]) -> Result<Vec<D1PreparedStatement>>;
+    async fn upsert(
+        &self,
+        db: &Db,
+        org_id: &str,
+        model: &str,
+        items: Vec<Item>,
+    ) -> Result<Vec<D1PreparedStatement>>;
+    async fn delete(
+        &self,
+        db: &Db,
+        org_id: &str,
+        kind: Kind,
+        ref_ids: &[String],
+    ) -> Result<Vec<D1PreparedStatement>>;
     /// The `k` nearest `kind` vectors of `org_id`: (ref id, cosine similarity), best first.
-    async fn query(&self, db: &Db, org_id: &str, model: &str, kind: Kind, vector: &[f32], k: usize) -> Result<Vec<(String, f32)>>;
+    async fn query(
+        &self,
+        db: &Db,
+        org_id: &str,
+        model: &str,
+        kind: Kind,
+        vector: &[f32],
+        k: usize,
+    ) -> Result<Vec<(String, f32)>>;
 }
 
 /// Exact k-NN over the `vectors` table.
 pub struct D1Index;
 
 impl VectorIndex for D1Index {
-    async fn upsert(&self, db: &Db, org_id: &str, model: &str, items: Vec<Item>) -> Result<Vec<D1PreparedStatement>> {
+    async fn upsert(
+        &self,
+        db: &Db,
+        org_id: &str,
+        model: &str,
+        items: Vec<Item>,
+    ) -> Result<Vec<D1PreparedStatement>> {
         let now = crow_edge::now_ms();
         items
             .iter()
@@ -222,14 +254,33 @@ impl VectorIndex for D1Index {
             .collect()
     }
 
-    async fn delete(&self, db: &Db, org_id: &str, kind: Kind, ref_ids: &[String]) -> Result<Vec<D1PreparedStatement>> {
+    async fn delete(
+        &self,
+        db: &Db,
+        org_id: &str,
+        kind: Kind,
+        ref_ids: &[String],
+    ) -> Result<Vec<D1PreparedStatement>> {
         ref_ids
             .iter()
-            .map(|r| db.statement("DELETE FROM vectors WHERE id = ?1 AND organization_id = ?2", args![&vector_id(kind, r), org_id]))
+            .map(|r| {
+                db.statement(
+                    "DELETE FROM vectors WHERE id = ?1 AND organization_id = ?2",
+                    args![&vector_id(kind, r), org_id],
+                )
+            })
             .collect()
     }
 
-    async fn query(&self, db: &Db, org_id: &str, model: &str, kind: Kind, vector: &[f32], k: usize) -> Result<Vec<(String, f32)>> {
+    async fn query(
+        &self,
+        db: &Db,
+        org_id: &str,
+        model: &str,
+        kind: Kind,
+        vector: &[f32],
+        k: usize,
+    ) -> Result<Vec<(String, f32)>> {
         #[derive(Deserialize)]
         struct Row {
             ref_id: String,
@@ -241,7 +292,9 @@ impl VectorIndex for D1Index {
                 args![org_id, kind.as_str(), model],
             )
             .await?;
-        let candidates = rows.into_iter().filter_map(|r| crypto::b64url_decode(&r.embedding).map(|b| (r.ref_id, dequantize_i8(&b))));
+        let candidates = rows.into_iter().filter_map(|r| {
+            crypto::b64url_decode(&r.embedding).map(|b| (r.ref_id, dequantize_i8(&b)))
+        });
         let hits = top_k(vector, candidates.filter(|(_, v)| v.len() == vector.len()), k)
             .map_err(|e| Error::Internal(worker::Error::RustError(e.to_string())))?;
         Ok(hits.into_iter().map(|n| (n.id, n.score)).collect())
@@ -256,13 +309,23 @@ extern "C" {
     pub type VectorizeBinding;
 
     #[wasm_bindgen(method, catch)]
-    async fn upsert(this: &VectorizeBinding, vectors: JsValue) -> std::result::Result<JsValue, JsValue>;
+    async fn upsert(
+        this: &VectorizeBinding,
+        vectors: JsValue,
+    ) -> std::result::Result<JsValue, JsValue>;
 
     #[wasm_bindgen(method, catch, js_name = deleteByIds)]
-    async fn delete_by_ids(this: &VectorizeBinding, ids: JsValue) -> std::result::Result<JsValue, JsValue>;
+    async fn delete_by_ids(
+        this: &VectorizeBinding,
+        ids: JsValue,
+    ) -> std::result::Result<JsValue, JsValue>;
 
     #[wasm_bindgen(method, catch)]
-    async fn query(this: &VectorizeBinding, vector: JsValue, options: JsValue) -> std::result::Result<JsValue, JsValue>;
+    async fn query(
+        this: &VectorizeBinding,
+        vector: JsValue,
+        options: JsValue,
+    ) -> std::result::Result<JsValue, JsValue>;
 }
 
 impl EnvBinding for VectorizeBinding {
@@ -327,7 +390,13 @@ fn vectorize_err(e: JsValue) -> Error {
 }
 
 impl VectorIndex for Vectorize {
-    async fn upsert(&self, _db: &Db, org_id: &str, model: &str, items: Vec<Item>) -> Result<Vec<D1PreparedStatement>> {
+    async fn upsert(
+        &self,
+        _db: &Db,
+        org_id: &str,
+        model: &str,
+        items: Vec<Item>,
+    ) -> Result<Vec<D1PreparedStatement>> {
         let vectors: Vec<VectorizeVector> = items
             .iter()
             .map(|it| VectorizeVector {
@@ -338,30 +407,58 @@ impl VectorIndex for Vectorize {
             })
             .collect();
         for chunk in vectors.chunks(500) {
-            let js = chunk.serialize(&plain_objects()).map_err(|e| Error::Internal(worker::Error::RustError(e.to_string())))?;
+            let js = chunk
+                .serialize(&plain_objects())
+                .map_err(|e| Error::Internal(worker::Error::RustError(e.to_string())))?;
             self.0.upsert(js).await.map_err(vectorize_err)?;
         }
         Ok(Vec::new())
     }
 
-    async fn delete(&self, _db: &Db, _org_id: &str, kind: Kind, ref_ids: &[String]) -> Result<Vec<D1PreparedStatement>> {
+    async fn delete(
+        &self,
+        _db: &Db,
+        _org_id: &str,
+        kind: Kind,
+        ref_ids: &[String],
+    ) -> Result<Vec<D1PreparedStatement>> {
         let ids: Vec<String> = ref_ids.iter().map(|r| vector_id(kind, r)).collect();
         if !ids.is_empty() {
-            let js = ids.serialize(&plain_objects()).map_err(|e| Error::Internal(worker::Error::RustError(e.to_string())))?;
+            let js = ids
+                .serialize(&plain_objects())
+                .map_err(|e| Error::Internal(worker::Error::RustError(e.to_string())))?;
             self.0.delete_by_ids(js).await.map_err(vectorize_err)?;
         }
         Ok(Vec::new())
     }
 
-    async fn query(&self, _db: &Db, org_id: &str, _model: &str, kind: Kind, vector: &[f32], k: usize) -> Result<Vec<(String, f32)>> {
-        let options = VectorizeQuery { top_k: k.min(100), namespace: org_id, filter: VectorizeFilter { kind: kind.as_str() }, return_metadata: "none" }
-            .serialize(&plain_objects())
-            .map_err(|e| Error::Internal(worker::Error::RustError(e.to_string())))?;
+    async fn query(
+        &self,
+        _db: &Db,
+        org_id: &str,
+        _model: &str,
+        kind: Kind,
+        vector: &[f32],
+        k: usize,
+    ) -> Result<Vec<(String, f32)>> {
+        let options = VectorizeQuery {
+            top_k: k.min(100),
+            namespace: org_id,
+            filter: VectorizeFilter { kind: kind.as_str() },
+            return_metadata: "none",
+        }
+        .serialize(&plain_objects())
+        .map_err(|e| Error::Internal(worker::Error::RustError(e.to_string())))?;
         let values: JsValue = js_sys::Float32Array::from(vector).into();
         let result = self.0.query(values, options).await.map_err(vectorize_err)?;
-        let parsed: VectorizeMatches = serde_wasm_bindgen::from_value(result).map_err(|_| ApiError::bad_gateway("vector index"))?;
+        let parsed: VectorizeMatches = serde_wasm_bindgen::from_value(result)
+            .map_err(|_| ApiError::bad_gateway("vector index"))?;
         let prefix = format!("{}:", kind.as_str());
-        Ok(parsed.matches.into_iter().filter_map(|m| m.id.strip_prefix(&prefix).map(|r| (r.to_string(), m.score))).collect())
+        Ok(parsed
+            .matches
+            .into_iter()
+            .filter_map(|m| m.id.strip_prefix(&prefix).map(|r| (r.to_string(), m.score)))
+            .collect())
     }
 }
 
@@ -380,7 +477,8 @@ impl AnyIndex {
     pub fn from_env(env: &Env) -> Result<AnyIndex> {
         match config::var(env, "VECTOR_BACKEND", "d1").as_str() {
             "vectorize" => Ok(AnyIndex::Vectorize(Vectorize(
-                env.get_binding::<VectorizeBinding>("VECTORIZE").map_err(|source| Error::Dependency { dependency: "vector index", source })?,
+                env.get_binding::<VectorizeBinding>("VECTORIZE")
+                    .map_err(|source| Error::Dependency { dependency: "vector index", source })?,
             ))),
             _ => Ok(AnyIndex::D1(D1Index)),
         }
@@ -388,21 +486,41 @@ impl AnyIndex {
 }
 
 impl VectorIndex for AnyIndex {
-    async fn upsert(&self, db: &Db, org_id: &str, model: &str, items: Vec<Item>) -> Result<Vec<D1PreparedStatement>> {
+    async fn upsert(
+        &self,
+        db: &Db,
+        org_id: &str,
+        model: &str,
+        items: Vec<Item>,
+    ) -> Result<Vec<D1PreparedStatement>> {
         match self {
             AnyIndex::D1(i) => i.upsert(db, org_id, model, items).await,
             AnyIndex::Vectorize(i) => i.upsert(db, org_id, model, items).await,
         }
     }
 
-    async fn delete(&self, db: &Db, org_id: &str, kind: Kind, ref_ids: &[String]) -> Result<Vec<D1PreparedStatement>> {
+    async fn delete(
+        &self,
+        db: &Db,
+        org_id: &str,
+        kind: Kind,
+        ref_ids: &[String],
+    ) -> Result<Vec<D1PreparedStatement>> {
         match self {
             AnyIndex::D1(i) => i.delete(db, org_id, kind, ref_ids).await,
             AnyIndex::Vectorize(i) => i.delete(db, org_id, kind, ref_ids).await,
         }
     }
 
-    async fn query(&self, db: &Db, org_id: &str, model: &str, kind: Kind, vector: &[f32], k: usize) -> Result<Vec<(String, f32)>> {
+    async fn query(
+        &self,
+        db: &Db,
+        org_id: &str,
+        model: &str,
+        kind: Kind,
+        vector: &[f32],
+        k: usize,
+    ) -> Result<Vec<(String, f32)>> {
         match self {
             AnyIndex::D1(i) => i.query(db, org_id, model, kind, vector, k).await,
             AnyIndex::Vectorize(i) => i.query(db, org_id, model, kind, vector, k).await,
@@ -412,7 +530,13 @@ impl VectorIndex for AnyIndex {
 
 /// Embeds `texts` for `(kind, ref id)` items and returns the index statements to run with the
 /// rows (empty for Vectorize, which has been written already).
-pub async fn index_items(env: &Env, db: &Db, org_id: &str, kind: Kind, items: Vec<(String, String)>) -> Result<Vec<D1PreparedStatement>> {
+pub async fn index_items(
+    env: &Env,
+    db: &Db,
+    org_id: &str,
+    kind: Kind,
+    items: Vec<(String, String)>,
+) -> Result<Vec<D1PreparedStatement>> {
     if items.is_empty() {
         return Ok(Vec::new());
     }
@@ -423,20 +547,37 @@ pub async fn index_items(env: &Env, db: &Db, org_id: &str, kind: Kind, items: Ve
         let _span = embedder.binding().map(|b| db.meter().span(b));
         embedder.embed(&texts).await?
     };
-    let items = items.into_iter().zip(vectors).map(|((ref_id, _), vector)| Item { kind, ref_id, vector }).collect();
+    let items = items
+        .into_iter()
+        .zip(vectors)
+        .map(|((ref_id, _), vector)| Item { kind, ref_id, vector })
+        .collect();
     let _span = index.binding().map(|b| db.meter().span(b));
     index.upsert(db, org_id, embedder.model(), items).await
 }
 
 /// Statements (D1 index) removing the vectors of `ref_ids`.
-pub async fn unindex_items(env: &Env, db: &Db, org_id: &str, kind: Kind, ref_ids: &[String]) -> Result<Vec<D1PreparedStatement>> {
+pub async fn unindex_items(
+    env: &Env,
+    db: &Db,
+    org_id: &str,
+    kind: Kind,
+    ref_ids: &[String],
+) -> Result<Vec<D1PreparedStatement>> {
     let index = AnyIndex::from_env(env)?;
     let _span = index.binding().map(|b| db.meter().span(b));
     index.delete(db, org_id, kind, ref_ids).await
 }
 
 /// The `k` nearest items of `kind` to `query` that are similar enough to count as matches.
-pub async fn nearest(env: &Env, db: &Db, org_id: &str, kind: Kind, query: &str, k: usize) -> Result<Vec<(String, f32)>> {
+pub async fn nearest(
+    env: &Env,
+    db: &Db,
+    org_id: &str,
+    kind: Kind,
+    query: &str,
+    k: usize,
+) -> Result<Vec<(String, f32)>> {
     let embedder = AnyEmbedder::from_env(env)?;
     let vector = {
         let _span = embedder.binding().map(|b| db.meter().span(b));

@@ -34,10 +34,9 @@ impl ToolBackend for GatewayBackend<'_> {
         if let Some(user) = &self.entry.user_id {
             request = request.header("X-User-Id", user.clone());
         }
-        let mut resp = request
-            .send(&self.gateway, self.ctx, "gateway")
-            .await
-            .map_err(|_| BackendError::Unavailable("the gateway could not be reached; try again shortly".into()))?;
+        let mut resp = request.send(&self.gateway, self.ctx, "gateway").await.map_err(|_| {
+            BackendError::Unavailable("the gateway could not be reached; try again shortly".into())
+        })?;
         let status = resp.status_code();
         let text = resp.text().await.map_err(|e| {
             console_error!("reading the gateway's answer to {} failed: {e}", call.name());
@@ -57,12 +56,16 @@ impl ToolBackend for GatewayBackend<'_> {
 /// the API is unavailable.
 pub fn classify(status: u16, body: Option<Value>) -> Result<Value, BackendError> {
     match status {
-        200..=299 => body.ok_or_else(|| BackendError::Unavailable("the gateway sent an unreadable answer".into())),
+        200..=299 => body.ok_or_else(|| {
+            BackendError::Unavailable("the gateway sent an unreadable answer".into())
+        }),
         404 => Err(BackendError::NotFound(
-            envelope_message(body.as_ref()).unwrap_or_else(|| "the requested resource does not exist".into()),
+            envelope_message(body.as_ref())
+                .unwrap_or_else(|| "the requested resource does not exist".into()),
         )),
         400..=499 => Err(BackendError::Upstream(
-            envelope_message(body.as_ref()).unwrap_or_else(|| format!("the request was refused (HTTP {status})")),
+            envelope_message(body.as_ref())
+                .unwrap_or_else(|| format!("the request was refused (HTTP {status})")),
         )),
         _ => Err(BackendError::Unavailable(format!("HTTP {status}"))),
     }
@@ -87,13 +90,26 @@ mod tests {
     fn gateway_answers_map_to_backend_results() {
         assert_eq!(classify(200, Some(json!({"data": []}))), Ok(json!({"data": []})));
         assert!(matches!(classify(200, None), Err(BackendError::Unavailable(_))));
-        let nf = json!({"error": {"code": "NOT_FOUND", "message": "Product not found", "details": {}}});
-        assert_eq!(classify(404, Some(nf)), Err(BackendError::NotFound("Product not found".into())));
+        let nf =
+            json!({"error": {"code": "NOT_FOUND", "message": "Product not found", "details": {}}});
+        assert_eq!(
+            classify(404, Some(nf)),
+            Err(BackendError::NotFound("Product not found".into()))
+        );
         assert!(matches!(classify(404, None), Err(BackendError::NotFound(_))));
         let bad = json!({"error": {"code": "VALIDATION_ERROR", "message": "must be 1 to 100", "details": {"field": "limit"}}});
-        assert_eq!(classify(400, Some(bad)), Err(BackendError::Upstream("must be 1 to 100 (field `limit`)".into())));
-        assert_eq!(classify(403, None), Err(BackendError::Upstream("the request was refused (HTTP 403)".into())));
-        assert_eq!(classify(503, Some(json!({}))), Err(BackendError::Unavailable("HTTP 503".into())));
+        assert_eq!(
+            classify(400, Some(bad)),
+            Err(BackendError::Upstream("must be 1 to 100 (field `limit`)".into()))
+        );
+        assert_eq!(
+            classify(403, None),
+            Err(BackendError::Upstream("the request was refused (HTTP 403)".into()))
+        );
+        assert_eq!(
+            classify(503, Some(json!({}))),
+            Err(BackendError::Unavailable("HTTP 503".into()))
+        );
         assert_eq!(classify(500, None), Err(BackendError::Unavailable("HTTP 500".into())));
     }
 }

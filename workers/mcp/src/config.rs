@@ -44,7 +44,9 @@ pub fn auth_free_key(env: &Env, url: Option<&Url>) -> Option<String> {
     }
     let loopback = url.and_then(|u| u.host_str()).is_some_and(is_loopback_host);
     if !loopback {
-        console_error!("{AUTH_FREE_VAR} is set but the request did not arrive on a loopback host: ignored");
+        console_error!(
+            "{AUTH_FREE_VAR} is set but the request did not arrive on a loopback host: ignored"
+        );
         return None;
     }
     Some(key)

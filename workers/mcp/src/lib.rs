@@ -63,7 +63,9 @@ async fn handle(req: Request, env: &Env, ctx: &Ctx) -> Result<Response, ApiError
         miss => return Err(route_miss(&miss, ctx)),
     };
     match route {
-        Route::Health => json(200, &json!({ "status": "ok", "service": MCP_SERVICE, "version": "1.0.0" })),
+        Route::Health => {
+            json(200, &json!({ "status": "ok", "service": MCP_SERVICE, "version": "1.0.0" }))
+        }
         Route::Ready => crow_edge::ready_via_gateway(env, ctx, MCP_SERVICE).await,
         Route::Mcp => Ok(mcp(req, env, ctx).await?),
     }
@@ -71,8 +73,15 @@ async fn handle(req: Request, env: &Env, ctx: &Ctx) -> Result<Response, ApiError
 
 async fn mcp(mut req: Request, env: &Env, ctx: &Ctx) -> Result<Response, Error> {
     let url = req.url().ok();
-    let server = Server::new(Config { allowed_origins: config::allowed_origins(env, url.as_ref()), ..Config::default() });
-    let mut http = HttpRequest { method: ctx.method.clone(), headers: req.headers().entries().collect(), body: Vec::new() };
+    let server = Server::new(Config {
+        allowed_origins: config::allowed_origins(env, url.as_ref()),
+        ..Config::default()
+    });
+    let mut http = HttpRequest {
+        method: ctx.method.clone(),
+        headers: req.headers().entries().collect(),
+        body: Vec::new(),
+    };
     if let Some(resp) = server.preflight(&http) {
         return to_response(resp);
     }
@@ -90,7 +99,9 @@ async fn mcp(mut req: Request, env: &Env, ctx: &Ctx) -> Result<Response, Error> 
     };
     let gateway = match env.service("GATEWAY") {
         Ok(g) => g,
-        Err(_) => return refused(&server, &http, &Refusal::Unavailable(ApiError::unavailable("gateway"))),
+        Err(_) => {
+            return refused(&server, &http, &Refusal::Unavailable(ApiError::unavailable("gateway")))
+        }
     };
     let backend = GatewayBackend { gateway, internal_key, entry: &entry, ctx };
     let resp = server.handle_post(&http, &backend).await;
@@ -141,7 +152,8 @@ fn refused(server: &Server, http: &HttpRequest, refusal: &Refusal) -> Result<Res
 /// A body that could not be read (too large, broken stream) as a JSON-RPC error.
 fn refusal_for_body(server: &Server, http: &HttpRequest, e: &ApiError) -> Result<Response, Error> {
     let code = if e.status() == 413 { -32600 } else { -32700 };
-    let body = json!({ "jsonrpc": "2.0", "id": null, "error": { "code": code, "message": e.message } });
+    let body =
+        json!({ "jsonrpc": "2.0", "id": null, "error": { "code": code, "message": e.message } });
     let mut resp = HttpResponse::json(e.status(), &body);
     resp.headers.extend(server.cors_headers(http));
     to_response(resp)

@@ -15,7 +15,7 @@ use crow_common::credentials::{self, Presented};
 use crow_common::ratelimit::{self, Policy, State, Tier};
 use crow_common::{crypto, jsonrpc};
 use crow_search::embed::LocalEmbedder;
-use crow_search::vector::{quantize_i8, dequantize_i8, top_k};
+use crow_search::vector::{dequantize_i8, quantize_i8, top_k};
 use serde_json::json;
 
 /// Nanoseconds per call of `f`: the median of 5 rounds, each running `f` for about `budget`.
@@ -28,7 +28,8 @@ fn measure(budget: Duration, mut f: impl FnMut()) -> f64 {
             f();
         }
         if t.elapsed() >= budget / 10 || n >= 1 << 30 {
-            n = ((n as f64) * budget.as_secs_f64() / t.elapsed().as_secs_f64().max(1e-9)).max(1.0) as u64;
+            n = ((n as f64) * budget.as_secs_f64() / t.elapsed().as_secs_f64().max(1e-9)).max(1.0)
+                as u64;
             break;
         }
         n *= 2;
@@ -59,7 +60,10 @@ fn main() {
     let key = credentials::generate_api_key().expect("random").plaintext;
     let bearer = format!("Bearer {key}");
     let secret = "local-session-secret-of-32-bytes!";
-    let cookie = format!("other=1; better-auth.session_token={}", credentials::sign_session_token(secret, "tok_abcdefghijklmnopqrstuvwxyz"));
+    let cookie = format!(
+        "other=1; better-auth.session_token={}",
+        credentials::sign_session_token(secret, "tok_abcdefghijklmnopqrstuvwxyz")
+    );
     let policy = Policy::for_tier(Tier::Professional, None);
     let rpc = json!({ "jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": { "name": "crow_search_products", "arguments": { "query": "waterproof hiking boots", "limit": 10, "mode": "hybrid" } } }).to_string();
     let page = json!({ "data": (0..50).map(|i| json!({
@@ -71,50 +75,87 @@ fn main() {
         "pagination": { "limit": 50, "total": 400, "nextCursor": "eyJ0IjoxNzY0NDMxMTI5ODYxLCJpIjoicHJkXzAxIn0" } });
     let embedder = LocalEmbedder::new();
     let catalogue: Vec<(usize, Vec<u8>)> = (0..400)
-        .map(|i| (i, quantize_i8(&embedder.embed(&format!("product {i} trail running shoe hiking boot rain jacket tent {}", i % 17)))))
+        .map(|i| {
+            (
+                i,
+                quantize_i8(&embedder.embed(&format!(
+                    "product {i} trail running shoe hiking boot rain jacket tent {}",
+                    i % 17
+                ))),
+            )
+        })
         .collect();
     let query = embedder.embed("waterproof hiking boots for rocky trails");
 
     let mut ops: Vec<(&str, f64)> = Vec::new();
-    ops.push(("API key: parse the Authorization header, check format and checksum", measure(budget, || {
-        let p = credentials::presented(black_box(Some(bearer.as_str())), None, None).expect("valid");
-        if let Some(Presented::ApiKey(k)) = p {
-            credentials::check_api_key_format(&k).expect("valid");
-        }
-    })));
-    ops.push(("API key: SHA-256 for the lookup", measure(budget, || {
-        black_box(credentials::hash_api_key(black_box(&key)));
-    })));
-    ops.push(("session cookie: find and verify the HMAC", measure(budget, || {
-        let v = credentials::session_cookie_value(black_box(&cookie)).expect("cookie");
-        black_box(credentials::verify_session_cookie(secret, v));
-    })));
-    ops.push(("internal key: constant-time comparison", measure(budget, || {
-        black_box(crypto::secret_eq(black_box(&key), black_box(&key)));
-    })));
+    ops.push((
+        "API key: parse the Authorization header, check format and checksum",
+        measure(budget, || {
+            let p = credentials::presented(black_box(Some(bearer.as_str())), None, None)
+                .expect("valid");
+            if let Some(Presented::ApiKey(k)) = p {
+                credentials::check_api_key_format(&k).expect("valid");
+            }
+        }),
+    ));
+    ops.push((
+        "API key: SHA-256 for the lookup",
+        measure(budget, || {
+            black_box(credentials::hash_api_key(black_box(&key)));
+        }),
+    ));
+    ops.push((
+        "session cookie: find and verify the HMAC",
+        measure(budget, || {
+            let v = credentials::session_cookie_value(black_box(&cookie)).expect("cookie");
+            black_box(credentials::verify_session_cookie(secret, v));
+        }),
+    ));
+    ops.push((
+        "internal key: constant-time comparison",
+        measure(budget, || {
+            black_box(crypto::secret_eq(black_box(&key), black_box(&key)));
+        }),
+    ));
     let mut state = State::default();
     let mut now = 1_764_000_000_000u64;
-    ops.push(("rate limit: sliding-window decision (two windows)", measure(budget, || {
-        now += 1;
-        let d = ratelimit::check(&policy, &mut state, now, 1);
-        if !d.allowed {
-            state = State::default();
-        }
-        black_box(d);
-    })));
-    ops.push(("JSON-RPC: parse a tools/call message", measure(budget, || {
-        black_box(jsonrpc::parse(black_box(rpc.as_bytes())));
-    })));
-    ops.push(("JSON: serialise a page of 50 products", measure(budget, || {
-        black_box(serde_json::to_vec(black_box(&page)).expect("json"));
-    })));
-    ops.push(("local embedder: embed a 6-word query", measure(budget, || {
-        black_box(embedder.embed(black_box("waterproof hiking boots for rocky trails")));
-    })));
-    ops.push(("local k-NN: scan 400 int8 vectors, top 10", measure(budget, || {
-        let hits = top_k(&query, catalogue.iter().map(|(i, v)| (*i, dequantize_i8(v))), 10).expect("scan");
-        black_box(hits);
-    })));
+    ops.push((
+        "rate limit: sliding-window decision (two windows)",
+        measure(budget, || {
+            now += 1;
+            let d = ratelimit::check(&policy, &mut state, now, 1);
+            if !d.allowed {
+                state = State::default();
+            }
+            black_box(d);
+        }),
+    ));
+    ops.push((
+        "JSON-RPC: parse a tools/call message",
+        measure(budget, || {
+            black_box(jsonrpc::parse(black_box(rpc.as_bytes())));
+        }),
+    ));
+    ops.push((
+        "JSON: serialise a page of 50 products",
+        measure(budget, || {
+            black_box(serde_json::to_vec(black_box(&page)).expect("json"));
+        }),
+    ));
+    ops.push((
+        "local embedder: embed a 6-word query",
+        measure(budget, || {
+            black_box(embedder.embed(black_box("waterproof hiking boots for rocky trails")));
+        }),
+    ));
+    ops.push((
+        "local k-NN: scan 400 int8 vectors, top 10",
+        measure(budget, || {
+            let hits = top_k(&query, catalogue.iter().map(|(i, v)| (*i, dequantize_i8(v))), 10)
+                .expect("scan");
+            black_box(hits);
+        }),
+    ));
     let out = json!({ "ops": ops.iter().map(|(label, ns)| json!({ "label": label, "ns_per_op": ns })).collect::<Vec<_>>() });
     println!("{out}");
 }

@@ -114,7 +114,13 @@ async fn one(client: &Client, a: &Args) -> Sample {
         }
         Err(_) => (0, false, None),
     };
-    Sample { status, ms: start.elapsed().as_secs_f64() * 1000.0, body_failed, server_timing, done: Instant::now() }
+    Sample {
+        status,
+        ms: start.elapsed().as_secs_f64() * 1000.0,
+        body_failed,
+        server_timing,
+        done: Instant::now(),
+    }
 }
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
@@ -125,7 +131,8 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 /// (name, calls, milliseconds), `total` last with no call count.
 fn parse_server_timing(header: &str) -> Vec<(String, Option<f64>, f64)> {
     let tally = crow_common::timing::Tally::parse_header(header);
-    let mut out: Vec<_> = tally.entries().iter().map(|e| (e.name.clone(), Some(f64::from(e.count)), e.ms)).collect();
+    let mut out: Vec<_> =
+        tally.entries().iter().map(|e| (e.name.clone(), Some(f64::from(e.count)), e.ms)).collect();
     if let Some(total) = crow_common::timing::Tally::parse_total(header) {
         out.push(("total".to_string(), None, total));
     }
@@ -139,8 +146,10 @@ fn timing_summary(samples: &[Sample]) -> (Value, Value, Value, usize) {
         .max_by_key(|s| s.done)
         .and_then(|s| s.server_timing.clone());
     let Some(last) = last else { return (Value::Null, Value::Null, Value::Null, 0) };
-    let calls: BTreeMap<String, f64> =
-        parse_server_timing(&last).into_iter().filter_map(|(name, calls, _)| Some((name, calls?))).collect();
+    let calls: BTreeMap<String, f64> = parse_server_timing(&last)
+        .into_iter()
+        .filter_map(|(name, calls, _)| Some((name, calls?)))
+        .collect();
     // Averages over every measured answer that carried the header.
     let mut sums: BTreeMap<String, (f64, f64)> = BTreeMap::new();
     let mut n = 0usize;
@@ -163,7 +172,11 @@ fn timing_summary(samples: &[Sample]) -> (Value, Value, Value, usize) {
 #[tokio::main]
 async fn main() {
     let a = std::sync::Arc::new(parse_args());
-    let client = Client::builder().pool_max_idle_per_host(a.concurrency).timeout(Duration::from_secs(30)).build().expect("client");
+    let client = Client::builder()
+        .pool_max_idle_per_host(a.concurrency)
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client");
     // Warm-up: connections, isolates, caches.
     let warm_until = Instant::now() + Duration::from_secs_f64(a.warmup);
     while Instant::now() < warm_until {
@@ -189,7 +202,13 @@ async fn main() {
     let elapsed = started.elapsed().as_secs_f64();
     let mut lat: Vec<f64> = samples.iter().map(|s| s.ms).collect();
     lat.sort_by(|x, y| x.partial_cmp(y).unwrap());
-    let pct = |p: f64| if lat.is_empty() { 0.0 } else { lat[((lat.len() as f64 - 1.0) * p).round() as usize] };
+    let pct = |p: f64| {
+        if lat.is_empty() {
+            0.0
+        } else {
+            lat[((lat.len() as f64 - 1.0) * p).round() as usize]
+        }
+    };
     let errors = samples.iter().filter(|s| s.is_error()).count();
     let body_errors = samples.iter().filter(|s| s.body_failed).count();
     let mut statuses = BTreeMap::new();
@@ -222,7 +241,9 @@ mod tests {
 
     #[test]
     fn parses_server_timing() {
-        let m = parse_server_timing(r#"d1;desc="2";dur=3.1, do;desc="1";dur=1.2, svc;desc="1";dur=8.0, kv;desc="0";dur=0, total;dur=15.2"#);
+        let m = parse_server_timing(
+            r#"d1;desc="2";dur=3.1, do;desc="1";dur=1.2, svc;desc="1";dur=8.0, kv;desc="0";dur=0, total;dur=15.2"#,
+        );
         let names: Vec<_> = m.iter().map(|m| m.0.as_str()).collect();
         assert_eq!(names, ["d1", "do", "svc", "kv", "total"]);
         assert_eq!((m[0].1, m[0].2), (Some(2.0), 3.1));

@@ -39,11 +39,16 @@ fn fail(message: &str) -> ! {
 /// run on a transport error or on any status outside `expected`.
 async fn call(what: &str, expected: &[u16], make: impl Fn() -> RequestBuilder) -> Reply {
     for attempt in 1..=ATTEMPTS {
-        let resp = make().send().await.unwrap_or_else(|e| fail(&format!("{what}: request failed: {e}")));
+        let resp =
+            make().send().await.unwrap_or_else(|e| fail(&format!("{what}: request failed: {e}")));
         let reply = Reply::of(resp).await;
         let status = reply.status.as_u16();
         if status == 429 && attempt < ATTEMPTS {
-            let secs = reply.header("retry-after").and_then(|v| v.trim().parse::<u64>().ok()).unwrap_or(5).clamp(1, 120);
+            let secs = reply
+                .header("retry-after")
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .unwrap_or(5)
+                .clamp(1, 120);
             eprintln!("seed: {what} was rate-limited; retrying in {secs}s");
             tokio::time::sleep(Duration::from_secs(secs)).await;
             continue;
@@ -58,14 +63,18 @@ async fn call(what: &str, expected: &[u16], make: impl Fn() -> RequestBuilder) -
 
 /// `total` of a list response.
 fn total(reply: &Reply, what: &str) -> u64 {
-    reply.body["total"].as_u64().unwrap_or_else(|| fail(&format!("{what}: no total in {}", reply.text)))
+    reply.body["total"]
+        .as_u64()
+        .unwrap_or_else(|| fail(&format!("{what}: no total in {}", reply.text)))
 }
 
 /// Seeds products, interactions and patterns; returns the summary line.
 async fn seed_data(stack: &Stack, org_id: &str, cookie: &str) -> String {
     // Products: create what is missing while the organization has fewer than the catalogue.
     let products_path = format!("/api/v1/products/organization/{org_id}?limit=1");
-    let listed = call("listing products", &[200], || stack.as_user(Method::GET, &products_path, cookie)).await;
+    let listed =
+        call("listing products", &[200], || stack.as_user(Method::GET, &products_path, cookie))
+            .await;
     let existing = total(&listed, "listing products");
     let catalogue = demo::catalogue();
     let mut created = 0u64;
@@ -73,7 +82,10 @@ async fn seed_data(stack: &Stack, org_id: &str, cookie: &str) -> String {
         let create_path = format!("/api/v1/products?organizationId={org_id}");
         for product in &catalogue {
             let what = format!("creating product {}", product["sku"].as_str().unwrap_or("?"));
-            let r = call(&what, &[201, 409], || stack.as_user(Method::POST, &create_path, cookie).json(product)).await;
+            let r = call(&what, &[201, 409], || {
+                stack.as_user(Method::POST, &create_path, cookie).json(product)
+            })
+            .await;
             if r.status.as_u16() == 201 {
                 if r.body["id"].as_str().is_none() {
                     fail(&format!("{what}: no id in {}", r.text));
@@ -86,30 +98,43 @@ async fn seed_data(stack: &Stack, org_id: &str, cookie: &str) -> String {
     }
 
     // Interactions: always sent; ingest skips event ids it has stored already.
-    let interactions = demo::interactions(&demo::catalogue_skus(), demo::DEMO_INTERACTIONS, demo::DEMO_SEED);
+    let interactions =
+        demo::interactions(&demo::catalogue_skus(), demo::DEMO_INTERACTIONS, demo::DEMO_SEED);
     let batch_path = format!("/api/v1/interactions/organization/{org_id}/batch");
     let mut inserted = 0u64;
     for (i, chunk) in interactions.chunks(INTERACTION_BATCH).enumerate() {
         let what = format!("ingesting interactions batch {}", i + 1);
         let body = json!({ "interactions": chunk });
-        let r = call(&what, &[200], || stack.as_user(Method::POST, &batch_path, cookie).json(&body)).await;
+        let r =
+            call(&what, &[200], || stack.as_user(Method::POST, &batch_path, cookie).json(&body))
+                .await;
         if r.body["received"].as_u64() != Some(chunk.len() as u64) {
             fail(&format!("{what}: expected received = {}, got {}", chunk.len(), r.text));
         }
-        inserted += r.body["inserted"].as_u64().unwrap_or_else(|| fail(&format!("{what}: no inserted in {}", r.text)));
+        inserted += r.body["inserted"]
+            .as_u64()
+            .unwrap_or_else(|| fail(&format!("{what}: no inserted in {}", r.text)));
     }
 
     // Patterns: only into an organization that has none (patterns have no natural key).
     let patterns_path = format!("/api/v1/patterns/organization/{org_id}");
-    let listed = call("listing patterns", &[200], || stack.as_user(Method::GET, &format!("{patterns_path}?limit=1"), cookie)).await;
+    let listed = call("listing patterns", &[200], || {
+        stack.as_user(Method::GET, &format!("{patterns_path}?limit=1"), cookie)
+    })
+    .await;
     let mut patterns_total = total(&listed, "listing patterns");
     let mut patterns_new = 0u64;
     if patterns_total == 0 {
         for (i, chunk) in demo::patterns().chunks(PATTERN_BATCH).enumerate() {
             let what = format!("creating patterns batch {}", i + 1);
             let body = json!({ "patterns": chunk });
-            let r = call(&what, &[201], || stack.as_user(Method::POST, &patterns_path, cookie).json(&body)).await;
-            patterns_new += r.body["created"].as_u64().unwrap_or_else(|| fail(&format!("{what}: no created in {}", r.text)));
+            let r = call(&what, &[201], || {
+                stack.as_user(Method::POST, &patterns_path, cookie).json(&body)
+            })
+            .await;
+            patterns_new += r.body["created"]
+                .as_u64()
+                .unwrap_or_else(|| fail(&format!("{what}: no created in {}", r.text)));
         }
         patterns_total = patterns_new;
     }
@@ -134,7 +159,12 @@ async fn main() {
         eprintln!("usage: crow-seed <gateway-url> <demo.env path>");
         std::process::exit(2);
     };
-    let stack = Stack { gateway: gateway.clone(), mcp: String::new(), a2a: String::new(), state_dir: String::new() };
+    let stack = Stack {
+        gateway: gateway.clone(),
+        mcp: String::new(),
+        a2a: String::new(),
+        state_dir: String::new(),
+    };
 
     // Sign up, or sign in when the demo user exists already.
     let r = send(stack.gw(Method::POST, "/api/v1/auth/sign-up/email").json(&json!({
@@ -172,7 +202,9 @@ async fn main() {
     let mut reused = false;
     let key = match previous {
         Some(k) => {
-            let check = send(stack.as_key(Method::GET, &format!("/api/v1/organizations/{org_id}"), &k)).await;
+            let check =
+                send(stack.as_key(Method::GET, &format!("/api/v1/organizations/{org_id}"), &k))
+                    .await;
             if check.status.is_success() {
                 reused = true;
                 k
@@ -190,7 +222,10 @@ async fn main() {
         eprintln!("writing {out} failed: {e}");
         std::process::exit(1);
     }
-    eprintln!("{}", if reused { "seed: kept the existing demo key" } else { "seed: created a new demo key" });
+    eprintln!(
+        "{}",
+        if reused { "seed: kept the existing demo key" } else { "seed: created a new demo key" }
+    );
 
     let summary = seed_data(&stack, &org_id, &cookie).await;
     eprintln!("{summary}");

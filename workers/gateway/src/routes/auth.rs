@@ -34,10 +34,16 @@ fn is_https(req: &Request) -> bool {
 }
 
 /// Creates a session row and returns the `Set-Cookie` value and the expiry.
-async fn start_session(app: &App<'_>, req: &Request, db: &Db, user_id: &str) -> Result<(String, i64)> {
+async fn start_session(
+    app: &App<'_>,
+    req: &Request,
+    db: &Db,
+    user_id: &str,
+) -> Result<(String, i64)> {
     let secret = crate::config::secret(app.env, "AUTH_SECRET")
         .ok_or_else(|| ApiError::unavailable("session signing secret"))?;
-    let token = random_string(credentials::SESSION_TOKEN_LEN, ALPHANUMERIC).map_err(random_failure)?;
+    let token =
+        random_string(credentials::SESSION_TOKEN_LEN, ALPHANUMERIC).map_err(random_failure)?;
     let now = now_ms() as i64;
     let expires = now + SESSION_TTL_MS;
     let id = ids::new_id("ses", now as u64).map_err(random_failure)?;
@@ -80,7 +86,8 @@ pub async fn sign_up(app: &App<'_>, req: &mut Request) -> Result<Response> {
     let email = normalize_email("email", &body.email)?;
     check_password("password", &body.password, &email)?;
     let db = Db::new(app.env, &app.ctx.meter)?;
-    let exists: Option<serde_json::Value> = db.first("SELECT id FROM users WHERE email = ?1", args![&email]).await?;
+    let exists: Option<serde_json::Value> =
+        db.first("SELECT id FROM users WHERE email = ?1", args![&email]).await?;
     if exists.is_some() {
         return Err(conflict_email());
     }
@@ -99,7 +106,10 @@ pub async fn sign_up(app: &App<'_>, req: &mut Request) -> Result<Response> {
     };
     let (cookie, expires) = start_session(app, req, &db, &id).await?;
     let user = load_user(&db, &id).await?;
-    let resp = json(201, &json!({ "user": user_json(&user), "session": { "expiresAt": iso8601(expires) } }))?;
+    let resp = json(
+        201,
+        &json!({ "user": user_json(&user), "session": { "expiresAt": iso8601(expires) } }),
+    )?;
     Ok(with_cookie(resp, &cookie))
 }
 
@@ -132,26 +142,34 @@ struct Credentials {
 pub async fn sign_in(app: &App<'_>, req: &mut Request) -> Result<Response> {
     let body: SignIn = read_json(req, DEFAULT_JSON_LIMIT).await?;
     let email = normalize_email("email", &body.email)?;
-    if body.password.is_empty() || body.password.chars().count() > crow_common::identity::PASSWORD_MAX {
+    if body.password.is_empty()
+        || body.password.chars().count() > crow_common::identity::PASSWORD_MAX
+    {
         return Err(ApiError::invalid_field("password", "must be 1 to 128 characters").into());
     }
     let db = Db::new(app.env, &app.ctx.meter)?;
     let row: Option<Credentials> =
         db.first("SELECT id, password_hash FROM users WHERE email = ?1", args![&email]).await?;
-    let ok = kdf::verify_password(&body.password, row.as_ref().map(|r| r.password_hash.as_str())).await?;
+    let ok = kdf::verify_password(&body.password, row.as_ref().map(|r| r.password_hash.as_str()))
+        .await?;
     let Some(row) = row.filter(|_| ok) else {
         return Err(ApiError::unauthorized("Invalid email or password").into());
     };
     let (cookie, expires) = start_session(app, req, &db, &row.id).await?;
     let user = load_user(&db, &row.id).await?;
-    let resp = json(200, &json!({ "user": user_json(&user), "session": { "expiresAt": iso8601(expires) } }))?;
+    let resp = json(
+        200,
+        &json!({ "user": user_json(&user), "session": { "expiresAt": iso8601(expires) } }),
+    )?;
     Ok(with_cookie(resp, &cookie))
 }
 
 pub async fn sign_out(app: &App<'_>, req: &mut Request) -> Result<Response> {
     let caller = app.caller()?;
     let auth::Principal::Session { session_id, .. } = &caller.principal else {
-        return Err(ApiError::validation("Sign-out ends a cookie session; this request has none").into());
+        return Err(
+            ApiError::validation("Sign-out ends a cookie session; this request has none").into()
+        );
     };
     let db = Db::new(app.env, &app.ctx.meter)?;
     db.run("DELETE FROM sessions WHERE id = ?1", args![session_id]).await?;
@@ -231,9 +249,10 @@ fn key_json(k: &KeyRow) -> serde_json::Value {
 /// session's active organization.
 fn target_org(app: &App<'_>, explicit: Option<String>) -> Result<String> {
     let caller = app.caller()?;
-    explicit
-        .or_else(|| caller.default_org().map(str::to_string))
-        .ok_or_else(|| ApiError::invalid_field("organizationId", "is required when no organization is active").into())
+    explicit.or_else(|| caller.default_org().map(str::to_string)).ok_or_else(|| {
+        ApiError::invalid_field("organizationId", "is required when no organization is active")
+            .into()
+    })
 }
 
 pub async fn create_key(app: &App<'_>, req: &mut Request) -> Result<Response> {
@@ -242,10 +261,13 @@ pub async fn create_key(app: &App<'_>, req: &mut Request) -> Result<Response> {
     let name = check_name("name", &body.name, 64)?;
     let ttl = body.expires_in.unwrap_or(KEY_MAX_TTL_SECS);
     if !(KEY_MIN_TTL_SECS..=KEY_MAX_TTL_SECS).contains(&ttl) {
-        return Err(ApiError::invalid_field("expiresIn", "must be between 86400 (1 day) and 31536000 (1 year) seconds")
-            .detail("min", KEY_MIN_TTL_SECS)
-            .detail("max", KEY_MAX_TTL_SECS)
-            .into());
+        return Err(ApiError::invalid_field(
+            "expiresIn",
+            "must be between 86400 (1 day) and 31536000 (1 year) seconds",
+        )
+        .detail("min", KEY_MIN_TTL_SECS)
+        .detail("max", KEY_MAX_TTL_SECS)
+        .into());
     }
     let org_id = target_org(app, body.organization_id)?;
     let access = auth::org_access(app, caller, &org_id, Action::ManageKeys).await?;
@@ -263,7 +285,10 @@ pub async fn create_key(app: &App<'_>, req: &mut Request) -> Result<Response> {
         )
         .await?;
     if live.map(|c| c.n).unwrap_or(0) >= MAX_KEYS_PER_ORG {
-        return Err(ApiError::conflict(format!("An organization can hold at most {MAX_KEYS_PER_ORG} live keys; revoke one first")).into());
+        return Err(ApiError::conflict(format!(
+            "An organization can hold at most {MAX_KEYS_PER_ORG} live keys; revoke one first"
+        ))
+        .into());
     }
     let key = generate_api_key().map_err(random_failure)?;
     let id = ids::new_id("key", now as u64).map_err(random_failure)?;
@@ -294,7 +319,9 @@ async fn load_key(db: &Db, org_id: &str, id: &str) -> Result<KeyRow> {
 
 pub async fn list_keys(app: &App<'_>, req: &Request) -> Result<Response> {
     let caller = app.caller()?;
-    let explicit = req.url().ok().and_then(|u| u.query_pairs().find(|(k, _)| k == "organizationId").map(|(_, v)| v.into_owned()));
+    let explicit = req.url().ok().and_then(|u| {
+        u.query_pairs().find(|(k, _)| k == "organizationId").map(|(_, v)| v.into_owned())
+    });
     let org_id = target_org(app, explicit)?;
     let access = auth::org_access(app, caller, &org_id, Action::ManageKeys).await?;
     caller.require_user()?;
@@ -326,7 +353,9 @@ pub async fn revoke_key(app: &App<'_>) -> Result<Response> {
     let access = auth::org_access(app, caller, &owner.organization_id, Action::ManageKeys)
         .await
         .map_err(|e| match ApiError::from(e) {
-            nf if nf.code == crow_common::ErrorCode::NotFound => ApiError::not_found("API key").into(),
+            nf if nf.code == crow_common::ErrorCode::NotFound => {
+                ApiError::not_found("API key").into()
+            }
             other => Error::from(other),
         })?;
     caller.require_user()?;
@@ -378,7 +407,10 @@ pub async fn verify_key(app: &App<'_>, req: &mut Request) -> Result<Response> {
     if body.consume && limits::enabled(app.env) {
         let target = match verified {
             Some(v) => Some((limits::Subject::Key(v.key_id), v.policy)),
-            None => body.client_ip.filter(|ip| !ip.is_empty()).map(|ip| (limits::Subject::Ip(ip), limits::public_policy())),
+            None => body
+                .client_ip
+                .filter(|ip| !ip.is_empty())
+                .map(|ip| (limits::Subject::Ip(ip), limits::public_policy())),
         };
         if let Some((subject, policy)) = target {
             let applied = limits::check(app.env, &app.ctx.meter, subject, policy).await?;

@@ -20,7 +20,8 @@ pub async fn forward(app: &App<'_>, req: &mut Request, suffix: &str) -> Result<R
     let caller = app.caller()?;
     let access = scope::implied_org(app, Action::Read).await?;
     let user_id = caller.require_user()?.to_string();
-    let internal = config::secret(app.env, "INTERNAL_API_KEY").ok_or_else(|| ApiError::unavailable("internal key configuration"))?;
+    let internal = config::secret(app.env, "INTERNAL_API_KEY")
+        .ok_or_else(|| ApiError::unavailable("internal key configuration"))?;
     let method = req.method();
     let body = if matches!(method, Method::Post | Method::Put | Method::Patch) {
         crow_edge::require_json_content_type(req)?;
@@ -28,7 +29,12 @@ pub async fn forward(app: &App<'_>, req: &mut Request, suffix: &str) -> Result<R
     } else {
         None
     };
-    let query = req.url().ok().and_then(|u| u.query().map(str::to_string)).map(|q| format!("?{q}")).unwrap_or_default();
+    let query = req
+        .url()
+        .ok()
+        .and_then(|u| u.query().map(str::to_string))
+        .map(|q| format!("?{q}"))
+        .unwrap_or_default();
     let path = format!("/internal/chat/{suffix}{query}");
     let mut call = ServiceCall::new(method, &path)
         .header("X-Internal-Key", internal)
@@ -36,7 +42,10 @@ pub async fn forward(app: &App<'_>, req: &mut Request, suffix: &str) -> Result<R
         .header("X-User-Id", user_id);
     if let Some(b) = body {
         call.body = Some(b);
-        call = call.header("Content-Type", header(req, "Content-Type").unwrap_or_else(|| "application/json".into()));
+        call = call.header(
+            "Content-Type",
+            header(req, "Content-Type").unwrap_or_else(|| "application/json".into()),
+        );
     }
     let fetcher = app.env.service("A2A").map_err(|_| ApiError::unavailable("chat service"))?;
     let resp = call.send(&fetcher, app.ctx, "chat service").await?;

@@ -30,7 +30,9 @@ async fn check_d1(app: &App<'_>) -> std::result::Result<Value, String> {
         .first(None)
         .await
         .map_err(|e| e.to_string())?;
-    Ok(json!({ "migrations_applied": row.and_then(|r| r.get("applied").cloned()).unwrap_or(Value::Null) }))
+    Ok(
+        json!({ "migrations_applied": row.and_then(|r| r.get("applied").cloned()).unwrap_or(Value::Null) }),
+    )
 }
 
 async fn check_kv(app: &App<'_>) -> std::result::Result<Value, String> {
@@ -53,7 +55,8 @@ async fn check_kv(app: &App<'_>) -> std::result::Result<Value, String> {
 async fn check_durable_object(app: &App<'_>) -> std::result::Result<Value, String> {
     let ns = app.env.durable_object("RATE_LIMITER").map_err(|e| e.to_string())?;
     let stub = ns.id_from_name("health").and_then(|id| id.get_stub()).map_err(|e| e.to_string())?;
-    let mut resp = stub.fetch_with_str("https://rate-limiter/ping").await.map_err(|e| e.to_string())?;
+    let mut resp =
+        stub.fetch_with_str("https://rate-limiter/ping").await.map_err(|e| e.to_string())?;
     resp.json::<Value>().await.map_err(|e| e.to_string())
 }
 
@@ -70,7 +73,8 @@ pub async fn ready(app: &App<'_>) -> Result<Response> {
     let started = now_ms();
     let (d1, kv, dobj, a2a) =
         futures::join!(check_d1(app), check_kv(app), check_durable_object(app), check_a2a(app));
-    for (name, outcome) in [("d1", d1), ("kv", kv), ("durable_object", dobj), ("a2a_service", a2a)] {
+    for (name, outcome) in [("d1", d1), ("kv", kv), ("durable_object", dobj), ("a2a_service", a2a)]
+    {
         let entry = match outcome {
             Ok(info) => json!({ "ok": true, "info": info }),
             Err(e) => {
@@ -90,6 +94,8 @@ pub async fn ready(app: &App<'_>) -> Result<Response> {
     if all_ok {
         Ok(json(200, &body)?)
     } else {
-        Err(ApiError::unavailable("gateway dependencies").detail("checks", body["checks"].clone()).into())
+        Err(ApiError::unavailable("gateway dependencies")
+            .detail("checks", body["checks"].clone())
+            .into())
     }
 }

@@ -32,7 +32,8 @@ pub struct InteractionRow {
     pub attributes: String,
 }
 
-pub const INTERACTION_COLUMNS: &str = "id, event_id, source_type, kind, product_id, occurred_at, content, attributes";
+pub const INTERACTION_COLUMNS: &str =
+    "id, event_id, source_type, kind, product_id, occurred_at, content, attributes";
 
 impl InteractionRow {
     pub fn to_json(&self) -> Value {
@@ -60,8 +61,12 @@ pub async fn ingest(app: &App<'_>, req: &mut Request) -> Result<Response> {
     let mut statements = Vec::with_capacity(items.len() * 2);
     let mut texts = Vec::with_capacity(items.len());
     for it in &items {
-        let id = ids::new_id("int", now as u64).map_err(|e| Error::Internal(worker::Error::RustError(e.to_string())))?;
-        texts.push((id.clone(), format!("{} {} {}", it.source_type.as_str(), it.kind.replace('_', " "), it.content)));
+        let id = ids::new_id("int", now as u64)
+            .map_err(|e| Error::Internal(worker::Error::RustError(e.to_string())))?;
+        texts.push((
+            id.clone(),
+            format!("{} {} {}", it.source_type.as_str(), it.kind.replace('_', " "), it.content),
+        ));
         statements.push(db.statement(
             "INSERT INTO interactions (id, organization_id, event_id, source_type, kind, product_id, occurred_at, content, attributes, created_at) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (organization_id, event_id) DO NOTHING RETURNING id",
@@ -70,7 +75,9 @@ pub async fn ingest(app: &App<'_>, req: &mut Request) -> Result<Response> {
     }
     let row_count = statements.len();
     // Vectors of skipped duplicates are not written (they are conditional on the row).
-    statements.extend(semantic::index_items(app.env, &db, &access.org_id, Kind::Interaction, texts).await?);
+    statements.extend(
+        semantic::index_items(app.env, &db, &access.org_id, Kind::Interaction, texts).await?,
+    );
     // Each insert returns its id only if it inserted (`meta.changes` would also count the
     // full-text index rows its trigger writes).
     let results = db.read_batch(statements).await?;
@@ -85,7 +92,11 @@ pub async fn ingest(app: &App<'_>, req: &mut Request) -> Result<Response> {
 }
 
 /// Filters shared by list and summary: `sourceType`, `from`, `to` (ISO 8601, `to` exclusive).
-fn filters<'a>(app: &'a App<'_>, org_id: &'a str, with_source: bool) -> Result<(String, Vec<Arg<'a>>)> {
+fn filters<'a>(
+    app: &'a App<'_>,
+    org_id: &'a str,
+    with_source: bool,
+) -> Result<(String, Vec<Arg<'a>>)> {
     let mut sql = String::from("organization_id = ?1");
     let mut params: Vec<Arg> = vec![Arg::Text(org_id)];
     if with_source {
@@ -99,8 +110,10 @@ fn filters<'a>(app: &'a App<'_>, org_id: &'a str, with_source: bool) -> Result<(
         match app.query_param(name) {
             None => Ok(None),
             Some(v) => {
-                let t = parse_iso8601(v)
-                    .ok_or_else(|| ApiError::invalid_field(name, "must be an ISO 8601 timestamp").detail("expected", "ISO 8601 format"))?;
+                let t = parse_iso8601(v).ok_or_else(|| {
+                    ApiError::invalid_field(name, "must be an ISO 8601 timestamp")
+                        .detail("expected", "ISO 8601 format")
+                })?;
                 params.push(Arg::Int(t));
                 sql.push_str(&format!(" AND occurred_at {op} ?{}", params.len()));
                 Ok(Some(t))
@@ -123,7 +136,18 @@ pub async fn list(app: &App<'_>) -> Result<Response> {
     let page = Pagination::from_query(&app.query, 100)?;
     let (filter, params) = filters(app, &access.org_id, true)?;
     let db = Db::new(app.env, &app.ctx.meter)?;
-    let body = list_page::<InteractionRow>(&db, "interactions", INTERACTION_COLUMNS, "occurred_at", &filter, params, &page, |r| (r.occurred_at, r.id.as_str()), InteractionRow::to_json).await?;
+    let body = list_page::<InteractionRow>(
+        &db,
+        "interactions",
+        INTERACTION_COLUMNS,
+        "occurred_at",
+        &filter,
+        params,
+        &page,
+        |r| (r.occurred_at, r.id.as_str()),
+        InteractionRow::to_json,
+    )
+    .await?;
     Ok(json(200, &body)?)
 }
 

@@ -36,7 +36,8 @@ async fn keyset_page<T: DeserializeOwned>(
     let mut where_clause = filter.to_string();
     if let Some(c) = page.cursor() {
         let (k, id) = (params.len() + 1, params.len() + 2);
-        where_clause.push_str(&format!(" AND ({sort_col} < ?{k} OR ({sort_col} = ?{k} AND id < ?{id}))"));
+        where_clause
+            .push_str(&format!(" AND ({sort_col} < ?{k} OR ({sort_col} = ?{k} AND id < ?{id}))"));
         params.push(Arg::Int(c.k));
         params.push(Arg::Text(&c.id));
     }
@@ -77,7 +78,8 @@ pub async fn list_page<T: DeserializeOwned>(
     key: impl Fn(&T) -> (i64, &str),
     to_json: impl Fn(&T) -> Value,
 ) -> Result<Value> {
-    let (rows, total) = keyset_page::<T>(db, table, columns, sort_col, filter, params, page).await?;
+    let (rows, total) =
+        keyset_page::<T>(db, table, columns, sort_col, filter, params, page).await?;
     let kept = &rows[..rows.len().min(page.limit as usize)];
     let next = page.next_cursor(rows.len(), kept.last().map(&key));
     Ok(json!({

@@ -58,7 +58,18 @@ pub async fn list(app: &App<'_>) -> Result<Response> {
         Some(_) => return Err(ApiError::invalid_field("unread", "must be true or false").into()),
     }
     let db = Db::new(app.env, &app.ctx.meter)?;
-    let body = list_page::<NotificationRow>(&db, "notifications", COLUMNS, "created_at", &filter, params, &page, |r| (r.created_at, r.id.as_str()), NotificationRow::to_json).await?;
+    let body = list_page::<NotificationRow>(
+        &db,
+        "notifications",
+        COLUMNS,
+        "created_at",
+        &filter,
+        params,
+        &page,
+        |r| (r.created_at, r.id.as_str()),
+        NotificationRow::to_json,
+    )
+    .await?;
     Ok(json(200, &body)?)
 }
 
@@ -69,7 +80,12 @@ pub async fn unread_count(app: &App<'_>) -> Result<Response> {
         n: u64,
     }
     let db = Db::new(app.env, &app.ctx.meter)?;
-    let n: Option<N> = db.first("SELECT COUNT(*) AS n FROM notifications WHERE user_id = ?1 AND read_at IS NULL", args![user_id]).await?;
+    let n: Option<N> = db
+        .first(
+            "SELECT COUNT(*) AS n FROM notifications WHERE user_id = ?1 AND read_at IS NULL",
+            args![user_id],
+        )
+        .await?;
     Ok(json(200, &json!({ "unread": n.map(|n| n.n).unwrap_or(0) }))?)
 }
 
@@ -86,7 +102,10 @@ pub async fn mark_read(app: &App<'_>) -> Result<Response> {
         return Err(ApiError::not_found("Notification").into());
     }
     let row: NotificationRow = db
-        .first(&format!("SELECT {COLUMNS} FROM notifications WHERE id = ?1 AND user_id = ?2"), args![id, &user_id])
+        .first(
+            &format!("SELECT {COLUMNS} FROM notifications WHERE id = ?1 AND user_id = ?2"),
+            args![id, &user_id],
+        )
         .await?
         .ok_or_else(|| ApiError::not_found("Notification"))?;
     Ok(json(200, &row.to_json())?)
@@ -95,6 +114,11 @@ pub async fn mark_read(app: &App<'_>) -> Result<Response> {
 pub async fn mark_all_read(app: &App<'_>) -> Result<Response> {
     let user_id = app.caller()?.require_user()?;
     let db = Db::new(app.env, &app.ctx.meter)?;
-    let n = db.run("UPDATE notifications SET read_at = ?1 WHERE user_id = ?2 AND read_at IS NULL", args![now_ms(), user_id]).await?;
+    let n = db
+        .run(
+            "UPDATE notifications SET read_at = ?1 WHERE user_id = ?2 AND read_at IS NULL",
+            args![now_ms(), user_id],
+        )
+        .await?;
     Ok(json(200, &json!({ "marked": n }))?)
 }

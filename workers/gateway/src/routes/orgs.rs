@@ -25,10 +25,12 @@ pub struct OrgRow {
     pub updated_at: i64,
 }
 
-const ORG_COLUMNS: &str = "id, name, slug, plan, custom_limit_per_minute, custom_limit_per_day, created_at, updated_at";
+const ORG_COLUMNS: &str =
+    "id, name, slug, plan, custom_limit_per_minute, custom_limit_per_day, created_at, updated_at";
 
 fn org_json(o: &OrgRow, role: Option<Role>) -> Value {
-    let policy = auth::plan_policy(Some(&o.plan), o.custom_limit_per_minute, o.custom_limit_per_day);
+    let policy =
+        auth::plan_policy(Some(&o.plan), o.custom_limit_per_minute, o.custom_limit_per_day);
     json!({
         "id": o.id,
         "name": o.name,
@@ -87,7 +89,9 @@ pub async fn create(app: &App<'_>, req: &mut Request) -> Result<Response> {
         )?,
     ];
     match db.batch(statements).await {
-        Err(e) if is_unique_violation(&e) => return Err(ApiError::conflict("Please retry: slug collision").into()),
+        Err(e) if is_unique_violation(&e) => {
+            return Err(ApiError::conflict("Please retry: slug collision").into())
+        }
         other => other?,
     };
     let org = load_org(&db, &id).await?;
@@ -112,7 +116,8 @@ pub async fn list_mine(app: &App<'_>) -> Result<Response> {
     let caller = app.caller()?;
     let db = Db::new(app.env, &app.ctx.meter)?;
     let data: Vec<Value> = match (&caller.principal, caller.user_id()) {
-        (Principal::Session { .. }, Some(user_id)) | (Principal::Internal { .. }, Some(user_id)) => {
+        (Principal::Session { .. }, Some(user_id))
+        | (Principal::Internal { .. }, Some(user_id)) => {
             let rows: Vec<MyOrg> = db
                 .all(
                     "SELECT o.id, o.name, o.slug, o.plan, o.custom_limit_per_minute, o.custom_limit_per_day, o.created_at, o.updated_at, m.role \
@@ -177,7 +182,10 @@ pub async fn delete(app: &App<'_>) -> Result<Response> {
     let access = auth::org_access(app, app.caller()?, app.param("orgId")?, Action::Delete).await?;
     let db = Db::new(app.env, &app.ctx.meter)?;
     db.batch(vec![
-        db.statement("UPDATE users SET active_organization_id = NULL WHERE active_organization_id = ?1", args![&access.org_id])?,
+        db.statement(
+            "UPDATE users SET active_organization_id = NULL WHERE active_organization_id = ?1",
+            args![&access.org_id],
+        )?,
         db.statement("DELETE FROM organizations WHERE id = ?1", args![&access.org_id])?,
     ])
     .await?;
@@ -190,7 +198,11 @@ pub async fn activate(app: &App<'_>) -> Result<Response> {
     let access = auth::org_access(app, caller, app.param("orgId")?, Action::Read).await?;
     let user_id = caller.require_user()?;
     let db = Db::new(app.env, &app.ctx.meter)?;
-    db.run("UPDATE users SET active_organization_id = ?1 WHERE id = ?2", args![&access.org_id, user_id]).await?;
+    db.run(
+        "UPDATE users SET active_organization_id = ?1 WHERE id = ?2",
+        args![&access.org_id, user_id],
+    )
+    .await?;
     Ok(json(200, &json!({ "activeOrganizationId": access.org_id }))?)
 }
 
@@ -215,13 +227,20 @@ pub async fn list_members(app: &App<'_>) -> Result<Response> {
     caller.require_user()?;
     let db = Db::new(app.env, &app.ctx.meter)?;
     let rows: Vec<MemberRow> = db
-        .all(&format!("{MEMBER_SELECT} WHERE m.organization_id = ?1 ORDER BY m.created_at, m.user_id"), args![&access.org_id])
+        .all(
+            &format!(
+                "{MEMBER_SELECT} WHERE m.organization_id = ?1 ORDER BY m.created_at, m.user_id"
+            ),
+            args![&access.org_id],
+        )
         .await?;
     Ok(json(200, &json!({ "data": rows.iter().map(member_json).collect::<Vec<_>>() }))?)
 }
 
 fn parse_role(raw: &str) -> Result<Role> {
-    Role::parse(raw).ok_or_else(|| ApiError::invalid_field("role", "must be one of owner, admin, member").into())
+    Role::parse(raw).ok_or_else(|| {
+        ApiError::invalid_field("role", "must be one of owner, admin, member").into()
+    })
 }
 
 fn require_assign(actor: Option<Role>, old: Option<Role>, new: Option<Role>) -> Result<()> {
@@ -256,7 +275,12 @@ pub async fn add_member(app: &App<'_>, req: &mut Request) -> Result<Response> {
     let user: Id = db
         .first("SELECT id FROM users WHERE email = ?1", args![&email])
         .await?
-        .ok_or_else(|| ApiError::invalid_field("email", "no account uses this email; ask them to sign up first"))?;
+        .ok_or_else(|| {
+            ApiError::invalid_field(
+                "email",
+                "no account uses this email; ask them to sign up first",
+            )
+        })?;
     let inserted = db
         .run(
             "INSERT INTO memberships (organization_id, user_id, role, created_at) VALUES (?1, ?2, ?3, ?4)",
@@ -265,12 +289,17 @@ pub async fn add_member(app: &App<'_>, req: &mut Request) -> Result<Response> {
         .await;
     match inserted {
         Err(e) if is_unique_violation(&e) => {
-            return Err(ApiError::conflict("This user is already a member").detail("field", "email").into())
+            return Err(ApiError::conflict("This user is already a member")
+                .detail("field", "email")
+                .into())
         }
         other => other?,
     };
     let row: MemberRow = db
-        .first(&format!("{MEMBER_SELECT} WHERE m.organization_id = ?1 AND m.user_id = ?2"), args![&access.org_id, &user.id])
+        .first(
+            &format!("{MEMBER_SELECT} WHERE m.organization_id = ?1 AND m.user_id = ?2"),
+            args![&access.org_id, &user.id],
+        )
         .await?
         .ok_or_else(|| ApiError::not_found("Member"))?;
     Ok(json(201, &member_json(&row))?)
@@ -278,7 +307,9 @@ pub async fn add_member(app: &App<'_>, req: &mut Request) -> Result<Response> {
 
 async fn existing_member(app: &App<'_>, org_id: &str) -> Result<(String, Role)> {
     let user_id = app.param("userId")?.to_string();
-    let role = auth::member_role(app, org_id, &user_id).await?.ok_or_else(|| ApiError::not_found("Member"))?;
+    let role = auth::member_role(app, org_id, &user_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Member"))?;
     Ok((user_id, role))
 }
 
@@ -288,7 +319,10 @@ async fn owner_count(db: &Db, org_id: &str) -> Result<i64> {
         n: i64,
     }
     Ok(db
-        .first::<N>("SELECT COUNT(*) AS n FROM memberships WHERE organization_id = ?1 AND role = 'owner'", args![org_id])
+        .first::<N>(
+            "SELECT COUNT(*) AS n FROM memberships WHERE organization_id = ?1 AND role = 'owner'",
+            args![org_id],
+        )
         .await?
         .map(|n| n.n)
         .unwrap_or(0))
@@ -309,8 +343,13 @@ pub async fn update_member(app: &App<'_>, req: &mut Request) -> Result<Response>
     let db = Db::new(app.env, &app.ctx.meter)?;
     let (user_id, old_role) = existing_member(app, &access.org_id).await?;
     require_assign(access.role, Some(old_role), Some(new_role))?;
-    if old_role == Role::Owner && new_role != Role::Owner && owner_count(&db, &access.org_id).await? <= 1 {
-        return Err(ApiError::conflict("An organization must keep at least one owner").detail("field", "role").into());
+    if old_role == Role::Owner
+        && new_role != Role::Owner
+        && owner_count(&db, &access.org_id).await? <= 1
+    {
+        return Err(ApiError::conflict("An organization must keep at least one owner")
+            .detail("field", "role")
+            .into());
     }
     db.run(
         "UPDATE memberships SET role = ?1 WHERE organization_id = ?2 AND user_id = ?3",
@@ -318,7 +357,10 @@ pub async fn update_member(app: &App<'_>, req: &mut Request) -> Result<Response>
     )
     .await?;
     let row: MemberRow = db
-        .first(&format!("{MEMBER_SELECT} WHERE m.organization_id = ?1 AND m.user_id = ?2"), args![&access.org_id, &user_id])
+        .first(
+            &format!("{MEMBER_SELECT} WHERE m.organization_id = ?1 AND m.user_id = ?2"),
+            args![&access.org_id, &user_id],
+        )
         .await?
         .ok_or_else(|| ApiError::not_found("Member"))?;
     Ok(json(200, &member_json(&row))?)

@@ -1,9 +1,9 @@
 //! `/api/v1/patterns/*`: behavioural patterns, ingested in batches and listed by period.
 
 use crow_common::identity::Action;
+use crow_common::ids;
 use crow_common::pagination::Pagination;
 use crow_common::time::iso8601;
-use crow_common::ids;
 use crow_edge::{json, now_ms, read_json};
 use crow_retail::inputs::{parse_period, PatternBatch};
 use serde::Deserialize;
@@ -29,7 +29,8 @@ pub struct PatternRow {
     pub created_at: i64,
 }
 
-pub const PATTERN_COLUMNS: &str = "id, period, title, description, metric, value, period_start, confidence, created_at";
+pub const PATTERN_COLUMNS: &str =
+    "id, period, title, description, metric, value, period_start, confidence, created_at";
 
 impl PatternRow {
     pub fn to_json(&self) -> Value {
@@ -58,8 +59,18 @@ pub async fn create(app: &App<'_>, req: &mut Request) -> Result<Response> {
     let mut statements = Vec::with_capacity(items.len() * 2);
     let mut texts = Vec::with_capacity(items.len());
     for p in &items {
-        let id = ids::new_id("pat", now as u64).map_err(|e| Error::Internal(worker::Error::RustError(e.to_string())))?;
-        texts.push((id.clone(), format!("{} {} {} {}", p.period, p.title, p.description, p.metric.as_deref().unwrap_or(""))));
+        let id = ids::new_id("pat", now as u64)
+            .map_err(|e| Error::Internal(worker::Error::RustError(e.to_string())))?;
+        texts.push((
+            id.clone(),
+            format!(
+                "{} {} {} {}",
+                p.period,
+                p.title,
+                p.description,
+                p.metric.as_deref().unwrap_or("")
+            ),
+        ));
         statements.push(db.statement(
             "INSERT INTO patterns (id, organization_id, period, title, description, metric, value, period_start, confidence, created_at) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
@@ -67,7 +78,8 @@ pub async fn create(app: &App<'_>, req: &mut Request) -> Result<Response> {
         )?);
         ids_out.push(id);
     }
-    statements.extend(semantic::index_items(app.env, &db, &access.org_id, Kind::Pattern, texts).await?);
+    statements
+        .extend(semantic::index_items(app.env, &db, &access.org_id, Kind::Pattern, texts).await?);
     db.batch(statements).await?;
     Ok(json(201, &json!({ "created": ids_out.len(), "ids": ids_out }))?)
 }
@@ -83,6 +95,17 @@ pub async fn list(app: &App<'_>) -> Result<Response> {
         filter.push_str(" AND period = ?2");
     }
     let db = Db::new(app.env, &app.ctx.meter)?;
-    let body = list_page::<PatternRow>(&db, "patterns", PATTERN_COLUMNS, "created_at", &filter, params, &page, |r| (r.created_at, r.id.as_str()), PatternRow::to_json).await?;
+    let body = list_page::<PatternRow>(
+        &db,
+        "patterns",
+        PATTERN_COLUMNS,
+        "created_at",
+        &filter,
+        params,
+        &page,
+        |r| (r.created_at, r.id.as_str()),
+        PatternRow::to_json,
+    )
+    .await?;
     Ok(json(200, &body)?)
 }

@@ -92,7 +92,9 @@ pub fn search_text(p: &Product) -> String {
 }
 
 fn sku_conflict() -> Error {
-    ApiError::conflict("Another product of this organization has this SKU").detail("field", "sku").into()
+    ApiError::conflict("Another product of this organization has this SKU")
+        .detail("field", "sku")
+        .into()
 }
 
 pub async fn create(app: &App<'_>, req: &mut Request) -> Result<Response> {
@@ -100,7 +102,8 @@ pub async fn create(app: &App<'_>, req: &mut Request) -> Result<Response> {
     let input: ProductInput = read_json(req, DEFAULT_JSON_LIMIT).await?;
     let p = input.validate(None)?;
     let now = now_ms() as i64;
-    let id = ids::new_id("prd", now as u64).map_err(|e| Error::Internal(worker::Error::RustError(e.to_string())))?;
+    let id = ids::new_id("prd", now as u64)
+        .map_err(|e| Error::Internal(worker::Error::RustError(e.to_string())))?;
     let db = Db::new(app.env, &app.ctx.meter)?;
     let tags = serde_json::to_string(&p.tags).unwrap_or_else(|_| "[]".into());
     let mut statements = vec![db.statement(
@@ -108,7 +111,16 @@ pub async fn create(app: &App<'_>, req: &mut Request) -> Result<Response> {
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
         args![&id, &access.org_id, p.sku.as_ref(), &p.name, &p.description, p.category.as_ref(), p.brand.as_ref(), p.price_cents, &p.currency, &tags, now],
     )?];
-    statements.extend(semantic::index_items(app.env, &db, &access.org_id, Kind::Product, vec![(id.clone(), search_text(&p))]).await?);
+    statements.extend(
+        semantic::index_items(
+            app.env,
+            &db,
+            &access.org_id,
+            Kind::Product,
+            vec![(id.clone(), search_text(&p))],
+        )
+        .await?,
+    );
     match db.batch(statements).await {
         Err(e) if is_unique_violation(&e) => return Err(sku_conflict()),
         other => other?,
@@ -136,7 +148,16 @@ pub async fn update(app: &App<'_>, req: &mut Request) -> Result<Response> {
          WHERE id = ?10 AND organization_id = ?11",
         args![p.sku.as_ref(), &p.name, &p.description, p.category.as_ref(), p.brand.as_ref(), p.price_cents, &p.currency, &tags, now_ms(), id, &access.org_id],
     )?];
-    statements.extend(semantic::index_items(app.env, &db, &access.org_id, Kind::Product, vec![(id.to_string(), search_text(&p))]).await?);
+    statements.extend(
+        semantic::index_items(
+            app.env,
+            &db,
+            &access.org_id,
+            Kind::Product,
+            vec![(id.to_string(), search_text(&p))],
+        )
+        .await?,
+    );
     match db.batch(statements).await {
         Err(e) if is_unique_violation(&e) => return Err(sku_conflict()),
         other => other?,
@@ -148,8 +169,13 @@ pub async fn delete(app: &App<'_>) -> Result<Response> {
     let id = app.param("id")?;
     let access = scope::owned(app, Owned::Product, id, Action::WriteData).await?;
     let db = Db::new(app.env, &app.ctx.meter)?;
-    let mut statements = semantic::unindex_items(app.env, &db, &access.org_id, Kind::Product, &[id.to_string()]).await?;
-    statements.push(db.statement("DELETE FROM products WHERE id = ?1 AND organization_id = ?2", args![id, &access.org_id])?);
+    let mut statements =
+        semantic::unindex_items(app.env, &db, &access.org_id, Kind::Product, &[id.to_string()])
+            .await?;
+    statements.push(db.statement(
+        "DELETE FROM products WHERE id = ?1 AND organization_id = ?2",
+        args![id, &access.org_id],
+    )?);
     db.batch(statements).await?;
     Ok(json(200, &json!({ "id": id, "deleted": true }))?)
 }
@@ -166,7 +192,18 @@ pub async fn list(app: &App<'_>) -> Result<Response> {
         filter.push_str(&format!(" AND category = ?{}", params.len()));
     }
     let db = Db::new(app.env, &app.ctx.meter)?;
-    let body = list_page::<ProductRow>(&db, "products", PRODUCT_COLUMNS, "created_at", &filter, params, &page, |r| (r.created_at, r.id.as_str()), ProductRow::to_json).await?;
+    let body = list_page::<ProductRow>(
+        &db,
+        "products",
+        PRODUCT_COLUMNS,
+        "created_at",
+        &filter,
+        params,
+        &page,
+        |r| (r.created_at, r.id.as_str()),
+        ProductRow::to_json,
+    )
+    .await?;
     Ok(json(200, &body)?)
 }
 
@@ -219,7 +256,8 @@ pub async fn generate_descriptions(app: &App<'_>) -> Result<Response> {
         args![id, &access.org_id],
     )?];
     for (style, text) in &texts {
-        let row_id = ids::new_id("dsc", now as u64).map_err(|e| Error::Internal(worker::Error::RustError(e.to_string())))?;
+        let row_id = ids::new_id("dsc", now as u64)
+            .map_err(|e| Error::Internal(worker::Error::RustError(e.to_string())))?;
         statements.push(db.statement(
             "INSERT INTO product_ai_descriptions (id, organization_id, product_id, style, text, model, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             args![&row_id, &access.org_id, id, style, text, backend.model(), now],

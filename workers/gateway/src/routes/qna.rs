@@ -36,7 +36,8 @@ pub async fn index_statements(
     text: &str,
     while_job_runs: Option<&str>,
 ) -> Result<Vec<D1PreparedStatement>> {
-    let chunks = chunk_text(text, &ChunkConfig::default()).map_err(|e| Error::Internal(worker::Error::RustError(e.to_string())))?;
+    let chunks = chunk_text(text, &ChunkConfig::default())
+        .map_err(|e| Error::Internal(worker::Error::RustError(e.to_string())))?;
     let now = now_ms();
     let mut statements = Vec::with_capacity(chunks.len() * 2);
     let mut items = Vec::with_capacity(chunks.len());
@@ -86,7 +87,8 @@ struct DocumentRow {
     updated_at: i64,
 }
 
-const COLUMNS: &str = "id, organization_id, source, source_url, title, content, created_at, updated_at";
+const COLUMNS: &str =
+    "id, organization_id, source, source_url, title, content, created_at, updated_at";
 
 impl DocumentRow {
     fn to_json(&self, with_content: bool) -> Value {
@@ -108,9 +110,12 @@ impl DocumentRow {
 }
 
 async fn load(db: &Db, org_id: &str, id: &str) -> Result<DocumentRow> {
-    db.first::<DocumentRow>(&format!("SELECT {COLUMNS} FROM documents WHERE id = ?1 AND organization_id = ?2"), args![id, org_id])
-        .await?
-        .ok_or_else(|| ApiError::not_found("Document").into())
+    db.first::<DocumentRow>(
+        &format!("SELECT {COLUMNS} FROM documents WHERE id = ?1 AND organization_id = ?2"),
+        args![id, org_id],
+    )
+    .await?
+    .ok_or_else(|| ApiError::not_found("Document").into())
 }
 
 /// `POST /api/v1/qna/documents`: the document, its chunks and their vectors in one batch.
@@ -120,7 +125,11 @@ pub async fn create(app: &App<'_>, req: &mut Request) -> Result<Response> {
     let title = check_name("title", &body.title, 200)?;
     let text = body.text.trim();
     if text.is_empty() || text.chars().count() > MAX_DOCUMENT_CHARS {
-        return Err(ApiError::invalid_field("text", format!("must be 1 to {MAX_DOCUMENT_CHARS} characters")).into());
+        return Err(ApiError::invalid_field(
+            "text",
+            format!("must be 1 to {MAX_DOCUMENT_CHARS} characters"),
+        )
+        .into());
     }
     let db = Db::new(app.env, &app.ctx.meter)?;
     let now = now_ms() as i64;
@@ -142,7 +151,18 @@ pub async fn list(app: &App<'_>) -> Result<Response> {
     let page = Pagination::from_query(&app.query, 100)?;
     let db = Db::new(app.env, &app.ctx.meter)?;
     let params = vec![Arg::Text(&access.org_id)];
-    let body = list_page::<DocumentRow>(&db, "documents", COLUMNS, "created_at", "organization_id = ?1", params, &page, |r| (r.created_at, r.id.as_str()), |r| r.to_json(false)).await?;
+    let body = list_page::<DocumentRow>(
+        &db,
+        "documents",
+        COLUMNS,
+        "created_at",
+        "organization_id = ?1",
+        params,
+        &page,
+        |r| (r.created_at, r.id.as_str()),
+        |r| r.to_json(false),
+    )
+    .await?;
     Ok(json(200, &body)?)
 }
 
@@ -162,10 +182,19 @@ pub async fn delete(app: &App<'_>) -> Result<Response> {
     struct Chunk {
         id: String,
     }
-    let chunks: Vec<Chunk> = db.all("SELECT id FROM document_chunks WHERE document_id = ?1 AND organization_id = ?2", args![id, &access.org_id]).await?;
+    let chunks: Vec<Chunk> = db
+        .all(
+            "SELECT id FROM document_chunks WHERE document_id = ?1 AND organization_id = ?2",
+            args![id, &access.org_id],
+        )
+        .await?;
     let chunk_ids: Vec<String> = chunks.into_iter().map(|c| c.id).collect();
-    let mut statements = semantic::unindex_items(app.env, &db, &access.org_id, Kind::Chunk, &chunk_ids).await?;
-    statements.push(db.statement("DELETE FROM documents WHERE id = ?1 AND organization_id = ?2", args![id, &access.org_id])?);
+    let mut statements =
+        semantic::unindex_items(app.env, &db, &access.org_id, Kind::Chunk, &chunk_ids).await?;
+    statements.push(db.statement(
+        "DELETE FROM documents WHERE id = ?1 AND organization_id = ?2",
+        args![id, &access.org_id],
+    )?);
     db.batch(statements).await?;
     Ok(json(200, &json!({ "id": id, "deleted": true }))?)
 }

@@ -44,23 +44,38 @@ pub struct Params {
 pub fn params(app: &App<'_>, max_limit: usize, default_limit: usize) -> Result<Params> {
     let query = app.query_param("query").map(str::trim).unwrap_or("").to_string();
     if query.is_empty() || query.chars().count() > MAX_QUERY_CHARS {
-        return Err(ApiError::invalid_field("query", format!("is required, 1 to {MAX_QUERY_CHARS} characters")).into());
+        return Err(ApiError::invalid_field(
+            "query",
+            format!("is required, 1 to {MAX_QUERY_CHARS} characters"),
+        )
+        .into());
     }
     let mode = match app.query_param("mode") {
         None => SearchMode::Hybrid,
         Some(m) => m.parse::<SearchMode>().map_err(|_| {
-            ApiError::invalid_field("mode", "must be one of semantic, fts, hybrid").detail("allowed", vec!["semantic", "fts", "hybrid"])
+            ApiError::invalid_field("mode", "must be one of semantic, fts, hybrid")
+                .detail("allowed", vec!["semantic", "fts", "hybrid"])
         })?,
     };
     let limit = match app.query_param("limit") {
         None => default_limit,
-        Some(v) => v.parse::<usize>().ok().filter(|n| (1..=max_limit).contains(n)).ok_or_else(|| {
-            ApiError::invalid_field("limit", format!("must be an integer from 1 to {max_limit}")).detail("max", max_limit as u64)
-        })?,
+        Some(v) => {
+            v.parse::<usize>().ok().filter(|n| (1..=max_limit).contains(n)).ok_or_else(|| {
+                ApiError::invalid_field(
+                    "limit",
+                    format!("must be an integer from 1 to {max_limit}"),
+                )
+                .detail("max", max_limit as u64)
+            })?
+        }
     };
     let page = match app.query_param("page") {
         None => 1,
-        Some(v) => v.parse::<usize>().ok().filter(|n| (1..=100).contains(n)).ok_or_else(|| ApiError::invalid_field("page", "must be an integer from 1 to 100"))?,
+        Some(v) => {
+            v.parse::<usize>().ok().filter(|n| (1..=100).contains(n)).ok_or_else(|| {
+                ApiError::invalid_field("page", "must be an integer from 1 to 100")
+            })?
+        }
     };
     Ok(Params { query, mode, limit, page })
 }
@@ -84,7 +99,8 @@ struct FtsHit {
 /// the MATCH expression as ?1, the organization as ?2 and the window as ?3.
 async fn fts(db: &Db, sql: &str, query: &str, org_id: &str) -> Result<Ranking> {
     let Some(expr) = build_match_expression(query) else { return Ok(Ranking::default()) };
-    let hits: Vec<FtsHit> = db.all(sql, &[Arg::Text(&expr), Arg::Text(org_id), Arg::Int(WINDOW as i64)]).await?;
+    let hits: Vec<FtsHit> =
+        db.all(sql, &[Arg::Text(&expr), Arg::Text(org_id), Arg::Int(WINDOW as i64)]).await?;
     let mut r = Ranking::default();
     for h in hits {
         r.scores.insert(h.id.clone(), -h.rank);
@@ -96,7 +112,13 @@ async fn fts(db: &Db, sql: &str, query: &str, org_id: &str) -> Result<Ranking> {
     Ok(r)
 }
 
-async fn semantic_ranking(app: &App<'_>, db: &Db, org_id: &str, kind: Kind, query: &str) -> Result<Ranking> {
+async fn semantic_ranking(
+    app: &App<'_>,
+    db: &Db,
+    org_id: &str,
+    kind: Kind,
+    query: &str,
+) -> Result<Ranking> {
     let hits = semantic::nearest(app.env, db, org_id, kind, query, WINDOW).await?;
     let mut r = Ranking::default();
     for (id, score) in hits {
@@ -107,7 +129,14 @@ async fn semantic_ranking(app: &App<'_>, db: &Db, org_id: &str, kind: Kind, quer
 }
 
 /// Ranks ids for `kind` in the requested mode.
-async fn rank(app: &App<'_>, db: &Db, org_id: &str, kind: Kind, p: &Params, fts_sql: &str) -> Result<Ranking> {
+async fn rank(
+    app: &App<'_>,
+    db: &Db,
+    org_id: &str,
+    kind: Kind,
+    p: &Params,
+    fts_sql: &str,
+) -> Result<Ranking> {
     match p.mode {
         SearchMode::Fts => fts(db, fts_sql, &p.query, org_id).await,
         SearchMode::Semantic => semantic_ranking(app, db, org_id, kind, &p.query).await,
@@ -115,7 +144,9 @@ async fn rank(app: &App<'_>, db: &Db, org_id: &str, kind: Kind, p: &Params, fts_
             let text = fts(db, fts_sql, &p.query, org_id).await?;
             let vec = semantic_ranking(app, db, org_id, kind, &p.query).await?;
             let lists = [RankedList::new("fts", &text.ids), RankedList::new("semantic", &vec.ids)];
-            let fused = reciprocal_rank_fusion(&lists).map_err(|e| crate::error::Error::Internal(worker::Error::RustError(e.to_string())))?;
+            let fused = reciprocal_rank_fusion(&lists).map_err(|e| {
+                crate::error::Error::Internal(worker::Error::RustError(e.to_string()))
+            })?;
             let mut r = Ranking { snippets: text.snippets, ..Ranking::default() };
             for hit in fused {
                 r.scores.insert(hit.id.clone(), hit.score);
@@ -151,12 +182,19 @@ async fn load<T: DeserializeOwned>(
     params.push(Arg::Text(&id_list));
     sql.push_str(&format!(" AND id IN (SELECT value FROM json_each(?{}))", params.len()));
     let rows: Vec<T> = db.all(&sql, &params).await?;
-    let mut by_id: HashMap<String, T> = rows.into_iter().map(|r| (id_of(&r).to_string(), r)).collect();
+    let mut by_id: HashMap<String, T> =
+        rows.into_iter().map(|r| (id_of(&r).to_string(), r)).collect();
     Ok(ids.iter().filter_map(|i| by_id.remove(i)).collect())
 }
 
 /// Pages through filtered, ranked rows and renders them with score and snippet.
-fn respond<T>(p: &Params, ranking: &Ranking, rows: Vec<T>, id_of: impl Fn(&T) -> &str, to_json: impl Fn(&T) -> Value) -> Result<Response> {
+fn respond<T>(
+    p: &Params,
+    ranking: &Ranking,
+    rows: Vec<T>,
+    id_of: impl Fn(&T) -> &str,
+    to_json: impl Fn(&T) -> Value,
+) -> Result<Response> {
     let total = rows.len();
     let start = (p.page - 1) * p.limit;
     let data: Vec<Value> = rows
@@ -195,7 +233,16 @@ pub async fn products(app: &App<'_>) -> Result<Response> {
          WHERE products_fts MATCH ?1 AND p.organization_id = ?2 ORDER BY rank LIMIT ?3",
     )
     .await?;
-    let rows: Vec<ProductRow> = load(&db, "products", PRODUCT_COLUMNS, &access.org_id, &ranking.ids, None, |r: &ProductRow| &r.id).await?;
+    let rows: Vec<ProductRow> = load(
+        &db,
+        "products",
+        PRODUCT_COLUMNS,
+        &access.org_id,
+        &ranking.ids,
+        None,
+        |r: &ProductRow| &r.id,
+    )
+    .await?;
     respond(&p, &ranking, rows, |r| &r.id, ProductRow::to_json)
 }
 
@@ -203,7 +250,8 @@ pub async fn products(app: &App<'_>) -> Result<Response> {
 pub async fn interactions(app: &App<'_>) -> Result<Response> {
     let access = scope::path_org(app, Action::Read).await?;
     let p = params(app, 100, 20)?;
-    let source = app.query_param("sourceType").map(|s| SourceType::parse("sourceType", s)).transpose()?;
+    let source =
+        app.query_param("sourceType").map(|s| SourceType::parse("sourceType", s)).transpose()?;
     let db = Db::new(app.env, &app.ctx.meter)?;
     let ranking = rank(
         app,
@@ -246,8 +294,16 @@ pub async fn patterns(app: &App<'_>) -> Result<Response> {
          WHERE patterns_fts MATCH ?1 AND p.organization_id = ?2 ORDER BY rank LIMIT ?3",
     )
     .await?;
-    let rows: Vec<PatternRow> =
-        load(&db, "patterns", PATTERN_COLUMNS, &access.org_id, &ranking.ids, period.map(|p| ("period", p)), |r: &PatternRow| &r.id).await?;
+    let rows: Vec<PatternRow> = load(
+        &db,
+        "patterns",
+        PATTERN_COLUMNS,
+        &access.org_id,
+        &ranking.ids,
+        period.map(|p| ("period", p)),
+        |r: &PatternRow| &r.id,
+    )
+    .await?;
     respond(&p, &ranking, rows, |r| &r.id, PatternRow::to_json)
 }
 
@@ -289,14 +345,20 @@ pub async fn qna(app: &App<'_>) -> Result<Response> {
         |r: &PassageRow| &r.id,
     )
     .await?;
-    respond(&p, &ranking, rows, |r| &r.id, |r| {
-        json!({
-            "documentId": r.document_id,
-            "title": r.title,
-            "chunkIndex": r.chunk_index,
-            "text": r.text,
-            "charStart": r.char_start,
-            "charEnd": r.char_end,
-        })
-    })
+    respond(
+        &p,
+        &ranking,
+        rows,
+        |r| &r.id,
+        |r| {
+            json!({
+                "documentId": r.document_id,
+                "title": r.title,
+                "chunkIndex": r.chunk_index,
+                "text": r.text,
+                "charStart": r.char_start,
+                "charEnd": r.char_end,
+            })
+        },
+    )
 }

@@ -60,7 +60,11 @@ pub async fn update_me(app: &App<'_>, req: &mut Request) -> Result<Response> {
     let db = Db::new(app.env, &app.ctx.meter)?;
     if let Some(name) = body.name {
         let name = check_name("name", &name, NAME_MAX)?;
-        db.run("UPDATE users SET name = ?1, updated_at = ?2 WHERE id = ?3", args![&name, now_ms(), user_id]).await?;
+        db.run(
+            "UPDATE users SET name = ?1, updated_at = ?2 WHERE id = ?3",
+            args![&name, now_ms(), user_id],
+        )
+        .await?;
     }
     Ok(json(200, &user_json(&load_user(&db, user_id).await?))?)
 }
@@ -73,10 +77,17 @@ pub async fn get_preferences(app: &App<'_>) -> Result<Response> {
         document: String,
         updated_at: i64,
     }
-    let doc: Option<Doc> =
-        db.first("SELECT document, updated_at FROM user_preferences WHERE user_id = ?1", args![user_id]).await?;
+    let doc: Option<Doc> = db
+        .first(
+            "SELECT document, updated_at FROM user_preferences WHERE user_id = ?1",
+            args![user_id],
+        )
+        .await?;
     let (preferences, updated) = match doc {
-        Some(d) => (serde_json::from_str::<Value>(&d.document).unwrap_or_else(|_| json!({})), Some(iso8601(d.updated_at))),
+        Some(d) => (
+            serde_json::from_str::<Value>(&d.document).unwrap_or_else(|_| json!({})),
+            Some(iso8601(d.updated_at)),
+        ),
         None => (json!({}), None),
     };
     Ok(json(200, &json!({ "preferences": preferences, "updatedAt": updated }))?)
@@ -140,17 +151,27 @@ pub async fn put_picture(app: &App<'_>, req: &mut Request) -> Result<Response> {
         return Err(ApiError::invalid_field("body", "an image is required").into());
     }
     let sniffed = sniff_image(&bytes).ok_or_else(|| {
-        ApiError::new(crow_common::ErrorCode::UnsupportedMediaType, "The picture must be a PNG, JPEG, WebP or GIF image")
-            .detail("field", "body")
+        ApiError::new(
+            crow_common::ErrorCode::UnsupportedMediaType,
+            "The picture must be a PNG, JPEG, WebP or GIF image",
+        )
+        .detail("field", "body")
     })?;
     if declared != sniffed {
-        return Err(ApiError::invalid_field("Content-Type", format!("declared {declared:?} but the data is {sniffed}")).into());
+        return Err(ApiError::invalid_field(
+            "Content-Type",
+            format!("declared {declared:?} but the data is {sniffed}"),
+        )
+        .into());
     }
     let bucket = app.env.bucket("MEDIA").dep("object storage")?;
     let size = bytes.len();
     bucket
         .put(picture_key(&user_id), bytes)
-        .http_metadata(worker::HttpMetadata { content_type: Some(sniffed.to_string()), ..Default::default() })
+        .http_metadata(worker::HttpMetadata {
+            content_type: Some(sniffed.to_string()),
+            ..Default::default()
+        })
         .execute()
         .await
         .dep("object storage")?;
@@ -213,8 +234,14 @@ pub async fn get_picture(app: &App<'_>) -> Result<Response> {
         return Err(not_found().into());
     }
     let bucket = app.env.bucket("MEDIA").dep("object storage")?;
-    let object = bucket.get(picture_key(target)).execute().await.dep("object storage")?.ok_or_else(not_found)?;
-    let content_type = object.http_metadata().content_type.unwrap_or_else(|| "application/octet-stream".into());
+    let object = bucket
+        .get(picture_key(target))
+        .execute()
+        .await
+        .dep("object storage")?
+        .ok_or_else(not_found)?;
+    let content_type =
+        object.http_metadata().content_type.unwrap_or_else(|| "application/octet-stream".into());
     let body = object.body().ok_or_else(not_found)?.bytes().await.dep("object storage")?;
     let headers = Headers::new();
     let _ = headers.set("Content-Type", &content_type);
