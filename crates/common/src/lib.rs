@@ -11,6 +11,7 @@ pub mod jsonrpc;
 pub mod pagination;
 pub mod ratelimit;
 pub mod router;
+pub mod signup;
 pub mod stripe;
 pub mod time;
 pub mod timing;

@@ -19,6 +19,7 @@ mod db;
 mod error;
 mod kdf;
 mod limits;
+mod mail;
 pub mod openapi;
 mod rate_limiter;
 mod routes;
@@ -37,6 +38,7 @@ pub enum Route {
     Ready,
     OpenApi,
     SignUp,
+    VerifyEmail,
     SignIn,
     SignOut,
     GetSession,
@@ -108,7 +110,7 @@ pub enum Route {
 /// What a route needs from the caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuthMode {
-    /// No credential is read (health, sign-up, sign-in).
+    /// No credential is read (health, sign-up, email verification, sign-in).
     Public,
     /// A credential is read if present (key verification distinguishes internal callers).
     Optional,
@@ -123,6 +125,7 @@ impl Route {
             | Route::Ready
             | Route::OpenApi
             | Route::SignUp
+            | Route::VerifyEmail
             | Route::SignIn
             | Route::BillingPlans
             | Route::BillingWebhook => AuthMode::Public,
@@ -139,6 +142,7 @@ pub fn router() -> Router<Route> {
         .add("GET", "/health/ready", Ready)
         .add("GET", "/api/v1/openapi.json", OpenApi)
         .add("POST", "/api/v1/auth/sign-up/email", SignUp)
+        .add("POST", "/api/v1/auth/verify-email", VerifyEmail)
         .add("POST", "/api/v1/auth/sign-in/email", SignIn)
         .add("POST", "/api/v1/auth/sign-out", SignOut)
         .add("GET", "/api/v1/auth/get-session", GetSession)
@@ -306,7 +310,7 @@ async fn handle(
     let mut app = App { env, ctx, wctx, params, query, caller: None };
     match route.auth() {
         AuthMode::Public => {
-            if matches!(route, Route::SignUp | Route::SignIn) {
+            if matches!(route, Route::SignUp | Route::VerifyEmail | Route::SignIn) {
                 cors::check_login_origin(env, &req)?;
             }
         }
@@ -374,6 +378,7 @@ async fn dispatch(route: Route, app: &App<'_>, req: &mut Request) -> Result<Resp
             Ok(crow_edge::json(200, &openapi::document(&server))?)
         }
         Route::SignUp => a::sign_up(app, req).await,
+        Route::VerifyEmail => a::verify_email(app, req).await,
         Route::SignIn => a::sign_in(app, req).await,
         Route::SignOut => a::sign_out(app, req).await,
         Route::GetSession => a::get_session(app).await,

@@ -183,6 +183,14 @@ fn schemas() -> Value {
             "email": { "type": "string", "format": "email", "maxLength": 254 },
             "password": { "type": "string", "minLength": 10, "maxLength": 128 },
         })),
+        "SignUpAccepted": obj(&["status", "email", "expiresAt"], json!({
+            "status": en(&["verification_sent"]),
+            "email": { "type": "string", "format": "email" },
+            "expiresAt": ts(),
+        })),
+        "VerifyEmailRequest": obj(&["token"], json!({
+            "token": { "type": "string", "minLength": 43, "maxLength": 43, "pattern": "^[A-Za-z0-9]+$" },
+        })),
         "SignInRequest": obj(&["email", "password"], json!({ "email": s(), "password": s() })),
         "AuthResult": obj(&["user", "session"], json!({ "user": r("User"), "session": obj(&["expiresAt"], json!({ "expiresAt": ts() })) })),
         "SessionInfo": obj(&["session", "user"], json!({
@@ -382,9 +390,16 @@ pub fn operation(route: Route) -> Operation {
         }
         OpenApi => op("This document", "health", None, (200, None), &[]),
         SignUp => op(
-            "Create an account and start a session",
+            "Start a sign-up: the same answer for every address; the outcome is mailed",
             "auth",
             Some("SignUpRequest"),
+            (202, Some("SignUpAccepted")),
+            &[],
+        ),
+        VerifyEmail => op(
+            "Finish a sign-up with the mailed token: create the account, start a session",
+            "auth",
+            Some("VerifyEmailRequest"),
             (201, Some("AuthResult")),
             &[],
         ),
@@ -820,7 +835,7 @@ pub fn document(server: &str) -> Value {
         ] {
             if public
                 && matches!(code, "401" | "403" | "404" | "409")
-                && !matches!(route, Route::SignIn | Route::SignUp)
+                && !matches!(route, Route::SignIn | Route::SignUp | Route::VerifyEmail)
             {
                 continue;
             }

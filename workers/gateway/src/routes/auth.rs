@@ -4,6 +4,7 @@ use crow_common::body::DEFAULT_JSON_LIMIT;
 use crow_common::credentials::{self, generate_api_key};
 use crow_common::crypto::{random_string, sha256_b64url, ALPHANUMERIC};
 use crow_common::identity::{check_name, check_password, normalize_email, Action, NAME_MAX};
+use crow_common::signup;
 use crow_common::time::iso8601;
 use crow_common::{ids, ApiError};
 use crow_edge::{header, json, now_ms, read_json};
@@ -12,8 +13,9 @@ use serde_json::json;
 use worker::{Headers, Request, Response};
 
 use crate::auth::{self, KeyState};
-use crate::db::{is_unique_violation, Db};
-use crate::error::{Error, Result};
+use crate::db::Db;
+use crate::error::{DependencyExt, Error, Result};
+use crate::mail::Mailer;
 use crate::routes::users::{user_json, UserRow};
 use crate::{args, kdf, limits, App};
 
@@ -80,32 +82,129 @@ struct SignUp {
     password: String,
 }
 
+/// `POST /api/v1/auth/sign-up/email`. Answers `202` the same way for every valid request,
+/// whether or not the address has an account, and does the same work for both: one PBKDF2
+/// derivation and one D1 batch (sweep expired rows, write the pending sign-up, read whether the
+/// address has an account). What differs goes to the address after the answer: a verification
+/// link for a new address, a notice for an existing account. No account or session is created
+/// here; `verify-email` does that for whoever can read the mailbox.
 pub async fn sign_up(app: &App<'_>, req: &mut Request) -> Result<Response> {
     let body: SignUp = read_json(req, DEFAULT_JSON_LIMIT).await?;
     let name = check_name("name", &body.name, NAME_MAX)?;
     let email = normalize_email("email", &body.email)?;
     check_password("password", &body.password, &email)?;
     let db = Db::new(app.env, &app.ctx.meter)?;
-    let exists: Option<serde_json::Value> =
-        db.first("SELECT id FROM users WHERE email = ?1", args![&email]).await?;
-    if exists.is_some() {
-        return Err(conflict_email());
-    }
     let password_hash = kdf::hash_password(&body.password).await?;
+    let token = random_string(signup::TOKEN_LEN, ALPHANUMERIC).map_err(random_failure)?;
+    let now = now_ms() as i64;
+    let expires = now + signup::VERIFICATION_TTL_MS;
+    let id = ids::new_id("ver", now as u64).map_err(random_failure)?;
+    let token_hash = sha256_b64url(token.as_bytes());
+    // One transaction. The INSERT is conditional twice over, in the statement itself: at most
+    // MAX_PENDING_PER_EMAIL live rows per address (a further sign-up writes nothing), and an
+    // address that has an account gets a row without token, name or password hash (it counts
+    // against the cap, so notices are capped too, but can never be verified).
+    let results = db
+        .read_batch(vec![
+            db.statement(
+                "DELETE FROM email_verifications WHERE id IN \
+                 (SELECT id FROM email_verifications WHERE expires_at <= ?1 LIMIT 20)",
+                args![now],
+            )?,
+            db.statement(
+                "INSERT INTO email_verifications (id, token_hash, email, name, password_hash, created_at, expires_at) \
+                 SELECT ?1, CASE WHEN a.n = 0 THEN ?2 END, ?3, CASE WHEN a.n = 0 THEN ?4 END, \
+                        CASE WHEN a.n = 0 THEN ?5 END, ?6, ?7 \
+                 FROM (SELECT COUNT(*) AS n FROM users WHERE email = ?3) AS a \
+                 WHERE (SELECT COUNT(*) FROM email_verifications WHERE email = ?3 AND expires_at > ?6) < ?8",
+                args![&id, &token_hash, &email, &name, &password_hash, now, expires, signup::MAX_PENDING_PER_EMAIL],
+            )?,
+            db.statement(
+                "SELECT EXISTS (SELECT 1 FROM users WHERE email = ?1) AS account",
+                args![&email],
+            )?,
+        ])
+        .await?;
+    #[derive(Deserialize)]
+    struct Account {
+        account: i64,
+    }
+    let written = changes(&results, 1)? > 0;
+    let account = rows::<Account>(&results, 2)?.first().is_some_and(|a| a.account != 0);
+    if written {
+        let app_url = crate::config::var(app.env, "APP_URL", "http://localhost:3000");
+        let (kind, message) = if account {
+            ("sign-up notice", signup::existing_account_notice(&app_url))
+        } else {
+            (
+                "sign-up verification",
+                signup::verification_message(&app_url, &token, &iso8601(expires)),
+            )
+        };
+        Mailer::new(app).send_later(app, kind, email.clone(), message);
+    }
+    let resp = json(
+        202,
+        &json!({ "status": "verification_sent", "email": email, "expiresAt": iso8601(expires) }),
+    )?;
+    let _ = resp.headers().set("Cache-Control", "no-store");
+    Ok(resp)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VerifyEmail {
+    token: String,
+}
+
+/// `POST /api/v1/auth/verify-email`: the token from the sign-up mail creates the account and
+/// starts a session. One D1 batch reads the pending row, creates the user from it unless the
+/// address has an account by now (`ON CONFLICT DO NOTHING`), and deletes every pending row of
+/// the address, so a token works once. A token that does not verify changes nothing.
+pub async fn verify_email(app: &App<'_>, req: &mut Request) -> Result<Response> {
+    let body: VerifyEmail = read_json(req, 4096).await?;
+    signup::check_token("token", &body.token)?;
+    let db = Db::new(app.env, &app.ctx.meter)?;
+    let token_hash = sha256_b64url(body.token.as_bytes());
     let now = now_ms() as i64;
     let id = ids::new_id("usr", now as u64).map_err(random_failure)?;
-    let inserted = db
-        .run(
-            "INSERT INTO users (id, email, name, password_hash, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-            args![&id, &email, &name, &password_hash, now],
-        )
-        .await;
-    match inserted {
-        Err(e) if is_unique_violation(&e) => return Err(conflict_email()),
-        other => other?,
+    let live = "SELECT email FROM email_verifications WHERE token_hash = ?1 AND expires_at > ?2";
+    let results = db
+        .read_batch(vec![
+            db.statement(live, args![&token_hash, now])?,
+            db.statement(
+                "INSERT INTO users (id, email, name, password_hash, created_at, updated_at) \
+                 SELECT ?3, email, name, password_hash, ?2, ?2 FROM email_verifications \
+                 WHERE token_hash = ?1 AND expires_at > ?2 \
+                 ON CONFLICT (email) DO NOTHING RETURNING id",
+                args![&token_hash, now, &id],
+            )?,
+            db.statement(
+                &format!("DELETE FROM email_verifications WHERE email = ({live})"),
+                args![&token_hash, now],
+            )?,
+        ])
+        .await?;
+    #[derive(Deserialize)]
+    struct Pending {
+        #[allow(dead_code)]
+        email: String,
+    }
+    #[derive(Deserialize)]
+    struct Created {
+        id: String,
+    }
+    if rows::<Pending>(&results, 0)?.is_empty() {
+        return Err(signup::invalid_token("token").into());
+    }
+    let Some(user_id) = rows::<Created>(&results, 1)?.into_iter().next().map(|c| c.id) else {
+        // The address got an account between sign-up and now (another verification won): the
+        // caller proved they read the mailbox, so saying so reveals nothing to them, and they
+        // are not signed in to an account whose password they did not set.
+        return Err(conflict_email());
     };
-    let (cookie, expires) = start_session(app, req, &db, &id).await?;
-    let user = load_user(&db, &id).await?;
+    let (cookie, expires) = start_session(app, req, &db, &user_id).await?;
+    let user = load_user(&db, &user_id).await?;
     let resp = json(
         201,
         &json!({ "user": user_json(&user), "session": { "expiresAt": iso8601(expires) } }),
@@ -113,8 +212,26 @@ pub async fn sign_up(app: &App<'_>, req: &mut Request) -> Result<Response> {
     Ok(with_cookie(resp, &cookie))
 }
 
+/// The rows statement `i` of a batch returned.
+fn rows<T: serde::de::DeserializeOwned>(results: &[worker::D1Result], i: usize) -> Result<Vec<T>> {
+    let result = results.get(i).ok_or_else(|| missing_result(i))?;
+    result.results::<T>().dep("database")
+}
+
+/// How many rows statement `i` of a batch changed.
+fn changes(results: &[worker::D1Result], i: usize) -> Result<u64> {
+    let result = results.get(i).ok_or_else(|| missing_result(i))?;
+    Ok(result.meta().dep("database")?.and_then(|m| m.changes).unwrap_or(0) as u64)
+}
+
+fn missing_result(i: usize) -> Error {
+    Error::Internal(worker::Error::RustError(format!("the batch returned no result {i}")))
+}
+
 fn conflict_email() -> Error {
-    ApiError::conflict("An account with this email already exists").detail("field", "email").into()
+    ApiError::conflict("An account with this email already exists; sign in instead")
+        .detail("field", "email")
+        .into()
 }
 
 pub async fn load_user(db: &Db, id: &str) -> Result<UserRow> {
