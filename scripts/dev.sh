@@ -24,7 +24,8 @@ mkdir -p "$state"
 bash scripts/stack.sh down --state "$state" >/dev/null 2>&1 || true
 trap 'echo; log "stopping"; bash scripts/stack.sh down --state "$state"; exit 0' INT TERM
 bash scripts/stack.sh up --state "$state"
-source "$state/urls.env"
+# Exported: crow-seed reads the mail catcher's URL (CROW_MAIL_URL) for the demo sign-up.
+set -a; source "$state/urls.env"; set +a
 
 log "seeding the demo organization"
 demo="$CROW_ROOT/.dev/demo.env"

@@ -45,7 +45,7 @@ ensure_secrets() {
   local f="$state/secrets.env" name prefix
   umask 077
   touch "$f"
-  for entry in INTERNAL_API_KEY: AUTH_SECRET: STRIPE_SECRET_KEY:sk_test_ STRIPE_WEBHOOK_SECRET:whsec_; do
+  for entry in INTERNAL_API_KEY: AUTH_SECRET: STRIPE_SECRET_KEY:sk_test_ STRIPE_WEBHOOK_SECRET:whsec_ EMAIL_API_KEY:re_test_; do
     name="${entry%%:*}"; prefix="${entry#*:}"
     grep -q "^$name=" "$f" || echo "$name=$prefix$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" >> "$f"
   done
@@ -60,6 +60,19 @@ start_fake_stripe() {
   echo "http://127.0.0.1:$port" > "$state/fake-stripe.url"
   for _ in $(seq 1 50); do curl -fsS -o /dev/null "http://127.0.0.1:$port/_requests" 2>/dev/null && return 0; sleep 0.1; done
   die "the fake Stripe did not start"
+}
+
+# The local mail catcher (tests/fake_mail.py) in place of the email API; the gateway sends the
+# sign-up mails there and tests read them back (GET /messages?to=…).
+start_fake_mail() {
+  local port key
+  port="$(free_port)"
+  key="$(grep '^EMAIL_API_KEY=' "$state/secrets.env" | cut -d= -f2-)"
+  EMAIL_API_KEY="$key" setsid python3 tests/fake_mail.py --port "$port" < /dev/null > "$state/logs/fake-mail.log" 2>&1 &
+  echo $! > "$state/fake-mail.pid"
+  echo "http://127.0.0.1:$port" > "$state/fake-mail.url"
+  for _ in $(seq 1 50); do curl -fsS -o /dev/null "http://127.0.0.1:$port/messages" 2>/dev/null && return 0; sleep 0.1; done
+  die "the mail catcher did not start"
 }
 
 migrate() {
@@ -86,6 +99,9 @@ start_one() {
   fi
   if [ "$w" = gateway ] && [ -f "$state/fake-stripe.url" ]; then
     extra+=(--var "STRIPE_API_BASE:$(cat "$state/fake-stripe.url")")
+  fi
+  if [ "$w" = gateway ] && [ -f "$state/fake-mail.url" ]; then
+    extra+=(--var "EMAIL_API_BASE:$(cat "$state/fake-mail.url")")
   fi
   # setsid: wrangler and its workerd children get their own process group, stopped as one.
   setsid wrangler dev -c "wrangler/$w/wrangler.toml" --local --ip 127.0.0.1 --port "$port" \
@@ -148,6 +164,7 @@ case "$cmd" in
     ensure_secrets
     migrate
     start_fake_stripe
+    start_fake_mail
     for w in "${CROW_WORKERS[@]}"; do start_one "$w"; done
     for w in "${CROW_WORKERS[@]}"; do start_healthy "$w"; done
     {
@@ -155,12 +172,14 @@ case "$cmd" in
       echo "CROW_MCP_URL=http://127.0.0.1:$CROW_MCP_PORT"
       echo "CROW_A2A_URL=http://127.0.0.1:$CROW_A2A_PORT"
       echo "CROW_FAKE_STRIPE_URL=$(cat "$state/fake-stripe.url")"
+      echo "CROW_MAIL_URL=$(cat "$state/fake-mail.url")"
     } > "$state/urls.env"
     log "all three workers are up (gateway :$CROW_GATEWAY_PORT, mcp :$CROW_MCP_PORT, a2a :$CROW_A2A_PORT)"
     ;;
   down)
     for w in "${CROW_WORKERS[@]}"; do stop_one "$w"; done
     stop_one fake-stripe
+    stop_one fake-mail
     ;;
   restart)
     [ -n "$target" ] || die "restart needs a worker name"

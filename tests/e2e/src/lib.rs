@@ -340,6 +340,51 @@ pub fn unique_email(label: &str) -> String {
     format!("{label}-{nanos}-{}@example.com", N.fetch_add(1, Ordering::Relaxed))
 }
 
+/// The local mail catcher (`tests/fake_mail.py`; `CROW_MAIL_URL`, written by
+/// `scripts/stack.sh` into `urls.env`), which stands in for the email API.
+pub fn mail_url() -> String {
+    required("CROW_MAIL_URL")
+}
+
+/// The messages the mail catcher holds for `to`, oldest first
+/// (`{id, from, to, subject, text, received_at}`).
+pub async fn mailbox(to: &str) -> Vec<Value> {
+    let resp = Client::new()
+        .get(format!("{}/messages", mail_url()))
+        .query(&[("to", to)])
+        .send()
+        .await
+        .expect("mail catcher unreachable");
+    assert!(resp.status().is_success(), "mail catcher answered {}", resp.status());
+    resp.json::<Vec<Value>>().await.expect("mail catcher JSON")
+}
+
+/// Waits until `to` has at least `n` messages (mail leaves after the gateway's answer) and
+/// returns them; panics after 20 s.
+pub async fn wait_for_mail(to: &str, n: usize) -> Vec<Value> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let mail = mailbox(to).await;
+        if mail.len() >= n {
+            return mail;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{to} received {} of {n} messages in 20 s: {mail:?}",
+            mail.len()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The verification token of a sign-up message (from its link, `…/verify-email#token=…`).
+pub fn token_in(message: &Value) -> Option<String> {
+    let text = message["text"].as_str()?;
+    let rest = &text[text.find("verify-email#token=")? + "verify-email#token=".len()..];
+    let token: String = rest.chars().take_while(char::is_ascii_alphanumeric).collect();
+    (!token.is_empty()).then_some(token)
+}
+
 /// `name=value` of the session cookie from a `Set-Cookie` header.
 pub fn session_cookie(reply: &Reply) -> String {
     reply
@@ -365,15 +410,42 @@ pub struct Tenant {
 }
 
 impl Stack {
-    /// Signs a new user up; returns (user id, cookie).
+    /// Signs a new user up through the whole flow (sign-up, the mailed token, verification);
+    /// returns (user id, cookie).
     pub async fn sign_up(&self, email: &str) -> (String, String) {
-        let r =
-            send(self.gw(Method::POST, "/api/v1/auth/sign-up/email").json(&serde_json::json!({
-                "name": "Test User", "email": email, "password": TEST_PASSWORD
-            })))
-            .await;
+        let r = self.sign_up_verified("Test User", email, TEST_PASSWORD).await;
         let body = r.assert_status(201);
         (body["user"]["id"].as_str().unwrap().to_string(), session_cookie(&r))
+    }
+
+    /// Sign-up, then verification with the token mailed to `email`; returns the verification's
+    /// answer (201 with the user, the session and its cookie).
+    pub async fn sign_up_verified(&self, name: &str, email: &str, password: &str) -> Reply {
+        let before = mailbox(email).await.len();
+        self.start_sign_up(name, email, password).await.assert_status(202);
+        let mail = wait_for_mail(email, before + 1).await;
+        let token = mail
+            .last()
+            .and_then(token_in)
+            .unwrap_or_else(|| panic!("no verification token mailed to {email}: {mail:?}"));
+        self.verify_email(&token).await
+    }
+
+    /// `POST /api/v1/auth/sign-up/email` (answers 202 whatever the address).
+    pub async fn start_sign_up(&self, name: &str, email: &str, password: &str) -> Reply {
+        send(self.gw(Method::POST, "/api/v1/auth/sign-up/email").json(&serde_json::json!({
+            "name": name, "email": email, "password": password
+        })))
+        .await
+    }
+
+    /// `POST /api/v1/auth/verify-email` with `token`.
+    pub async fn verify_email(&self, token: &str) -> Reply {
+        send(
+            self.gw(Method::POST, "/api/v1/auth/verify-email")
+                .json(&serde_json::json!({ "token": token })),
+        )
+        .await
     }
 
     /// A request carrying a session cookie and the dashboard origin (as a browser would).

@@ -8,6 +8,9 @@
 //!
 //!   crow-seed <gateway-url> <demo.env path>
 //!
+//! A first run signs the demo user up through the mailed verification token, which it reads
+//! from the local mail catcher at `CROW_MAIL_URL` (in `urls.env` of the stack's state).
+//!
 //! Writes `CROW_ORG_ID`, `CROW_API_KEY`, `CROW_USER_EMAIL` and `CROW_USER_PASSWORD` lines to the
 //! given file, says on stderr whether the key is new, and ends with a one-line summary of the
 //! data. Data writes use the session cookie; a run makes at most about 55 requests (the user's
@@ -166,21 +169,20 @@ async fn main() {
         state_dir: String::new(),
     };
 
-    // Sign up, or sign in when the demo user exists already.
-    let r = send(stack.gw(Method::POST, "/api/v1/auth/sign-up/email").json(&json!({
-        "name": "Demo User", "email": DEMO_EMAIL, "password": DEMO_PASSWORD
+    // Sign in, or sign up when the demo user does not exist yet: sign-up answers the same for
+    // every address, so the account is finished with the token the local mail catcher
+    // (CROW_MAIL_URL) received.
+    let r = send(stack.gw(Method::POST, "/api/v1/auth/sign-in/email").json(&json!({
+        "email": DEMO_EMAIL, "password": DEMO_PASSWORD
     })))
     .await;
-    let r = if r.status.as_u16() == 409 {
-        send(stack.gw(Method::POST, "/api/v1/auth/sign-in/email").json(&json!({
-            "email": DEMO_EMAIL, "password": DEMO_PASSWORD
-        })))
-        .await
+    let r = if r.status.as_u16() == 401 {
+        stack.sign_up_verified("Demo User", DEMO_EMAIL, DEMO_PASSWORD).await
     } else {
         r
     };
     if !r.status.is_success() {
-        eprintln!("seeding failed: sign-up/sign-in answered {}: {}", r.status, r.text);
+        eprintln!("seeding failed: sign-in/sign-up answered {}: {}", r.status, r.text);
         std::process::exit(1);
     }
     let cookie = session_cookie(&r);
