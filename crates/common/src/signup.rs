@@ -57,7 +57,7 @@ pub fn verification_message(app_url: &str, token: &str, expires_at: &str) -> Mes
         text: format!(
             "Someone, hopefully you, signed up for CROW with this address.\n\n\
              To confirm it and finish creating the account, open:\n{}\n\n\
-             Or send this code to POST /api/v1/auth/verify-email: {token}\n\n\
+             Or send this code with your password to POST /api/v1/auth/verify-email: {token}\n\n\
              The link works once and expires at {expires_at}. If you did not sign up, ignore \
              this message: no account is created without it.\n",
             verification_link(app_url, token)
@@ -72,8 +72,8 @@ pub fn existing_account_notice(app_url: &str) -> Message {
         subject: "Sign-up attempt for your CROW account".to_string(),
         text: format!(
             "Someone tried to create a CROW account with this address, which already has one.\n\n\
-             If it was you, sign in at {base}/sign-in (or reset your password there if you \
-             forgot it). If it was not, you can ignore this message: your account is unchanged.\n"
+             If it was you, sign in at {base}/sign-in instead. If it was not, you can ignore \
+             this message: your account and its password are unchanged.\n"
         ),
     }
 }

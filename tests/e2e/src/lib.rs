@@ -428,7 +428,7 @@ impl Stack {
             .last()
             .and_then(token_in)
             .unwrap_or_else(|| panic!("no verification token mailed to {email}: {mail:?}"));
-        self.verify_email(&token).await
+        self.verify_email(&token, password).await
     }
 
     /// `POST /api/v1/auth/sign-up/email` (answers 202 whatever the address).
@@ -439,11 +439,11 @@ impl Stack {
         .await
     }
 
-    /// `POST /api/v1/auth/verify-email` with `token`.
-    pub async fn verify_email(&self, token: &str) -> Reply {
+    /// `POST /api/v1/auth/verify-email` with `token` and the password chosen at sign-up.
+    pub async fn verify_email(&self, token: &str, password: &str) -> Reply {
         send(
             self.gw(Method::POST, "/api/v1/auth/verify-email")
-                .json(&serde_json::json!({ "token": token })),
+                .json(&serde_json::json!({ "token": token, "password": password })),
         )
         .await
     }

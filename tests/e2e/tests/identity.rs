@@ -567,9 +567,11 @@ async fn bad_input_is_a_4xx_naming_the_field_and_writes_nothing() {
     let verify = "/api/v1/auth/verify-email";
     for (body, field) in [
         (json!({}), "token"),
-        (json!({ "token": 5 }), "token"),
-        (json!({ "token": "short" }), "token"),
-        (json!({ "token": "a".repeat(43), "extra": true }), "extra"),
+        (json!({ "token": 5, "password": "x" }), "token"),
+        (json!({ "token": "short", "password": "x" }), "token"),
+        (json!({ "token": "a".repeat(43) }), "password"),
+        (json!({ "token": "a".repeat(43), "password": "" }), "password"),
+        (json!({ "token": "a".repeat(43), "password": "x", "extra": true }), "extra"),
     ] {
         let r = send(s.gw(Method::POST, verify).json(&body)).await;
         assert_eq!(r.assert_error(400, "VALIDATION_ERROR")["field"], field, "{body}");
@@ -865,7 +867,7 @@ async fn the_outcome_of_a_sign_up_goes_to_the_mailbox() {
     let token = token_in(&mail[0]).expect("a token in the verification message");
     // Only its hash is stored.
     assert!(!s.persisted_state_contains(&token));
-    let r = s.verify_email(&token).await;
+    let r = s.verify_email(&token, TEST_PASSWORD).await;
     let body = r.assert_status(201).clone();
     assert_eq!(body["user"]["email"], fresh.as_str());
     assert_eq!(body["user"]["name"], name);
@@ -921,7 +923,7 @@ async fn a_token_verifies_once_and_never_into_someone_elses_account() {
             .unwrap()
     };
     let before = sessions(&user_id);
-    let used = bad(&s.verify_email(&token).await);
+    let used = bad(&s.verify_email(&token, TEST_PASSWORD).await);
     assert_eq!(sessions(&user_id), before);
 
     // Expired: refused, nothing created.
@@ -929,13 +931,13 @@ async fn a_token_verifies_once_and_never_into_someone_elses_account() {
     s.start_sign_up("Late", &late, TEST_PASSWORD).await.assert_status(202);
     let late_token = token_in(&wait_for_mail(&late, 1).await[0]).unwrap();
     s.sql(&format!("UPDATE email_verifications SET expires_at = 1 WHERE email = '{late}'"));
-    let expired = bad(&s.verify_email(&late_token).await);
+    let expired = bad(&s.verify_email(&late_token, TEST_PASSWORD).await);
     let rows = s.sql(&format!("SELECT COUNT(*) AS n FROM users WHERE email = '{late}'"));
     assert_eq!(rows[0]["n"], 0);
 
     // Garbage, well-formed or not.
-    let never = bad(&s.verify_email(&"Q".repeat(43)).await);
-    let malformed = bad(&s.verify_email("not-a-token").await);
+    let never = bad(&s.verify_email(&"Q".repeat(43), TEST_PASSWORD).await);
+    let malformed = bad(&s.verify_email("not-a-token", TEST_PASSWORD).await);
     // One message for all of them, naming no address.
     for m in [&used, &expired, &never, &malformed] {
         assert_eq!(m, &used);
@@ -953,7 +955,7 @@ async fn a_token_verifies_once_and_never_into_someone_elses_account() {
          VALUES ('usr_raced_{n}', '{raced}', 'Other', 'pbkdf2-sha256$1$AA$AA', 1, 1)",
         n = raced.split('@').next().unwrap().replace('-', "_")
     ));
-    let r = s.verify_email(&raced_token).await;
+    let r = s.verify_email(&raced_token, TEST_PASSWORD).await;
     assert_eq!(r.assert_error(409, "CONFLICT")["field"], "email");
     assert!(r.header("set-cookie").is_none());
     let rows = s.sql(&format!(
@@ -969,11 +971,12 @@ async fn a_token_verifies_once_and_never_into_someone_elses_account() {
     // session, and the other token is refused.
     let twice = unique_email("twice");
     s.start_sign_up("First", &twice, TEST_PASSWORD).await.assert_status(202);
-    s.start_sign_up("Second", &twice, "second password 12345").await.assert_status(202);
+    s.start_sign_up("Second", &twice, TEST_PASSWORD).await.assert_status(202);
     let mail = wait_for_mail(&twice, 2).await;
     let tokens: Vec<String> = mail.iter().filter_map(token_in).collect();
     assert_eq!(tokens.len(), 2);
-    let replies = futures::future::join_all(tokens.iter().map(|t| s.verify_email(t))).await;
+    let replies =
+        futures::future::join_all(tokens.iter().map(|t| s.verify_email(t, TEST_PASSWORD))).await;
     let mut statuses: Vec<u16> = replies.iter().map(|r| r.status.as_u16()).collect();
     statuses.sort();
     assert_eq!(
@@ -1015,4 +1018,32 @@ async fn pending_sign_ups_per_address_are_capped_under_concurrency() {
         tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
         assert_eq!(mailbox(&email).await.len(), base + CAP, "{email}");
     }
+}
+
+#[tokio::test]
+async fn following_a_link_someone_else_requested_does_not_hand_them_the_account() {
+    let s = Stack::from_env();
+    // A stranger signs up with the victim's address and a password of their choosing.
+    let victim = unique_email("prehijack");
+    let theirs = "stranger's password 987";
+    s.start_sign_up("Stranger", &victim, theirs).await.assert_status(202);
+    let token = token_in(&wait_for_mail(&victim, 1).await[0]).unwrap();
+    // The victim follows the link with their own password: refused, nothing created.
+    let r = s.verify_email(&token, TEST_PASSWORD).await;
+    assert_eq!(r.assert_error(400, "VALIDATION_ERROR")["field"], "password");
+    assert!(r.header("set-cookie").is_none());
+    let rows = s.sql(&format!("SELECT COUNT(*) AS n FROM users WHERE email = '{victim}'"));
+    assert_eq!(rows[0]["n"], 0);
+    // The victim signs up themselves: their token and password make the account, the
+    // stranger's pending sign-up is gone with it, and the stranger's password opens nothing.
+    let r = s.sign_up_verified("Victim", &victim, TEST_PASSWORD).await;
+    assert_eq!(r.assert_status(201)["user"]["name"], "Victim");
+    let r = s.verify_email(&token, theirs).await;
+    r.assert_error(400, "VALIDATION_ERROR");
+    send(
+        s.gw(Method::POST, "/api/v1/auth/sign-in/email")
+            .json(&json!({ "email": victim, "password": theirs })),
+    )
+    .await
+    .assert_error(401, "UNAUTHORIZED");
 }

@@ -188,8 +188,9 @@ fn schemas() -> Value {
             "email": { "type": "string", "format": "email" },
             "expiresAt": ts(),
         })),
-        "VerifyEmailRequest": obj(&["token"], json!({
-            "token": { "type": "string", "minLength": 43, "maxLength": 43, "pattern": "^[A-Za-z0-9]+$" },
+        "VerifyEmailRequest": obj(&["token", "password"], json!({
+            "token": { "type": "string", "minLength": 43, "maxLength": 43, "pattern": "^[A-Za-z0-9]+$", "description": "The code from the sign-up mail." },
+            "password": { "type": "string", "minLength": 1, "maxLength": 128, "description": "The password chosen at sign-up." },
         })),
         "SignInRequest": obj(&["email", "password"], json!({ "email": s(), "password": s() })),
         "AuthResult": obj(&["user", "session"], json!({ "user": r("User"), "session": obj(&["expiresAt"], json!({ "expiresAt": ts() })) })),
@@ -397,7 +398,7 @@ pub fn operation(route: Route) -> Operation {
             &[],
         ),
         VerifyEmail => op(
-            "Finish a sign-up with the mailed token: create the account, start a session",
+            "Finish a sign-up with the mailed token and its password: create the account, start a session",
             "auth",
             Some("VerifyEmailRequest"),
             (201, Some("AuthResult")),

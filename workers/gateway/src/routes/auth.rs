@@ -155,41 +155,65 @@ pub async fn sign_up(app: &App<'_>, req: &mut Request) -> Result<Response> {
 #[serde(deny_unknown_fields)]
 struct VerifyEmail {
     token: String,
+    password: String,
 }
 
-/// `POST /api/v1/auth/verify-email`: the token from the sign-up mail creates the account and
-/// starts a session. One D1 batch reads the pending row, creates the user from it unless the
-/// address has an account by now (`ON CONFLICT DO NOTHING`), and deletes every pending row of
-/// the address, so a token works once. A token that does not verify changes nothing.
+/// The one answer for a password that is not the one chosen at sign-up.
+fn wrong_password() -> Error {
+    ApiError::invalid_field("password", "is not the password chosen at sign-up").into()
+}
+
+/// `POST /api/v1/auth/verify-email {token, password}`: the token from the sign-up mail and the
+/// password chosen at sign-up create the account and start a session. The password is asked
+/// again so that a mailbox owner who follows a link someone else requested (with a password
+/// they chose) cannot end up in an account that stranger can sign in to. Then one D1 batch
+/// reads the pending row again, creates the user from it unless the address has an account by
+/// now (`ON CONFLICT DO NOTHING`), and deletes every pending row of the address, so a token
+/// works once. A token or password that does not verify changes nothing.
 pub async fn verify_email(app: &App<'_>, req: &mut Request) -> Result<Response> {
     let body: VerifyEmail = read_json(req, 4096).await?;
     signup::check_token("token", &body.token)?;
+    if body.password.is_empty()
+        || body.password.chars().count() > crow_common::identity::PASSWORD_MAX
+    {
+        return Err(ApiError::invalid_field("password", "must be 1 to 128 characters").into());
+    }
     let db = Db::new(app.env, &app.ctx.meter)?;
     let token_hash = sha256_b64url(body.token.as_bytes());
     let now = now_ms() as i64;
+    let live = "SELECT email, password_hash FROM email_verifications \
+                WHERE token_hash = ?1 AND expires_at > ?2 AND password_hash IS NOT NULL";
+    #[derive(Deserialize)]
+    struct Pending {
+        password_hash: String,
+    }
+    let pending: Pending = db
+        .first(live, args![&token_hash, now])
+        .await?
+        .ok_or_else(|| Error::from(signup::invalid_token("token")))?;
+    if !kdf::verify_password(&body.password, Some(&pending.password_hash)).await? {
+        return Err(wrong_password());
+    }
     let id = ids::new_id("usr", now as u64).map_err(random_failure)?;
-    let live = "SELECT email FROM email_verifications WHERE token_hash = ?1 AND expires_at > ?2";
+    // Each statement names the row that was checked (token and password hash), so a concurrent
+    // verification that consumed it first leaves this one with nothing to do.
     let results = db
         .read_batch(vec![
             db.statement(live, args![&token_hash, now])?,
             db.statement(
                 "INSERT INTO users (id, email, name, password_hash, created_at, updated_at) \
                  SELECT ?3, email, name, password_hash, ?2, ?2 FROM email_verifications \
-                 WHERE token_hash = ?1 AND expires_at > ?2 \
+                 WHERE token_hash = ?1 AND expires_at > ?2 AND password_hash = ?4 \
                  ON CONFLICT (email) DO NOTHING RETURNING id",
-                args![&token_hash, now, &id],
+                args![&token_hash, now, &id, &pending.password_hash],
             )?,
             db.statement(
-                &format!("DELETE FROM email_verifications WHERE email = ({live})"),
+                "DELETE FROM email_verifications WHERE email = \
+                 (SELECT email FROM email_verifications WHERE token_hash = ?1 AND expires_at > ?2)",
                 args![&token_hash, now],
             )?,
         ])
         .await?;
-    #[derive(Deserialize)]
-    struct Pending {
-        #[allow(dead_code)]
-        email: String,
-    }
     #[derive(Deserialize)]
     struct Created {
         id: String,
@@ -198,9 +222,9 @@ pub async fn verify_email(app: &App<'_>, req: &mut Request) -> Result<Response> 
         return Err(signup::invalid_token("token").into());
     }
     let Some(user_id) = rows::<Created>(&results, 1)?.into_iter().next().map(|c| c.id) else {
-        // The address got an account between sign-up and now (another verification won): the
-        // caller proved they read the mailbox, so saying so reveals nothing to them, and they
-        // are not signed in to an account whose password they did not set.
+        // The address got an account between sign-up and now: the caller proved they read the
+        // mailbox, so saying so reveals nothing to them, and they are not signed in to an
+        // account whose password they did not set.
         return Err(conflict_email());
     };
     let (cookie, expires) = start_session(app, req, &db, &user_id).await?;
