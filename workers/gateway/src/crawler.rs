@@ -111,31 +111,26 @@ pub async fn create(app: &App<'_>, req: &mut Request) -> Result<Response> {
     let body: CreateJob = read_json(req, DEFAULT_JSON_LIMIT).await?;
     let target = check_url(&body.url, allow_loopback(app.env))?;
     let db = Db::new(app.env, &app.ctx.meter)?;
-    #[derive(Deserialize)]
-    struct N {
-        n: i64,
-    }
-    let active: Option<N> = db
-        .first(
-            "SELECT COUNT(*) AS n FROM crawler_jobs WHERE organization_id = ?1 AND status IN ('queued', 'running')",
-            args![&access.org_id],
-        )
-        .await?;
-    if active.map(|a| a.n).unwrap_or(0) >= MAX_ACTIVE_JOBS {
-        return Err(ApiError::conflict(format!(
-            "At most {MAX_ACTIVE_JOBS} crawler jobs can be active at once"
-        ))
-        .into());
-    }
     let now = now_ms() as i64;
     let id = ids::new_id("crj", now as u64)
         .map_err(|e| Error::Internal(worker::Error::RustError(e.to_string())))?;
     let user = app.caller()?.user_id().map(str::to_string);
-    db.run(
-        "INSERT INTO crawler_jobs (id, organization_id, created_by, url, status, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, 'queued', ?5, ?5)",
-        args![&id, &access.org_id, user.as_ref(), &target.url, now],
-    )
-    .await?;
+    // The cap on active jobs is part of the insert: concurrent requests cannot together pass it.
+    let inserted = db
+        .run(
+            "INSERT INTO crawler_jobs (id, organization_id, created_by, url, status, created_at, updated_at) \
+             SELECT ?1, ?2, ?3, ?4, 'queued', ?5, ?5 \
+             WHERE (SELECT COUNT(*) FROM crawler_jobs WHERE organization_id = ?2 AND status IN ('queued', 'running')) < ?6",
+            args![&id, &access.org_id, user.as_ref(), &target.url, now, MAX_ACTIVE_JOBS],
+        )
+        .await?;
+    if inserted == 0 {
+        return Err(ApiError::conflict(format!(
+            "At most {MAX_ACTIVE_JOBS} crawler jobs can be active at once"
+        ))
+        .detail("limit", MAX_ACTIVE_JOBS)
+        .into());
+    }
     let sent = match app.env.queue("CRAWLER_QUEUE") {
         Ok(q) => {
             let _span = app.ctx.meter.span("queue");
