@@ -78,7 +78,9 @@ impl Ctx {
             env.var("SERVER_TIMING").map(|v| v.to_string() == "on").unwrap_or(false);
         Ctx {
             request_id,
-            method: req.method().to_string(),
+            // The JS request's own method string: worker's `Method` enum maps methods it does not
+            // know (PROPFIND, LOCK, …) to GET, which would let them reach GET handlers.
+            method: req.inner().method().to_ascii_uppercase(),
             path: req.path(),
             service,
             meter: Meter::new(),

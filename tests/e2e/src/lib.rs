@@ -569,6 +569,45 @@ pub async fn serve_status(status: u16) -> String {
     format!("http://127.0.0.1:{}", addr.port())
 }
 
+/// A loopback server for redirect tests: a path listed in `redirects` answers 302 with its
+/// `Location` (`{port}` replaced by the server's own port), any other path serves `body` as HTML.
+/// Returns the base URL and the paths requested so far.
+pub async fn serve_redirects(
+    redirects: &'static [(&'static str, &'static str)],
+    body: &'static str,
+) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut sock, _)) = listener.accept().await else { return };
+            let log = log.clone();
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 8192];
+                let n = sock.read(&mut buf).await.unwrap_or(0);
+                let request = String::from_utf8_lossy(&buf[..n]).to_string();
+                let path = request.split_whitespace().nth(1).unwrap_or("/").to_string();
+                log.lock().expect("log").push(path.clone());
+                let reply = match redirects.iter().find(|(p, _)| *p == path) {
+                    Some((_, to)) => format!(
+                        "HTTP/1.1 302 Found\r\nLocation: {}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                        to.replace("{port}", &port.to_string())
+                    ),
+                    None => format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                        body.len()
+                    ),
+                };
+                let _ = sock.write_all(reply.as_bytes()).await;
+            });
+        }
+    });
+    (format!("http://127.0.0.1:{port}"), seen)
+}
+
 /// A loopback server that answers with a 100 MB HTML page, streamed as fast as the client
 /// reads it, with or without announcing its length. Counts the bytes it managed to send.
 pub async fn serve_huge(

@@ -145,8 +145,7 @@ async fn checkout_to_starter_to_cancel_resume_and_back_to_free() {
     let last = fake_requests()
         .await
         .into_iter()
-        .filter(|r| r["path"] == format!("/v1/subscriptions/{sub_id}"))
-        .last()
+        .rfind(|r| r["path"] == format!("/v1/subscriptions/{sub_id}"))
         .unwrap();
     assert_eq!(last["form"]["cancel_at_period_end"], "true");
     assert_eq!(billing_state(&s, &t).await["plan"], "starter", "paid until the period ends");

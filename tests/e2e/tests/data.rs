@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use crow_e2e::{send, serve_hanging, serve_huge, serve_page, Stack, Tenant};
+use crow_e2e::{send, serve_hanging, serve_huge, serve_page, serve_redirects, Stack, Tenant};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -427,6 +427,63 @@ async fn crawler_refuses_private_targets() {
         0,
         "nothing was queued"
     );
+}
+
+#[tokio::test]
+async fn crawler_redirects_are_resolved_by_the_url_standard_and_rechecked() {
+    let s = Stack::from_env();
+    let t = s.tenant("redirects").await;
+    let (base, seen) = serve_redirects(
+        &[
+            // Odd spellings of 127.0.0.1 (allowed locally): fetched at the canonical address.
+            ("/start", "http://127.0.0.0x1:{port}/hop"),
+            ("/hop", "/\\127.0.0.1:{port}/final-a"),
+            // A mapped IPv6 spelling of loopback: refused even with the local setting.
+            ("/mapped", "http://[::ffff:127.0.0.1]:{port}/final-m"),
+            ("/loop", "/loop"),
+        ],
+        PAGE,
+    )
+    .await;
+    let port = base.rsplit(':').next().unwrap();
+    let create = |url: String| {
+        let s = &s;
+        let t = &t;
+        async move {
+            let r = send(
+                s.as_key(Method::POST, "/api/v1/crawler-jobs", &t.key).json(&json!({ "url": url })),
+            )
+            .await;
+            let job = r.assert_status(202).clone();
+            s.wait_for_job(&t.key, job["id"].as_str().unwrap(), 30).await
+        }
+    };
+
+    // The job keeps the canonical form of what was submitted, and the page is stored under the
+    // canonical URL of the last hop.
+    let job = create(format!("http://0x7f.1:{port}/start")).await;
+    assert_eq!(job["url"], format!("{base}/start"), "{job}");
+    assert_eq!(job["status"], "completed", "{job}");
+    assert_eq!(job["title"], "Returns policy");
+    let doc = s.sql(&format!(
+        "SELECT source_url FROM documents WHERE id = '{}'",
+        job["documentId"].as_str().unwrap()
+    ));
+    assert_eq!(doc[0]["source_url"], format!("{base}/final-a"));
+
+    let job = create(format!("{base}/mapped")).await;
+    assert_eq!(job["status"], "failed", "{job}");
+    assert!(job["error"].as_str().unwrap().contains("refused redirect"), "{job}");
+    assert_eq!(job["documentId"], Value::Null);
+
+    let job = create(format!("{base}/loop")).await;
+    assert_eq!(job["status"], "failed", "{job}");
+    assert!(job["error"].as_str().unwrap().contains("more than 5 redirects"), "{job}");
+
+    let seen = seen.lock().unwrap().clone();
+    assert!(!seen.iter().any(|p| p == "/final-m"), "the refused hop was never fetched: {seen:?}");
+    assert_eq!(seen.iter().filter(|p| *p == "/loop").count(), 6, "one fetch and five redirects");
+    assert_eq!(seen.iter().filter(|p| *p == "/final-a").count(), 1, "{seen:?}");
 }
 
 #[tokio::test]

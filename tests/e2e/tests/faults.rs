@@ -4,6 +4,7 @@
 //! - D1 failing writes (a trigger that aborts inserts for one organization only);
 //! - the AI backend failing: the gateway's embedding binding missing, the agent's model server
 //!   answering 500 or never answering.
+//!
 //! Its own test binary, since it restarts workers of the shared stack (cargo runs test binaries
 //! one at a time); within it, tests take `SERIAL` so no two faults overlap.
 

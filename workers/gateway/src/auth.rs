@@ -244,6 +244,13 @@ fn invalid_key() -> ApiError {
         .header("WWW-Authenticate", "Bearer realm=\"crow\"")
 }
 
+/// Whether the request carries any credential header (key, cookie or internal key).
+pub fn presents_credential(req: &Request) -> bool {
+    ["Authorization", "X-API-Key", "Cookie", "X-Internal-Key"]
+        .iter()
+        .any(|h| header(req, h).is_some_and(|v| !v.is_empty()))
+}
+
 /// Resolves the caller, or `None` for an anonymous request.
 pub async fn resolve(app: &App<'_>, req: &Request) -> Result<Option<Caller>> {
     let presented = credentials::presented(

@@ -2,8 +2,9 @@
 //!
 //! A job is written to D1 first and then sent to the `crow-crawler` queue (if sending fails the
 //! row is removed again and the client gets a 503). The consumer fetches the page with a deadline
-//! and a size cap, following at most five redirects and re-checking every hop against the SSRF
-//! rules, extracts title and text, stores them as a knowledge-base document, and notifies the
+//! and a size cap, following at most five redirects (each `Location` resolved by the URL Standard
+//! and put through the same SSRF check; the string fetched is always the checked one), extracts
+//! title and text, stores them as a knowledge-base document, and notifies the
 //! user who created the job. Every final write is conditional on the job still running, so a job
 //! cancelled meanwhile stays cancelled and leaves no document behind.
 
@@ -15,7 +16,7 @@ use crow_common::pagination::Pagination;
 use crow_common::time::iso8601;
 use crow_common::{ids, ApiError};
 use crow_edge::{json, now_ms, read_json};
-use crow_retail::crawl::{check_url, extract_text};
+use crow_retail::crawl::{check_url, extract_text, redirect_target};
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -111,31 +112,26 @@ pub async fn create(app: &App<'_>, req: &mut Request) -> Result<Response> {
     let body: CreateJob = read_json(req, DEFAULT_JSON_LIMIT).await?;
     let target = check_url(&body.url, allow_loopback(app.env))?;
     let db = Db::new(app.env, &app.ctx.meter)?;
-    #[derive(Deserialize)]
-    struct N {
-        n: i64,
-    }
-    let active: Option<N> = db
-        .first(
-            "SELECT COUNT(*) AS n FROM crawler_jobs WHERE organization_id = ?1 AND status IN ('queued', 'running')",
-            args![&access.org_id],
-        )
-        .await?;
-    if active.map(|a| a.n).unwrap_or(0) >= MAX_ACTIVE_JOBS {
-        return Err(ApiError::conflict(format!(
-            "At most {MAX_ACTIVE_JOBS} crawler jobs can be active at once"
-        ))
-        .into());
-    }
     let now = now_ms() as i64;
     let id = ids::new_id("crj", now as u64)
         .map_err(|e| Error::Internal(worker::Error::RustError(e.to_string())))?;
     let user = app.caller()?.user_id().map(str::to_string);
-    db.run(
-        "INSERT INTO crawler_jobs (id, organization_id, created_by, url, status, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, 'queued', ?5, ?5)",
-        args![&id, &access.org_id, user.as_ref(), &target.url, now],
-    )
-    .await?;
+    // The cap on active jobs is part of the insert: concurrent requests cannot together pass it.
+    let inserted = db
+        .run(
+            "INSERT INTO crawler_jobs (id, organization_id, created_by, url, status, created_at, updated_at) \
+             SELECT ?1, ?2, ?3, ?4, 'queued', ?5, ?5 \
+             WHERE (SELECT COUNT(*) FROM crawler_jobs WHERE organization_id = ?2 AND status IN ('queued', 'running')) < ?6",
+            args![&id, &access.org_id, user.as_ref(), &target.url, now, MAX_ACTIVE_JOBS],
+        )
+        .await?;
+    if inserted == 0 {
+        return Err(ApiError::conflict(format!(
+            "At most {MAX_ACTIVE_JOBS} crawler jobs can be active at once"
+        ))
+        .detail("limit", MAX_ACTIVE_JOBS)
+        .into());
+    }
     let sent = match app.env.queue("CRAWLER_QUEUE") {
         Ok(q) => {
             let _span = app.ctx.meter.span("queue");
@@ -237,33 +233,34 @@ async fn fetch_page(
     start: &str,
     allow_loopback: bool,
 ) -> std::result::Result<(String, Vec<u8>), CrawlError> {
-    let mut url = start.to_string();
-    for _ in 0..=MAX_REDIRECTS {
-        check_url(&url, allow_loopback)
-            .map_err(|e| format!("refused target {url}: {}", e.message))?;
+    // Every hop fetches exactly `target.url`, the serialisation that passed `check_url`.
+    let mut target = check_url(start, allow_loopback)
+        .map_err(|e| format!("refused target {start}: {}", e.message))?;
+    for hop in 0..=MAX_REDIRECTS {
+        let url = target.url.as_str();
         let headers = worker::Headers::new();
         let _ = headers.set("User-Agent", "CrowCrawler/1.0 (+https://crowai.dev)");
         let _ = headers.set("Accept", "text/html, text/plain;q=0.9");
         let mut init = RequestInit::new();
         init.with_redirect(RequestRedirect::Manual).with_headers(headers);
-        let req = Request::new_with_init(&url, &init).map_err(|e| format!("bad URL {url}: {e}"))?;
+        let req = Request::new_with_init(url, &init).map_err(|e| format!("bad URL {url}: {e}"))?;
         let mut resp = worker::Fetch::Request(req)
             .send()
             .await
             .map_err(|e| format!("fetching {url} failed: {e}"))?;
         let status = resp.status_code();
         if (300..400).contains(&status) {
+            if hop == MAX_REDIRECTS {
+                break;
+            }
             let location = resp
                 .headers()
                 .get("Location")
                 .ok()
                 .flatten()
                 .ok_or_else(|| format!("redirect {status} without Location"))?;
-            let base = worker::Url::parse(&url).map_err(|e| format!("bad URL {url}: {e}"))?;
-            url = base
-                .join(&location)
-                .map_err(|e| format!("bad redirect target {location}: {e}"))?
-                .to_string();
+            target = redirect_target(url, &location, allow_loopback)
+                .map_err(|e| format!("refused redirect from {url} to {location}: {}", e.message))?;
             continue;
         }
         if !(200..300).contains(&status) {
@@ -294,7 +291,8 @@ async fn fetch_page(
                 return Err(format!("the page is larger than {} bytes", MAX_PAGE_BYTES));
             }
         }
-        return Ok((url, read_capped(&mut resp).await?));
+        let body = read_capped(&mut resp).await?;
+        return Ok((target.url, body));
     }
     Err(format!("more than {MAX_REDIRECTS} redirects"))
 }

@@ -7,7 +7,7 @@
 use crow_common::router::{Params, Resolution, Router};
 use crow_common::{ApiError, GATEWAY_SERVICE};
 use crow_edge::{finish, route_miss, Ctx};
-use worker::{event, Context, Env, Method, Request, Response};
+use worker::{event, Context, Env, Request, Response};
 
 mod ai;
 mod auth;
@@ -282,8 +282,9 @@ async fn fetch(req: Request, env: Env, wctx: Context) -> worker::Result<Response
     Ok(resp)
 }
 
-fn is_unsafe(method: &Method) -> bool {
-    !matches!(method, Method::Get | Method::Head | Method::Options)
+/// Whether a method can change state (CSRF applies). Reads the request's real method string.
+fn is_unsafe(method: &str) -> bool {
+    !matches!(method, "GET" | "HEAD" | "OPTIONS")
 }
 
 async fn handle(
@@ -293,7 +294,7 @@ async fn handle(
     wctx: &Context,
     limit: &mut Option<limits::Applied>,
 ) -> Result<Response> {
-    if req.method() == Method::Options {
+    if ctx.method == "OPTIONS" {
         return Ok(cors::preflight(env, &req)?);
     }
     let (route, params) = match router().resolve(&ctx.method, &ctx.path) {
@@ -308,10 +309,21 @@ async fn handle(
         .map(|u| u.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect())
         .unwrap_or_default();
     let mut app = App { env, ctx, wctx, params, query, caller: None };
+    // Whom a public route's request counts against, when it carries a valid credential.
+    let mut counted_as: Option<Caller> = None;
     match route.auth() {
         AuthMode::Public => {
-            if matches!(route, Route::SignUp | Route::VerifyEmail | Route::SignIn) {
+            // Sign-in, sign-up and email verification always count against the client address:
+            // a brute-force guard that a caller's own valid session must not lift.
+            let login = matches!(route, Route::SignUp | Route::VerifyEmail | Route::SignIn);
+            if login {
                 cors::check_login_origin(env, &req)?;
+            }
+            // Any other public route needs no credential, but one that is sent and valid is
+            // counted against its own key or user, not the client address's small Public budget
+            // (shared by everyone behind one NAT). An invalid one is ignored: the route is public.
+            if limited && !login && auth::presents_credential(&req) {
+                counted_as = auth::resolve(&app, &req).await.ok().flatten();
             }
         }
         AuthMode::Optional | AuthMode::Required => {
@@ -341,7 +353,7 @@ async fn handle(
         }
     }
     if limited {
-        let target = match &app.caller {
+        let target = match app.caller.as_ref().or(counted_as.as_ref()) {
             Some(c) => c.rate_subject().map(|s| (s, c.policy.clone())),
             None => Some((limits::Subject::Ip(limits::client_ip(&req)), limits::public_policy())),
         };
@@ -359,7 +371,7 @@ async fn handle(
     if route.auth() == AuthMode::Required {
         app.caller()?;
     }
-    if app.caller.as_ref().is_some_and(Caller::is_session) && is_unsafe(&req.method()) {
+    if app.caller.as_ref().is_some_and(Caller::is_session) && is_unsafe(&ctx.method) {
         cors::check_csrf(env, &req)?;
     }
     dispatch(route, &app, &mut req).await

@@ -415,30 +415,35 @@ pub async fn create_key(app: &App<'_>, req: &mut Request) -> Result<Response> {
     let user_id = caller.require_user()?.to_string();
     let db = Db::new(app.env, &app.ctx.meter)?;
     let now = now_ms() as i64;
-    #[derive(Deserialize)]
-    struct Count {
-        n: i64,
-    }
-    let live: Option<Count> = db
-        .first(
-            "SELECT COUNT(*) AS n FROM api_keys WHERE organization_id = ?1 AND revoked_at IS NULL AND expires_at > ?2",
-            args![&access.org_id, now],
+    let key = generate_api_key().map_err(random_failure)?;
+    let id = ids::new_id("key", now as u64).map_err(random_failure)?;
+    // The cap is part of the insert: concurrent creations cannot together pass it.
+    let inserted = db
+        .run(
+            "INSERT INTO api_keys (id, organization_id, created_by, name, start, prefix, key_hash, created_at, expires_at) \
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 \
+             WHERE (SELECT COUNT(*) FROM api_keys WHERE organization_id = ?2 AND revoked_at IS NULL AND expires_at > ?8) < ?10",
+            args![
+                &id,
+                &access.org_id,
+                &user_id,
+                &name,
+                &key.start,
+                credentials::API_KEY_PREFIX,
+                &key.hash,
+                now,
+                now + ttl * 1000,
+                MAX_KEYS_PER_ORG
+            ],
         )
         .await?;
-    if live.map(|c| c.n).unwrap_or(0) >= MAX_KEYS_PER_ORG {
+    if inserted == 0 {
         return Err(ApiError::conflict(format!(
             "An organization can hold at most {MAX_KEYS_PER_ORG} live keys; revoke one first"
         ))
+        .detail("limit", MAX_KEYS_PER_ORG)
         .into());
     }
-    let key = generate_api_key().map_err(random_failure)?;
-    let id = ids::new_id("key", now as u64).map_err(random_failure)?;
-    db.run(
-        "INSERT INTO api_keys (id, organization_id, created_by, name, start, prefix, key_hash, created_at, expires_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        args![&id, &access.org_id, &user_id, &name, &key.start, credentials::API_KEY_PREFIX, &key.hash, now, now + ttl * 1000],
-    )
-    .await?;
     let row = load_key(&db, &access.org_id, &id).await?;
     let mut body = key_json(&row);
     // The only time the full key is ever returned.

@@ -328,6 +328,46 @@ async fn owner_count(db: &Db, org_id: &str) -> Result<i64> {
         .unwrap_or(0))
 }
 
+/// The conditions every membership change carries in its own statement, so that concurrent
+/// changes cannot together break the rules the handler checked (no check-then-act):
+/// the member still has the role the handler read (`?4`), an owner is demoted or removed only
+/// while another owner remains, and the actor (`?5`) still holds the role the change needs
+/// (an owner when it touches the owner role, else an admin or owner).
+/// Placeholders: ?2 organization, ?3 member, ?4 the member's role as read, ?5 actor user,
+/// ?6 1 when the change touches the owner role, ?7 1 when the member stops being an owner.
+const MEMBERSHIP_GUARD: &str = "organization_id = ?2 AND user_id = ?3 AND role = ?4 \
+     AND (?7 = 0 OR (SELECT COUNT(*) FROM memberships WHERE organization_id = ?2 AND role = 'owner') > 1) \
+     AND EXISTS (SELECT 1 FROM memberships WHERE organization_id = ?2 AND user_id = ?5 \
+                 AND (role = 'owner' OR (?6 = 0 AND role = 'admin')))";
+
+/// Why a guarded membership change wrote nothing: read after the refused write, only to word
+/// the answer (nothing is written on the strength of it).
+async fn refused_change(
+    app: &App<'_>,
+    db: &Db,
+    org_id: &str,
+    user_id: &str,
+    old_role: Role,
+) -> Error {
+    match auth::member_role(app, org_id, user_id).await {
+        Ok(None) => ApiError::not_found("Member").into(),
+        Ok(Some(Role::Owner)) if old_role == Role::Owner => match owner_count(db, org_id).await {
+            Ok(n) if n <= 1 => {
+                ApiError::conflict("An organization must keep at least one owner").into()
+            }
+            Ok(_) => changed_meanwhile(),
+            Err(e) => e,
+        },
+        Ok(Some(_)) => changed_meanwhile(),
+        Err(e) => e,
+    }
+}
+
+fn changed_meanwhile() -> Error {
+    ApiError::conflict("The membership or your role changed meanwhile; read it again and retry")
+        .into()
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ChangeRole {
@@ -343,19 +383,31 @@ pub async fn update_member(app: &App<'_>, req: &mut Request) -> Result<Response>
     let db = Db::new(app.env, &app.ctx.meter)?;
     let (user_id, old_role) = existing_member(app, &access.org_id).await?;
     require_assign(access.role, Some(old_role), Some(new_role))?;
-    if old_role == Role::Owner
-        && new_role != Role::Owner
-        && owner_count(&db, &access.org_id).await? <= 1
-    {
+    let actor = caller.require_user()?;
+    let touches_owner = old_role == Role::Owner || new_role == Role::Owner;
+    let loses_owner = old_role == Role::Owner && new_role != Role::Owner;
+    if loses_owner && owner_count(&db, &access.org_id).await? <= 1 {
         return Err(ApiError::conflict("An organization must keep at least one owner")
             .detail("field", "role")
             .into());
     }
-    db.run(
-        "UPDATE memberships SET role = ?1 WHERE organization_id = ?2 AND user_id = ?3",
-        args![new_role.as_str(), &access.org_id, &user_id],
-    )
-    .await?;
+    let changed = db
+        .run(
+            &format!("UPDATE memberships SET role = ?1 WHERE {MEMBERSHIP_GUARD}"),
+            args![
+                new_role.as_str(),
+                &access.org_id,
+                &user_id,
+                old_role.as_str(),
+                actor,
+                touches_owner as i64,
+                loses_owner as i64
+            ],
+        )
+        .await?;
+    if changed == 0 {
+        return Err(refused_change(app, &db, &access.org_id, &user_id, old_role).await);
+    }
     let row: MemberRow = db
         .first(
             &format!("{MEMBER_SELECT} WHERE m.organization_id = ?1 AND m.user_id = ?2"),
@@ -373,16 +425,35 @@ pub async fn remove_member(app: &App<'_>) -> Result<Response> {
     let db = Db::new(app.env, &app.ctx.meter)?;
     let (user_id, old_role) = existing_member(app, &access.org_id).await?;
     require_assign(access.role, Some(old_role), None)?;
-    if old_role == Role::Owner && owner_count(&db, &access.org_id).await? <= 1 {
+    let actor = caller.require_user()?;
+    let is_owner = old_role == Role::Owner;
+    if is_owner && owner_count(&db, &access.org_id).await? <= 1 {
         return Err(ApiError::conflict("An organization must keep at least one owner").into());
     }
-    db.batch(vec![
-        db.statement("DELETE FROM memberships WHERE organization_id = ?1 AND user_id = ?2", args![&access.org_id, &user_id])?,
-        db.statement(
-            "UPDATE users SET active_organization_id = NULL WHERE id = ?1 AND active_organization_id = ?2",
-            args![&user_id, &access.org_id],
-        )?,
-    ])
-    .await?;
+    // The active-organization reset applies only if the guarded delete did (same transaction).
+    let changes = db
+        .batch(vec![
+            db.statement(
+                &format!("DELETE FROM memberships WHERE {MEMBERSHIP_GUARD}"),
+                args![
+                    "",
+                    &access.org_id,
+                    &user_id,
+                    old_role.as_str(),
+                    actor,
+                    is_owner as i64,
+                    is_owner as i64
+                ],
+            )?,
+            db.statement(
+                "UPDATE users SET active_organization_id = NULL WHERE id = ?1 AND active_organization_id = ?2 \
+                 AND NOT EXISTS (SELECT 1 FROM memberships WHERE organization_id = ?2 AND user_id = ?1)",
+                args![&user_id, &access.org_id],
+            )?,
+        ])
+        .await?;
+    if changes.first().copied().unwrap_or(0) == 0 {
+        return Err(refused_change(app, &db, &access.org_id, &user_id, old_role).await);
+    }
     Ok(json(200, &json!({ "userId": user_id, "removed": true }))?)
 }

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use worker::{Headers, Request, Response};
 
+use crate::auth::Principal;
 use crate::db::Db;
 use crate::error::{DependencyExt, Result};
 use crate::routes::auth::load_user;
@@ -208,9 +209,17 @@ pub async fn get_picture(app: &App<'_>) -> Result<Response> {
         id => id,
     };
     let db = Db::new(app.env, &app.ctx.meter)?;
-    let visible = match caller.user_id() {
-        Some(me) if me == target => true,
-        Some(me) => db
+    // A user sees pictures of people they share an organization with. An API key (or another
+    // worker acting for an organization) acts for its organization only: it sees its members'
+    // pictures, never those of people its creator knows from elsewhere.
+    let person = match &caller.principal {
+        Principal::Session { user_id, .. } => Some(user_id.as_str()),
+        Principal::Internal { org_id: None, user_id } => user_id.as_deref(),
+        _ => None,
+    };
+    let visible = match (person, caller.default_org()) {
+        (Some(me), _) if me == target => true,
+        (Some(me), _) => db
             .first::<Value>(
                 "SELECT 1 AS ok FROM memberships a JOIN memberships b ON a.organization_id = b.organization_id \
                  WHERE a.user_id = ?1 AND b.user_id = ?2 LIMIT 1",
@@ -218,16 +227,14 @@ pub async fn get_picture(app: &App<'_>) -> Result<Response> {
             )
             .await?
             .is_some(),
-        None => match caller.default_org() {
-            Some(org) => db
-                .first::<Value>(
-                    "SELECT 1 AS ok FROM memberships WHERE organization_id = ?1 AND user_id = ?2",
-                    args![org, target],
-                )
-                .await?
-                .is_some(),
-            None => false,
-        },
+        (None, Some(org)) => db
+            .first::<Value>(
+                "SELECT 1 AS ok FROM memberships WHERE organization_id = ?1 AND user_id = ?2",
+                args![org, target],
+            )
+            .await?
+            .is_some(),
+        (None, None) => false,
     };
     let not_found = || ApiError::not_found("Picture");
     if !visible {
