@@ -32,7 +32,7 @@ async fn concurrent_demotions_never_leave_an_organization_without_an_owner() {
     let b = s.tenant("owner-race-b").await;
     professional(&s, &a);
     professional(&s, &b);
-    for trial in 0..8 {
+    for trial in 0..12 {
         let org = s.create_org(&a.cookie, &format!("race {trial}")).await;
         let members = format!("/api/v1/organizations/{org}/members");
         let r = send(
@@ -107,8 +107,8 @@ async fn the_key_cap_holds_under_concurrent_creation() {
     .await;
     let created = replies.iter().filter(|r| r.status.as_u16() == 201).count();
     for r in replies.iter().filter(|r| r.status.as_u16() != 201) {
-        let e = r.assert_error(409, "CONFLICT");
-        assert_eq!(e["details"]["limit"], 100, "{e}");
+        let details = r.assert_error(409, "CONFLICT");
+        assert_eq!(details["limit"], 100, "{details}");
     }
     assert_eq!(created, 5, "answers {:?}", statuses(&replies));
     assert_eq!(count(&s, &live), 100);
@@ -148,7 +148,7 @@ async fn the_active_crawler_job_cap_holds_under_concurrent_requests() {
     .await;
     let accepted = replies.iter().filter(|r| r.status.as_u16() == 202).count();
     for r in replies.iter().filter(|r| r.status.as_u16() != 202) {
-        assert_eq!(r.assert_error(409, "CONFLICT")["details"]["limit"], 20);
+        assert_eq!(r.assert_error(409, "CONFLICT")["limit"], 20);
     }
     assert_eq!(accepted, 20, "answers {:?}", statuses(&replies));
     let jobs = count(
@@ -226,7 +226,9 @@ async fn unknown_methods_get_405_on_every_door() {
         (format!("{}/a2a/jsonrpc", s.a2a), "POST"),
     ];
     for (url, served) in &doors {
-        for m in ["PROPFIND", "LOCK", "MKCOL", "PURGE", "FOO"] {
+        // Methods the runtime accepts but workers-rs's enum does not know (workerd itself
+        // answers 501 to tokens it does not know at all, before any worker runs).
+        for m in ["PROPFIND", "LOCK", "MKCOL", "PURGE", "COPY", "UNLOCK", "SEARCH"] {
             let method = Method::from_bytes(m.as_bytes()).expect("method");
             let r = send(
                 client
