@@ -31,7 +31,8 @@
 //
 // GET /health, GET /_calls (call counts by binding and model or method, which the end-to-end
 // tests read), GET /_vectors?namespace=… (ids and metadata stored for one namespace), and
-// POST /_vectorize/<method> (the index's methods over HTTP, for tests of its limits).
+// POST /_ai/run and /_vectorize/<method> (the bindings' methods over HTTP, for tests of their
+// shapes and limits).
 import { DurableObject, WorkerEntrypoint } from "cloudflare:workers";
 
 const MAX_UPSERT = 1000;
@@ -317,14 +318,17 @@ async function chat(env, inputs) {
   return { response: answer(results) };
 }
 
+async function run(env, model, inputs) {
+  await store(env).count(`ai:${model}`);
+  if (model === env.EMBEDDING_MODEL) return embed(env, inputs);
+  if (model === env.DESCRIBER_MODEL) return describe(inputs);
+  if (model === env.PLANNER_MODEL) return chat(env, inputs);
+  throw aiError(5007, `No such model ${model} or task`);
+}
+
 export class AiStandIn extends WorkerEntrypoint {
   async run(model, inputs) {
-    const env = this.env;
-    await store(env).count(`ai:${model}`);
-    if (model === env.EMBEDDING_MODEL) return embed(env, inputs);
-    if (model === env.DESCRIBER_MODEL) return describe(inputs);
-    if (model === env.PLANNER_MODEL) return chat(env, inputs);
-    throw aiError(5007, `No such model ${model} or task`);
+    return run(this.env, model, inputs);
   }
 }
 
@@ -563,6 +567,15 @@ export default {
       return json({ namespace: ns, vectors: await store(env).list(ns) });
     }
     if (url.pathname === "/_describe") return json(await store(env).describe());
+    // AI.run over HTTP, for tests: POST /_ai/run {"model", "inputs"} -> {"result"} or 400.
+    if (url.pathname === "/_ai/run" && request.method === "POST") {
+      const { model, inputs } = await request.json();
+      try {
+        return json({ result: await run(env, model, inputs) });
+      } catch (e) {
+        return json({ error: String(e.message ?? e) }, 400);
+      }
+    }
     // The index's methods over HTTP, so tests can check its limits directly:
     // POST /_vectorize/upsert {"args": [vectors]} -> {"result"} or 400 {"error": message}.
     const m = url.pathname.match(/^\/_vectorize\/(upsert|insert|query|deleteByIds|getByIds)$/);
