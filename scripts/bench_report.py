@@ -139,9 +139,10 @@ def section(results, sizes, startups, seconds, conc, started, hotpath=None):
     p("The MCP row is a stateless `tools/call` of `crow_search_products` (the same query, hybrid mode,")
     p("limit 10, as the REST hybrid search row), answered by the MCP worker through its service binding")
     p("to the gateway (key verification, limiter, search). The A2A row is a blocking `SendMessage`")
-    p("(A2A 1.0) answered by the offline planner (`crow-offline-planner`, a deterministic rule-based")
-    p("planner, not a language model): the agent loop, its tool calls through the gateway and the")
-    p("task stored in the A2A worker's D1 database; a real model adds its own inference time on top.")
+    p("(A2A 1.0) answered by the stand-in's planner on the AI binding (`@local/crow-standin-planner-v1`,")
+    p("a deterministic rule-based planner, not a language model): two model rounds over the binding,")
+    p("the agent loop, its tool calls through the gateway and the task stored in the A2A worker's D1")
+    p("database; a real model adds its own inference time on top.")
     if mcp and rest:
         m = mcp["result"]
         p(f"MCP over REST for the same search: p50 {f2(m['p50_ms'] / rest['p50_ms'])}×, "

@@ -21,8 +21,8 @@ fn var(env: &Env, name: &str) -> Option<String> {
 
 /// The configured model backend.
 pub enum Backend {
-    /// `AI_BACKEND=local` (the default): the deterministic offline planner. Not a language model;
-    /// every answer says so in its first line.
+    /// `AI_BACKEND=local` (also when unset: no model configured): the deterministic offline
+    /// planner. Not a language model; every answer says so in its first line.
     Offline(OfflineModel),
     /// `AI_BACKEND=openai`: `POST {OPENAI_BASE_URL}/chat/completions`.
     OpenAi { base_url: String, model: String, api_key: Option<String>, timeout_ms: u64 },
