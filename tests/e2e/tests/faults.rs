@@ -5,6 +5,7 @@
 //! - the AI backend failing: the gateway's embedding model not served by its `AI` binding, the
 //!   `VECTORIZE` index refusing the vectors (dimensions of another model), the stand-in worker
 //!   behind both stopped, the agent's model server answering 500 or never answering.
+//!
 //! Its own test binary, since it restarts workers of the shared stack (cargo runs test binaries
 //! one at a time); within it, tests take `SERIAL` so no two faults overlap.
 
