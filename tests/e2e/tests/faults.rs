@@ -338,6 +338,21 @@ async fn a_vector_index_refusing_the_vectors_writes_no_rows() {
     )
     .await
     .assert_status(201);
+    // The index is persisted state: the first product's vector survived both restarts of the
+    // stand-in, so semantic search still finds it.
+    let r = send(s.as_key(
+        Method::GET,
+        "/api/v1/products/search?query=waterproof%20hiking%20boot&mode=semantic",
+        &t.key,
+    ))
+    .await;
+    let names: Vec<&str> = r.assert_status(200)["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    assert!(names.contains(&"Basalt Trail Boot"), "{names:?}");
 }
 
 fn send_message(s: &Stack, t: &Tenant, text: &str) -> reqwest::RequestBuilder {
