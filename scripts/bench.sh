@@ -97,13 +97,13 @@ python3 scripts/bench_report.py check-mcp "$state/mcp-check.json" || die "the MC
 measure "MCP tools/call crow_search_products, hybrid, 40 products" --url "$CROW_MCP_URL/mcp" --method POST \
   --body "$mcp_body" "${mcp_headers[@]}" --fail-body '"error":{' --fail-body '"isError":true'
 
-# A2A 1.0: a blocking SendMessage answered by the offline planner (AI_BACKEND=local), checked once
+# A2A 1.0: a blocking SendMessage answered by the stand-in's planner on the AI binding, checked once
 # to end in a completed task; during the run a JSON-RPC error or a failed task counts as an error.
 a2a_body='{"jsonrpc":"2.0","id":1,"method":"SendMessage","params":{"message":{"messageId":"m1","role":"ROLE_USER","parts":[{"text":"What are our top performing products?"}]}}}'
 curl -sS -o "$state/a2a-check.json" "$CROW_A2A_URL/a2a/jsonrpc" -H 'Content-Type: application/json' \
   -H 'A2A-Version: 1.0' -H "X-API-Key: $CROW_API_KEY" -d "$a2a_body" || die "the A2A SendMessage failed"
 python3 scripts/bench_report.py check-a2a "$state/a2a-check.json" || die "the A2A SendMessage did not complete"
-measure "A2A SendMessage, offline planner" --url "$CROW_A2A_URL/a2a/jsonrpc" --method POST --body "$a2a_body" \
+measure "A2A SendMessage, stand-in planner" --url "$CROW_A2A_URL/a2a/jsonrpc" --method POST --body "$a2a_body" \
   --header "A2A-Version: 1.0" --header "X-API-Key: $CROW_API_KEY" --fail-body '"error":{' --fail-body 'TASK_STATE_FAILED'
 
 log "generating a 10x catalogue (400 products)"

@@ -139,9 +139,10 @@ def section(results, sizes, startups, seconds, conc, started, hotpath=None):
     p("The MCP row is a stateless `tools/call` of `crow_search_products` (the same query, hybrid mode,")
     p("limit 10, as the REST hybrid search row), answered by the MCP worker through its service binding")
     p("to the gateway (key verification, limiter, search). The A2A row is a blocking `SendMessage`")
-    p("(A2A 1.0) answered by the offline planner (`crow-offline-planner`, a deterministic rule-based")
-    p("planner, not a language model): the agent loop, its tool calls through the gateway and the")
-    p("task stored in the A2A worker's D1 database; a real model adds its own inference time on top.")
+    p("(A2A 1.0) answered by the stand-in's planner on the AI binding (`@local/crow-standin-planner-v1`,")
+    p("a deterministic rule-based planner, not a language model): two model rounds over the binding,")
+    p("the agent loop, its tool calls through the gateway and the task stored in the A2A worker's D1")
+    p("database; a real model adds its own inference time on top.")
     if mcp and rest:
         m = mcp["result"]
         p(f"MCP over REST for the same search: p50 {f2(m['p50_ms'] / rest['p50_ms'])}×, "
@@ -178,8 +179,9 @@ def section(results, sizes, startups, seconds, conc, started, hotpath=None):
             p(f"| {mode} | {size} | {f2(x['p50_ms'])} | {f2(x['p99_ms'])} | "
               f"{f2(x['p50_ms'] / base_row['p50_ms'])} | {f2(x['p99_ms'] / base_row['p99_ms'])} |")
     p("")
-    p("Semantic and hybrid search with the local index scan every vector of the organization and kind")
-    p("(exact k-NN over D1 rows); Vectorize replaces that scan in production.")
+    p("Semantic and hybrid search embed the query through the AI binding and query the VECTORIZE binding:")
+    p("locally the stand-ins (the real e5-small model on 2 shared cores, an exact k-NN scan in a Durable")
+    p("Object), in production Workers AI and Vectorize, whose latencies these figures do not predict.")
 
     # Binding calls, from the workers' Server-Timing header.
     p("")
@@ -237,9 +239,9 @@ def section(results, sizes, startups, seconds, conc, started, hotpath=None):
     p("  For an API key the row's owner is not looked up first (the key can only reach its own")
     p("  organization's rows), which saved one `d1` round trip against the previous version.")
     p("- **search, fts**: + one `d1` for the BM25 ranking (FTS5) and one for the ranked rows. Semantic:")
-    p("  the ranking is the vector scan (the local D1 index; a Vectorize query in production, a")
-    p("  `vectorize` call instead of this `d1`) and the query's embedding is computed in the worker")
-    p("  locally (a Workers AI call in production). Hybrid: both rankings, fused (RRF) in the worker.")
+    p("  one `ai` call for the query's embedding and one `vectorize` query instead of the BM25 `d1`")
+    p("  (the stand-ins locally, Workers AI and Vectorize in production). Hybrid: both rankings, fused")
+    p("  (RRF) in the worker.")
     p("  The rows are read once for the fused ranking, not per ranking.")
     p("- **MCP tools/call**: two `svc` calls to the gateway, no binding of its own: one verifies the")
     p("  key and counts it against the key's budget (`gw: d1 1, do 1`), one is the REST call the tool")
@@ -267,7 +269,8 @@ def section(results, sizes, startups, seconds, conc, started, hotpath=None):
         p("time per operation, median of 5 rounds" + (", and as a share of one D1 round trip as the" if per_d1 else "."))
         if per_d1:
             p(f"organization GET scenario of this run measured it ({per_d1:.2f} ms per `d1` call, from")
-            p("`Server-Timing`, coarse). Everything but the local k-NN scan is microseconds: the binding")
+            p("`Server-Timing`, coarse). Everything but the hashed embedder's k-NN scan (no longer on a request")
+            p("path: vectors live in Vectorize, locally the stand-in's) is microseconds: the binding")
             p("round trips are the cost worth cutting.")
         p("")
         p("| operation | µs per operation | ÷ one D1 round trip |")

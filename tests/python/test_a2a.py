@@ -94,7 +94,7 @@ async def test_sdk_send_get_list_cancel(a2a_url, key, dialect):
         assert task.status.state == COMPLETED, task
         assert task.id.startswith("task_") and task.context_id.startswith("ctx_")
         text, data = artifact_data(task)
-        assert text.startswith("[crow-offline-planner]"), text  # the local default backend, labelled
+        assert text.startswith("[crow-standin-planner]"), text  # the local model (stand-in), labelled
         assert data["sources"], data
         assert any(s["kind"] == "product" and s["tool"] == "crow_search_products" for s in data["sources"])
         # The answer names records the sources list.

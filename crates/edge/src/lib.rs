@@ -3,6 +3,7 @@
 //! calls over service bindings. Protocol and business logic live in `crow-common` and friends;
 //! this crate only adapts them to the Workers runtime.
 
+pub mod ai;
 pub mod d1;
 pub mod entry;
 pub mod meter;

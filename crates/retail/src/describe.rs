@@ -1,10 +1,10 @@
-//! The local AI backend for product descriptions: deterministic text derived from the product's
-//! own fields, for development and tests where Workers AI cannot run. Production uses Workers AI
-//! with the prompt built by [`prompt`].
+//! Product descriptions: the prompt sent to the text model (`DESCRIPTION_MODEL`, Workers AI's
+//! Llama 3.3 in production, the stand-in's describer locally) and the parser of its answer.
+
+use serde_json::Value;
 
 use crate::inputs::Product;
 
-pub const LOCAL_MODEL: &str = "crow-local-describer-v1";
 /// The Workers AI model used in production for descriptions.
 pub const WORKERS_AI_MODEL: &str = "@cf/meta/llama-3.3-70b-instruct-fp8-fast";
 
@@ -15,55 +15,7 @@ fn price(p: &Product) -> Option<String> {
     p.price_cents.map(|c| format!("{} {}.{:02}", p.currency, c / 100, c % 100))
 }
 
-fn first_sentence(s: &str) -> &str {
-    let s = s.trim();
-    match s.find(['.', '!', '?']) {
-        Some(i) => &s[..=i],
-        None => s,
-    }
-}
-
-/// The three descriptions the local backend writes: every statement comes from a field.
-pub fn local_descriptions(p: &Product) -> Vec<(&'static str, String)> {
-    let brand = p.brand.as_deref().map(|b| format!("{b} ")).unwrap_or_default();
-    let category = p.category.as_deref().unwrap_or("product");
-    let mut short = format!("{brand}{} — {}", p.name, category.to_lowercase());
-    if let Some(pr) = price(p) {
-        short.push_str(&format!(", {pr}"));
-    }
-    short.push('.');
-
-    let mut detailed =
-        format!("The {brand}{} is a {} in our catalogue.", p.name, category.to_lowercase());
-    if !p.description.trim().is_empty() {
-        detailed.push(' ');
-        detailed.push_str(p.description.trim());
-        if !detailed.ends_with(['.', '!', '?']) {
-            detailed.push('.');
-        }
-    }
-    if !p.tags.is_empty() {
-        detailed.push_str(&format!(" Good to know: {}.", p.tags.join(", ")));
-    }
-    if let Some(pr) = price(p) {
-        detailed.push_str(&format!(" Price: {pr}."));
-    }
-
-    let mut keywords: Vec<String> = vec![p.name.to_lowercase()];
-    keywords.extend(p.category.iter().map(|c| c.to_lowercase()));
-    keywords.extend(p.brand.iter().map(|b| b.to_lowercase()));
-    keywords.extend(p.tags.iter().map(|t| t.to_lowercase()));
-    keywords.dedup();
-    let lead = first_sentence(&p.description);
-    let seo = if lead.is_empty() {
-        format!("Buy {brand}{}. Keywords: {}.", p.name, keywords.join(", "))
-    } else {
-        format!("Buy {brand}{}: {} Keywords: {}.", p.name, lead, keywords.join(", "))
-    };
-    vec![("short", short), ("detailed", detailed), ("seo", seo)]
-}
-
-/// The instruction sent to Workers AI in production; asks for JSON with the three styles.
+/// The instruction sent to the model; asks for JSON with the three styles.
 pub fn prompt(p: &Product) -> String {
     format!(
         "Write three descriptions of this retail product as JSON {{\"short\":…,\"detailed\":…,\"seo\":…}}. \
@@ -75,6 +27,31 @@ pub fn prompt(p: &Product) -> String {
         p.tags.join(", "),
         p.description
     )
+}
+
+/// The styles of a model answer `{response}` whose `response` is the JSON object asked for,
+/// either as an object or as JSON text (possibly in a code fence). `None` when no style has a
+/// non-empty text.
+pub fn parse_answer(response: &Value) -> Option<Vec<(String, String)>> {
+    let decoded;
+    let obj = match response {
+        Value::String(s) => {
+            let s = s.trim();
+            let s = s.strip_prefix("```json").or_else(|| s.strip_prefix("```")).unwrap_or(s);
+            decoded = serde_json::from_str::<Value>(s.trim().trim_end_matches('`').trim()).ok()?;
+            decoded.as_object()?
+        }
+        Value::Object(o) => o,
+        _ => return None,
+    };
+    let texts: Vec<(String, String)> = STYLES
+        .iter()
+        .filter_map(|s| {
+            obj.get(*s).and_then(Value::as_str).map(|t| (s.to_string(), t.trim().to_string()))
+        })
+        .filter(|(_, t)| !t.is_empty())
+        .collect();
+    (!texts.is_empty()).then_some(texts)
 }
 
 #[cfg(test)]
@@ -95,23 +72,18 @@ mod tests {
     }
 
     #[test]
-    fn descriptions_come_from_the_fields() {
-        let d = local_descriptions(&product());
-        assert_eq!(d.len(), 3);
-        assert_eq!(d[0].1, "Crow Trail Runner 2 — footwear, EUR 129.50.");
-        assert!(d[1].1.contains("grippy outsole") && d[1].1.contains("running, waterproof"));
-        assert!(d[2]
-            .1
-            .starts_with("Buy Crow Trail Runner 2: Lightweight trail shoe with a grippy outsole."));
-        let bare = Product {
-            description: String::new(),
-            brand: None,
-            category: None,
-            price_cents: None,
-            tags: vec![],
-            ..product()
-        };
-        assert_eq!(local_descriptions(&bare)[0].1, "Trail Runner 2 — product.");
-        assert!(prompt(&product()).contains("Name: Trail Runner 2"));
+    fn the_prompt_names_the_facts_and_answers_parse_in_either_form() {
+        let p = prompt(&product());
+        assert!(p.contains("Name: Trail Runner 2") && p.contains("Price: EUR 129.50"), "{p}");
+        let as_text = Value::String(
+            "```json\n{\"short\":\" A \",\"detailed\":\"B\",\"seo\":\"\"}\n```".into(),
+        );
+        let want = vec![("short".to_string(), "A".to_string()), ("detailed".into(), "B".into())];
+        assert_eq!(parse_answer(&as_text), Some(want.clone()));
+        let as_object = serde_json::json!({"short": "A", "detailed": "B", "other": "x"});
+        assert_eq!(parse_answer(&as_object), Some(want));
+        assert_eq!(parse_answer(&Value::String("Sure! Here you go".into())), None);
+        assert_eq!(parse_answer(&serde_json::json!({"short": ""})), None);
+        assert_eq!(parse_answer(&Value::Null), None);
     }
 }

@@ -12,6 +12,7 @@
 //! - [`fusion`]: reciprocal rank fusion with per-list weights and explanations.
 //! - [`chunk`]: overlapping, boundary-aware chunking with byte and char offsets.
 //! - [`fts`]: safe FTS5 `MATCH` expressions, result-limit handling, [`SearchMode`].
+//! - [`models`]: the embedding models the gateway can use (dimensions, prefixes, cosine floor).
 //! - [`relevance`]: recall@k and MRR over a labelled query set.
 
 pub mod chunk;
@@ -19,6 +20,7 @@ pub mod embed;
 pub mod error;
 pub mod fts;
 pub mod fusion;
+pub mod models;
 pub mod relevance;
 pub mod vector;
 
@@ -27,5 +29,6 @@ pub use embed::{LocalEmbedder, DIMENSIONS, MODEL_NAME};
 pub use error::{Result, SearchError};
 pub use fts::{build_match_expression, clamp_limit, validate_limit, SearchMode};
 pub use fusion::{reciprocal_rank_fusion, Contribution, FusedHit, RankedList, RRF_K};
+pub use models::{embedding_model, EmbeddingModel, Purpose};
 pub use relevance::{evaluate, mrr, recall_at_k, Evaluation};
 pub use vector::{cosine_similarity, top_k, Neighbor};

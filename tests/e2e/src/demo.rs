@@ -1178,6 +1178,89 @@ pub fn relevance_set() -> Vec<(String, String)> {
     pairs.iter().map(|(q, e)| (q.to_string(), e.to_string())).collect()
 }
 
+/// A query written the way shoppers search (synonyms, misspellings, intent) and what makes a
+/// catalogue product relevant to it: any of `tags`, and, when `categories` is not empty, one of
+/// those categories. The relevant products are derived from the catalogue's attributes
+/// ([`relevant_skus`]), never listed by hand.
+pub struct ShopperQuery {
+    pub query: &'static str,
+    pub tags: &'static [&'static str],
+    pub categories: &'static [&'static str],
+}
+
+const fn sq(
+    query: &'static str,
+    tags: &'static [&'static str],
+    categories: &'static [&'static str],
+) -> ShopperQuery {
+    ShopperQuery { query, tags, categories }
+}
+
+/// The shopper set: 35 queries over the catalogue.
+pub fn shopper_queries() -> Vec<ShopperQuery> {
+    vec![
+        sq(
+            "something warm for winter camping",
+            &["down", "insulated", "insulation", "winter"],
+            &["Outerwear", "Camping", "Footwear"],
+        ),
+        sq("rain gear", &["rain", "waterproof"], &[]),
+        sq("waterprof boots", &["boots", "winter", "snow"], &["Footwear"]),
+        sq("trail runing shoes", &["running", "trail"], &["Footwear"]),
+        sq("kit for my first marathon", &["running", "energy", "hydration"], &[]),
+        sq("bouldering stuff", &["bouldering"], &[]),
+        sq(
+            "rock climbing equipment",
+            &["climbing", "climbing-shoes", "bouldering", "rope", "harness", "chalk"],
+            &["Climbing"],
+        ),
+        sq("things for road cyclists", &["cycling"], &["Cycling"]),
+        sq("bags for bike touring", &["bikepacking", "bags"], &[]),
+        sq("lighting for the campsite", &["lantern", "lighting"], &[]),
+        sq("see in the dark", &["lighting", "lights", "headlamp", "lantern"], &[]),
+        sq("cooking outdoors", &["stove", "cooking", "meals"], &[]),
+        sq("snacks for the trail", &["snacks", "energy", "gel"], &["Nutrition"]),
+        sq("plant based food", &["vegan"], &[]),
+        sq("recovery after a hard workout", &["recovery", "protein"], &[]),
+        sq("stay hydrated", &["hydration", "electrolytes", "bottle"], &[]),
+        sq("merino wool clothing", &["merino"], &[]),
+        sq("what do I sleep on in a tent", &["sleeping-bag", "sleeping-pad"], &[]),
+        sq("ultralite backpacking", &["ultralight", "backpacking"], &[]),
+        sq("bag for carrying a laptop to work", &["commuter", "laptop", "urban"], &[]),
+        sq("head protection", &["helmet"], &[]),
+        sq("glacier travel", &["mountaineering", "snow"], &[]),
+        sq("layer that blocks the wind", &["windproof", "softshell", "shell"], &[]),
+        sq("fleece", &["fleece", "midlayer"], &[]),
+        sq("jackets", &[], &["Outerwear"]),
+        sq("pack for day hikes", &["daypack", "hiking"], &["Backpacks"]),
+        sq("summer shoes for water", &["sandals", "water", "summer"], &["Footwear"]),
+        sq("chalk for grip", &["chalk"], &[]),
+        sq("gloves for riding", &["gloves"], &[]),
+        sq("winter coat for the city", &["parka", "city"], &[]),
+        sq("tnet for backpacking", &["tent"], &[]),
+        sq("keep drinks hot", &["bottle", "insulated"], &["Accessories"]),
+        sq("eyewear for bright snow", &["sunglasses"], &[]),
+        sq("sticks for hiking", &["poles"], &[]),
+        sq("hiking sox", &["socks"], &[]),
+    ]
+}
+
+/// The SKUs of the catalogue products relevant to `q`, from their tags and category.
+pub fn relevant_skus(q: &ShopperQuery) -> Vec<String> {
+    catalogue()
+        .iter()
+        .filter(|p| {
+            let tags: Vec<&str> =
+                p["tags"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
+            let category = p["category"].as_str().unwrap();
+            let tag_ok = q.tags.is_empty() || q.tags.iter().any(|t| tags.contains(t));
+            let category_ok = q.categories.is_empty() || q.categories.contains(&category);
+            tag_ok && category_ok
+        })
+        .map(|p| p["sku"].as_str().unwrap().to_string())
+        .collect()
+}
+
 // ---------------------------------------------------------------------------------------------
 // Tests
 // ---------------------------------------------------------------------------------------------
@@ -1186,6 +1269,16 @@ pub fn relevance_set() -> Vec<(String, String)> {
 mod tests {
     use super::*;
     use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+    #[test]
+    fn every_shopper_query_has_relevant_products_but_not_the_whole_catalogue() {
+        let queries = shopper_queries();
+        assert!(queries.len() >= 30);
+        for q in &queries {
+            let n = relevant_skus(q).len();
+            assert!((1..=12).contains(&n), "{}: {n} relevant products", q.query);
+        }
+    }
 
     fn token_ok(s: &str, max: usize) -> bool {
         !s.is_empty()

@@ -13,6 +13,8 @@ pub struct Stack {
     pub gateway: String,
     pub mcp: String,
     pub a2a: String,
+    /// The Workers AI / Vectorize stand-in worker (tests/standins).
+    pub standins: String,
     pub state_dir: String,
 }
 
@@ -28,6 +30,7 @@ impl Stack {
             gateway: required("CROW_GATEWAY_URL"),
             mcp: required("CROW_MCP_URL"),
             a2a: required("CROW_A2A_URL"),
+            standins: required("CROW_STANDINS_URL"),
             state_dir: required("CROW_STATE_DIR"),
         }
     }
@@ -496,6 +499,19 @@ pub fn repo_root() -> std::path::PathBuf {
 }
 
 impl Stack {
+    /// The vectors the Vectorize stand-in holds in `namespace` (an organization): `{id, metadata}`.
+    pub async fn vectors(&self, namespace: &str) -> Vec<Value> {
+        let url = format!("{}/_vectors?namespace={namespace}", self.standins);
+        let body: Value = reqwest::get(url).await.expect("stand-in").json().await.expect("json");
+        body["vectors"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// How often the stand-ins were called, by `ai:<model>` and `vectorize:<method>`.
+    pub async fn standin_calls(&self) -> Value {
+        let url = format!("{}/_calls", self.standins);
+        reqwest::get(url).await.expect("stand-in").json().await.expect("json")
+    }
+
     /// Runs SQL against the stack's local D1 database (through wrangler) and returns the rows.
     pub fn sql(&self, statement: &str) -> Vec<Value> {
         self.sql_in("gateway", statement)
@@ -702,7 +718,9 @@ impl Stack {
             {
                 return r.body;
             }
-            tokio::time::sleep(Duration::from_millis(250)).await;
+            // One poll a second: a crawl waiting behind other embedding work must not use up
+            // a Free key's 60 requests a minute.
+            tokio::time::sleep(Duration::from_millis(1000)).await;
         }
     }
 }

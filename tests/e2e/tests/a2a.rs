@@ -1,5 +1,6 @@
 //! Issue 07: the A2A agent (card, JSON-RPC 1.0 and 0.3, the seed's REST-ish endpoints), tasks
-//! scoped to the caller's organization, the offline agent answering from seeded data, an agent
+//! scoped to the caller's organization, the agent (the stand-in's planner on the AI binding)
+//! answering from seeded data, an agent
 //! driven by a scripted OpenAI-compatible model server over loopback, and the internal chat API.
 
 use std::sync::{Arc, Mutex};
@@ -194,17 +195,17 @@ async fn negotiation_errors_and_unknown_tasks() {
     assert_eq!(missing.assert_error(400, "VALIDATION_ERROR")["field"], "metadata.organizationId");
 }
 
-/// The offline agent answers from the tenant's real data, the task is persisted with its history,
+/// The agent (Workers AI path, the stand-in's planner) answers from the tenant's real data, the task is persisted with its history,
 /// listed, continued in its context, not cancelable, and invisible to another organization.
 #[tokio::test]
-async fn offline_agent_answers_from_seeded_data_and_tasks_are_scoped() {
+async fn agent_answers_from_seeded_data_and_tasks_are_scoped() {
     let s = Stack::from_env();
-    let t = seeded(&s, "a2a-offline", 12).await;
+    let t = seeded(&s, "a2a-agent", 12).await;
     let r = rpc(&s, &t.key, "SendMessage", json!({ "message": user_message("Which tents and backpacks do we sell?"), "configuration": {} })).await;
     let task = r.body["result"]["task"].clone();
     assert_eq!(task["status"]["state"], "TASK_STATE_COMPLETED", "{}", r.text);
     let answer = task["artifacts"][0]["parts"][0]["text"].as_str().unwrap();
-    assert!(answer.starts_with("[crow-offline-planner]"), "{answer}");
+    assert!(answer.starts_with("[crow-standin-planner]"), "{answer}");
     let sources = task["artifacts"][0]["parts"][1]["data"]["sources"].as_array().unwrap().clone();
     let products: Vec<&Value> = sources.iter().filter(|x| x["kind"] == "product").collect();
     assert!(!products.is_empty(), "{sources:?}");
@@ -317,7 +318,7 @@ async fn chat_sessions_over_the_internal_api() {
     .await;
     let m = posted.assert_status(201).clone();
     assert_eq!(m["role"], "assistant");
-    assert!(m["content"].as_str().unwrap().starts_with("[crow-offline-planner]"));
+    assert!(m["content"].as_str().unwrap().starts_with("[crow-standin-planner]"));
     assert!(m["sources"].as_array().unwrap().iter().any(|x| x["kind"] == "product"), "{m}");
     let msgs = send(chat(Method::GET, &format!("/sessions/{sid}/messages"), &t.user_id)).await;
     let msgs = msgs.assert_status(200);
@@ -594,4 +595,76 @@ async fn scripted_openai_model_calls_real_tools_and_cites_them() {
     }
     assert_eq!(state, "TASK_STATE_COMPLETED");
     drop(worker);
+}
+
+/// The production model path (Workers AI's wire format on the `AI` binding, the Workers AI
+/// parser and the loop) against a model that misbehaves: the stand-in's scripts, chosen by a
+/// marker in the question, send what Llama sends on a bad day.
+#[tokio::test]
+async fn the_workers_ai_path_handles_malformed_model_output() {
+    let s = Stack::from_env();
+    let t = seeded(&s, "a2a-malformed", 6).await;
+    let planner = "ai:@local/crow-standin-planner-v1";
+    let calls_before = s.standin_calls().await[planner].as_u64().unwrap_or(0);
+    let ask = |script: &str| {
+        rpc(
+            &s,
+            &t.key,
+            "SendMessage",
+            json!({ "message": user_message(&format!("Which boots do we sell? [[standin:{script}]]")) }),
+        )
+    };
+    // A rejected call is fed back to the model as a tool error; the model then answers and the
+    // rejected call is listed, with why.
+    for (script, why) in
+        [("bad-arguments", "JSON object"), ("unknown-tool", "crow_drop_all_tables")]
+    {
+        let r = ask(script).await;
+        let task = &r.assert_status(200)["result"]["task"];
+        assert_eq!(task["status"]["state"], "TASK_STATE_COMPLETED", "{script}: {}", r.text);
+        let parts = task["artifacts"][0]["parts"].as_array().unwrap();
+        let answer = parts[0]["text"].as_str().unwrap();
+        assert!(answer.starts_with("[crow-standin-planner]"), "{script}: {answer}");
+        let calls = parts.iter().find_map(|p| p["data"]["toolCalls"].as_array()).unwrap();
+        assert_eq!(calls.len(), 1, "{script}: {calls:?}");
+        assert_eq!(calls[0]["ok"], false, "{script}: {calls:?}");
+        let error = calls[0]["error"].as_str().unwrap_or_default();
+        assert!(error.contains(why), "{script}: {error}");
+        assert!(answer.contains("failed"), "the error reached the model: {answer}");
+    }
+    // Tool calls written as JSON text in `response`, and in the OpenAI form with string
+    // arguments: both parsed, run, and answered from the real results.
+    for script in ["text-call", "openai-shape"] {
+        let r = ask(script).await;
+        let task = &r.assert_status(200)["result"]["task"];
+        assert_eq!(task["status"]["state"], "TASK_STATE_COMPLETED", "{script}: {}", r.text);
+        let sources = task["artifacts"][0]["parts"][1]["data"]["sources"].as_array().unwrap();
+        let product = sources.iter().find(|x| x["kind"] == "product").unwrap_or_else(|| {
+            panic!("{script}: no product source: {sources:?}");
+        });
+        let answer = task["artifacts"][0]["parts"][0]["text"].as_str().unwrap();
+        assert!(answer.contains(product["id"].as_str().unwrap()), "{script}: {answer}");
+    }
+    // No answer at all, even when asked without tools: a failed task, said plainly.
+    let r = ask("empty").await;
+    let task = &r.assert_status(200)["result"]["task"];
+    assert_eq!(task["status"]["state"], "TASK_STATE_FAILED", "{}", r.text);
+    let text = task["status"]["message"]["parts"][0]["text"].as_str().unwrap_or_default();
+    assert!(text.contains("could not produce an answer"), "{text}");
+    // Workers AI failing (a documented error), and a model slower than MODEL_TIMEOUT_MS (5 s
+    // locally): failed tasks, promptly, with nothing of the model's error in the answer.
+    for script in ["fail", "slow"] {
+        let started = std::time::Instant::now();
+        let r = ask(script).await;
+        let elapsed = started.elapsed();
+        let task = &r.assert_status(200)["result"]["task"];
+        assert_eq!(task["status"]["state"], "TASK_STATE_FAILED", "{script}: {}", r.text);
+        let text = task["status"]["message"]["parts"][0]["text"].as_str().unwrap_or_default();
+        assert!(text.contains("model backend failed"), "{script}: {text}");
+        assert!(!r.text.contains("3040") && !r.text.contains("data centers"), "{}", r.text);
+        assert!(elapsed < Duration::from_secs(8), "{script}: answered after {elapsed:?}");
+    }
+    // Every round went through the AI binding to the stand-in.
+    let calls_after = s.standin_calls().await[planner].as_u64().unwrap_or(0);
+    assert!(calls_after >= calls_before + 11, "{calls_before} -> {calls_after}");
 }

@@ -71,8 +71,9 @@ async fn hot_paths_make_only_the_binding_calls_they_need() {
     .await
     .assert_error(404, "NOT_FOUND");
 
-    // Search: key, then per mode the ranking read(s), then one read of the ranked rows.
-    for (mode, d1) in [("fts", 3), ("semantic", 3), ("hybrid", 4)] {
+    // Search: key, then per mode the ranking read(s) (FTS5 in D1; the query's embedding through
+    // the AI binding and one Vectorize query), then one read of the ranked rows.
+    for (mode, d1, ai) in [("fts", 3, 0), ("semantic", 2, 1), ("hybrid", 3, 1)] {
         let r = send(s.as_key(
             Method::GET,
             &format!("/api/v1/products/search?query=hiking%20boot&mode={mode}"),
@@ -81,8 +82,28 @@ async fn hot_paths_make_only_the_binding_calls_they_need() {
         .await;
         assert!(!r.assert_status(200)["data"].as_array().unwrap().is_empty());
         let b = tally(&r);
-        assert_eq!((b.count("d1"), b.count("do")), (d1, 1), "{mode}: {:?}", kinds(&b));
+        assert_eq!(
+            (b.count("d1"), b.count("do"), b.count("ai"), b.count("vectorize")),
+            (d1, 1, ai, ai),
+            "{mode}: {:?}",
+            kinds(&b)
+        );
     }
+
+    // A product write: the key, the limiter, its embedding (one AI call) and vector (one
+    // Vectorize upsert) before the row's batch, and the row read back.
+    let r = send(s.as_key(Method::POST, "/api/v1/products", &t.key).json(
+        &json!({ "name": "Cirrus Tarp", "description": "Ultralight tarp", "category": "Outdoor" }),
+    ))
+    .await;
+    r.assert_status(201);
+    let b = tally(&r);
+    assert_eq!(
+        (b.count("d1"), b.count("do"), b.count("ai"), b.count("vectorize")),
+        (3, 1, 1, 1),
+        "{:?}",
+        kinds(&b)
+    );
 
     // MCP tools/call: one service call to verify and count the key, one for the REST call; the
     // gateway looks the key up once (the tool call names it by id), so its D1 calls are those
@@ -105,9 +126,10 @@ async fn hot_paths_make_only_the_binding_calls_they_need() {
         kinds(&b)
     );
 
-    // A2A SendMessage (offline model), new context: the task written in one batch, the outcome
-    // in another, the task read back in a third; one service call to verify the key plus one per
-    // tool the agent used.
+    // A2A SendMessage (the stand-in's planner through the AI binding: one call choosing the
+    // tools, one answering), new context: the task written in one batch, the outcome in another,
+    // the task read back in a third; one service call to verify the key plus one per tool the
+    // agent used.
     let message = json!({ "jsonrpc": "2.0", "id": 2, "method": "SendMessage", "params": { "message": { "messageId": "budget-1", "role": "ROLE_USER", "parts": [{ "text": "Find hiking boots" }] } } });
     let r = send(s.a2a_rpc(&t.key, &message)).await;
     let task = &r.assert_status(200)["result"]["task"];
@@ -122,4 +144,5 @@ async fn hot_paths_make_only_the_binding_calls_they_need() {
     assert_eq!(b.count("d1"), 3, "{:?}", kinds(&b));
     assert_eq!(b.count("gw.do"), 1, "the key is counted once: {:?}", kinds(&b));
     assert_eq!(b.count("svc"), 1 + tools_used, "{:?}", kinds(&b));
+    assert_eq!(b.count("ai"), 2, "two rounds of the model: {:?}", kinds(&b));
 }

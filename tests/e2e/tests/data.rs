@@ -150,14 +150,21 @@ async fn ai_descriptions_are_generated_from_the_product_and_stored() {
     let path = format!("/api/v1/products/{}/ai-descriptions", p["id"].as_str().unwrap());
     let r = send(s.as_key(Method::GET, &path, &t.key)).await;
     assert_eq!(r.assert_status(200)["descriptions"], json!([]));
+    let before = s.standin_calls().await;
     let r = send(s.as_key(Method::POST, &path, &t.key)).await;
     let body = r.assert_status(201);
+    // Written through the AI binding (the stand-in's describer, named as such), and metered.
+    let model = "@local/crow-standin-describer-v1";
+    let key = format!("ai:{model}");
+    let calls = |v: &Value| v[key.as_str()].as_u64().unwrap_or(0);
+    assert_eq!(calls(&s.standin_calls().await), calls(&before) + 1);
+    assert!(r.header("server-timing").unwrap_or("").contains("ai;desc=\"1\""), "{:?}", r.headers);
     let d = body["descriptions"].as_array().unwrap();
     assert_eq!(d.len(), 3);
     let styles: BTreeSet<&str> = d.iter().map(|x| x["style"].as_str().unwrap()).collect();
     assert_eq!(styles, ["detailed", "seo", "short"].into_iter().collect());
     for x in d {
-        assert_eq!(x["model"], "crow-local-describer-v1");
+        assert_eq!(x["model"], model);
         assert!(x["text"].as_str().unwrap().contains("Alpine Jacket"), "{x}");
         assert!(x["generatedAt"].is_string());
     }

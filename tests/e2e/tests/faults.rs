@@ -2,8 +2,9 @@
 //! and leaves no partial state:
 //! - the gateway stopped under MCP and A2A (the service binding's target gone);
 //! - D1 failing writes (a trigger that aborts inserts for one organization only);
-//! - the AI backend failing: the gateway's embedding binding missing, the agent's model server
-//!   answering 500 or never answering.
+//! - the AI backend failing: the gateway's embedding model not served by its `AI` binding, the
+//!   `VECTORIZE` index refusing the vectors (dimensions of another model), the stand-in worker
+//!   behind both stopped, the agent's model server answering 500 or never answering.
 //!
 //! Its own test binary, since it restarts workers of the shared stack (cargo runs test binaries
 //! one at a time); within it, tests take `SERIAL` so no two faults overlap.
@@ -22,7 +23,7 @@ fn stack_cmd_with(s: &Stack, args: &[&str], vars: &[(&str, &str)]) {
         .args(args)
         .args(["--state", &s.state_dir])
         .current_dir(repo_root());
-    for name in ["CROW_GATEWAY_VARS", "CROW_MCP_VARS", "CROW_A2A_VARS"] {
+    for name in ["CROW_GATEWAY_VARS", "CROW_MCP_VARS", "CROW_A2A_VARS", "CROW_STANDINS_VARS"] {
         cmd.env_remove(name);
     }
     for (k, v) in vars {
@@ -43,6 +44,15 @@ struct Restart<'a>(&'a Stack);
 impl Drop for Restart<'_> {
     fn drop(&mut self) {
         stack_cmd(self.0, &["start", "gateway"]);
+    }
+}
+
+/// Starts `worker` again when dropped.
+struct Started<'a>(&'a Stack, &'static str);
+
+impl Drop for Started<'_> {
+    fn drop(&mut self) {
+        stack_cmd(self.0, &["start", self.1]);
     }
 }
 
@@ -192,40 +202,23 @@ async fn failing_d1_writes_answer_503_and_leave_nothing_behind() {
     let batch = format!("/api/v1/interactions/organization/{org}/batch");
     let product = json!({ "name": "Fault Line Boot", "category": "Footwear", "priceCents": 9900, "description": "A boot written while D1 fails." });
     {
-        // The search index refuses writes: a product and its vector are one batch, so neither
-        // may remain.
-        let _fault = FailingInserts::install(&s, "gateway", "vectors", &org);
+        // D1 refuses the product row (its vector was written first, and is never shown: search
+        // results are read from the rows).
+        let _fault = FailingInserts::install(&s, "gateway", "products", &org);
         let started = Instant::now();
         let r = send(s.as_key(Method::POST, "/api/v1/products", &t.key).json(&product)).await;
         assert_unavailable(&r, "database");
-        let r = send(
-            s.as_key(Method::POST, &batch, &t.key)
-                .json(&json!({ "interactions": interactions("f", 30) })),
-        )
-        .await;
-        assert_unavailable(&r, "database");
         assert!(started.elapsed() < Duration::from_secs(10), "prompt: {:?}", started.elapsed());
+        for mode in ["fts", "semantic", "hybrid"] {
+            let url = format!("/api/v1/products/search?query=Fault%20Line%20Boot&mode={mode}");
+            let r = send(s.as_key(Method::GET, &url, &t.key)).await;
+            assert_eq!(r.assert_status(200)["data"], json!([]), "{mode}: {}", r.text);
+        }
         assert_eq!(
             count(
                 &s,
                 "gateway",
                 &format!("SELECT COUNT(*) AS n FROM products WHERE organization_id = '{org}'")
-            ),
-            0
-        );
-        assert_eq!(
-            count(
-                &s,
-                "gateway",
-                &format!("SELECT COUNT(*) AS n FROM interactions WHERE organization_id = '{org}'")
-            ),
-            0
-        );
-        assert_eq!(
-            count(
-                &s,
-                "gateway",
-                &format!("SELECT COUNT(*) AS n FROM vectors WHERE organization_id = '{org}'")
             ),
             0
         );
@@ -265,14 +258,101 @@ async fn failing_d1_writes_answer_503_and_leave_nothing_behind() {
     )
     .await;
     assert_eq!(r.assert_status(200)["inserted"], 30);
-    assert_eq!(
+    // Every row has its vector in the organization's namespace.
+    let vectors: std::collections::HashSet<String> =
+        s.vectors(&org).await.iter().map(|v| v["id"].as_str().unwrap().to_string()).collect();
+    for (table, kind) in [("products", "product"), ("interactions", "interaction")] {
+        let rows = s.sql(&format!("SELECT id FROM {table} WHERE organization_id = '{org}'"));
+        let n = if kind == "product" { 1 } else { 30 };
+        assert_eq!(rows.len(), n, "{table}");
+        for row in rows {
+            let id = format!("{kind}:{}", row["id"].as_str().unwrap());
+            assert!(vectors.contains(&id), "{id} has no vector");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_vector_index_refusing_the_vectors_writes_no_rows() {
+    let _serial = SERIAL.lock().await;
+    let s = Stack::from_env();
+    let t = s.tenant("vectorize-faults").await;
+    let org = t.org_id.clone();
+    send(s.as_key(Method::POST, "/api/v1/products", &t.key).json(&json!({ "name": "Basalt Trail Boot", "category": "Footwear", "description": "Waterproof hiking boot" })))
+        .await
+        .assert_status(201);
+    // The index of another model (bge-base's 768 dimensions): Vectorize refuses every vector
+    // and query vector of the local model's 384.
+    stack_cmd_with(
+        &s,
+        &["restart", "standins"],
+        &[("CROW_STANDINS_VARS", "VECTORIZE_DIMENSIONS:768")],
+    );
+    let _restore = Reconfigured(&s, "standins");
+    let started = Instant::now();
+    let r = send(
+        s.as_key(Method::POST, "/api/v1/products", &t.key)
+            .json(&json!({ "name": "Refused Boot", "category": "Footwear" })),
+    )
+    .await;
+    assert_unavailable(&r, "vector index");
+    let batch = format!("/api/v1/interactions/organization/{org}/batch");
+    let r = send(
+        s.as_key(Method::POST, &batch, &t.key)
+            .json(&json!({ "interactions": interactions("v", 5) })),
+    )
+    .await;
+    assert_unavailable(&r, "vector index");
+    for mode in ["semantic", "hybrid"] {
+        let url = format!("/api/v1/products/search?query=hiking%20boot&mode={mode}");
+        assert_unavailable(&send(s.as_key(Method::GET, &url, &t.key)).await, "vector index");
+    }
+    assert!(started.elapsed() < Duration::from_secs(10), "prompt: {:?}", started.elapsed());
+    let n = |table: &str| {
         count(
             &s,
             "gateway",
-            &format!("SELECT COUNT(*) AS n FROM vectors WHERE organization_id = '{org}'")
-        ),
-        31
-    );
+            &format!("SELECT COUNT(*) AS n FROM {table} WHERE organization_id = '{org}'"),
+        )
+    };
+    assert_eq!((n("products"), n("interactions")), (1, 0), "nothing half-written");
+    let r =
+        send(s.as_key(Method::GET, "/api/v1/products/search?query=boot&mode=fts", &t.key)).await;
+    assert_eq!(r.assert_status(200)["data"].as_array().unwrap().len(), 1);
+    drop(_restore);
+
+    // The stand-in worker gone altogether: the same clean 503s, then recovery.
+    stack_cmd(&s, &["stop", "standins"]);
+    let _back = Started(&s, "standins");
+    let r = send(
+        s.as_key(Method::POST, "/api/v1/products", &t.key)
+            .json(&json!({ "name": "Unreachable Boot", "category": "Footwear" })),
+    )
+    .await;
+    assert_unavailable(&r, "embedding model");
+    assert_eq!(n("products"), 1);
+    drop(_back);
+    send(
+        s.as_key(Method::POST, "/api/v1/products", &t.key)
+            .json(&json!({ "name": "Recovered Boot", "category": "Footwear" })),
+    )
+    .await
+    .assert_status(201);
+    // The index is persisted state: the first product's vector survived both restarts of the
+    // stand-in, so semantic search still finds it.
+    let r = send(s.as_key(
+        Method::GET,
+        "/api/v1/products/search?query=waterproof%20hiking%20boot&mode=semantic",
+        &t.key,
+    ))
+    .await;
+    let names: Vec<&str> = r.assert_status(200)["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    assert!(names.contains(&"Basalt Trail Boot"), "{names:?}");
 }
 
 fn send_message(s: &Stack, t: &Tenant, text: &str) -> reqwest::RequestBuilder {
@@ -324,9 +404,13 @@ async fn the_gateway_without_its_embedding_model_fails_semantic_work_cleanly() {
     send(s.as_key(Method::POST, "/api/v1/products", &t.key).json(&json!({ "name": "Granite Trail Boot", "category": "Footwear", "description": "Waterproof hiking boot" })))
         .await
         .assert_status(201);
-    // Production's Workers AI backend, with no AI binding available (as locally): every call
-    // to the model fails.
-    stack_cmd_with(&s, &["restart", "gateway"], &[("CROW_GATEWAY_VARS", "AI_BACKEND:workers-ai")]);
+    // Production's embedding model, which the local AI binding (the stand-in) does not serve:
+    // it refuses every call with Workers AI's "5007: No such model" error.
+    stack_cmd_with(
+        &s,
+        &["restart", "gateway"],
+        &[("CROW_GATEWAY_VARS", "EMBEDDING_MODEL:@cf/baai/bge-base-en-v1.5")],
+    );
     let _restore = Reconfigured(&s, "gateway");
     let started = Instant::now();
     for mode in ["semantic", "hybrid"] {

@@ -40,7 +40,9 @@ fn event(client: usize, batch: usize, i: usize) -> Value {
         "sourceType": source,
         "kind": if source == "cctv" { "footfall" } else { "page_view" },
         "occurredAt": format!("2026-11-{:02}T{:02}:{:02}:00Z", 1 + batch, client, i % 60),
-        "content": format!("client {client} batch {batch} event {i}: trail shoes in aisle {}", i % 7),
+        // Few distinct texts (the event id is what identifies an event): the embedding model
+        // computes each text once, so the test measures the ingest path, not the model.
+        "content": format!("event {i}: trail shoes in aisle {}", i % 7),
     })
 }
 
@@ -184,7 +186,16 @@ async fn concurrent_ingest_with_client_retries_loses_and_duplicates_nothing() {
         count(&s, &format!("SELECT COUNT(*) AS n FROM interactions_fts f JOIN interactions i ON i.rowid = f.rowid WHERE i.organization_id = '{org}'")),
         distinct
     );
-    assert_eq!(count(&s, &format!("SELECT COUNT(*) AS n FROM vectors WHERE organization_id = '{org}' AND kind = 'interaction'")), distinct);
+    // Every row has its vector in the organization's Vectorize namespace (a vector of an
+    // abandoned attempt whose row was never written may remain: it is never shown).
+    let vectors: std::collections::HashSet<String> =
+        s.vectors(org).await.iter().filter_map(|v| v["id"].as_str().map(str::to_string)).collect();
+    let rows = s.sql(&format!("SELECT id FROM interactions WHERE organization_id = '{org}'"));
+    let unindexed: Vec<&Value> = rows
+        .iter()
+        .filter(|r| !vectors.contains(&format!("interaction:{}", r["id"].as_str().unwrap_or(""))))
+        .collect();
+    assert!(unindexed.is_empty(), "rows without a vector: {unindexed:?}");
     let summary = send(s.as_key(
         Method::GET,
         &format!("/api/v1/interactions/organization/{org}/summary"),

@@ -7,12 +7,11 @@ use crow_agent::{
     Message, Model, ModelError, ModelTurn, OfflineModel, SourceKind, SourceRef, ToolCallRequest,
     ToolExecutor, ToolFailure, ToolOutput, ToolSpec, WORKERS_AI_MODEL,
 };
+use crow_edge::ai::AiBinding;
 use crow_edge::{Ctx, ServiceCall};
 use crow_tools::{ToolCall, ToolError, ToolKind};
-use serde::Serialize;
 use serde_json::Value;
-use wasm_bindgen::JsCast;
-use worker::{console_error, Ai, Env, Fetch, Fetcher, Headers, Method, Request, RequestInit};
+use worker::{console_error, Env, Fetch, Fetcher, Headers, Method, Request, RequestInit};
 
 const DEFAULT_MODEL_TIMEOUT_MS: u64 = 30_000;
 
@@ -22,13 +21,14 @@ fn var(env: &Env, name: &str) -> Option<String> {
 
 /// The configured model backend.
 pub enum Backend {
-    /// `AI_BACKEND=local` (the default): the deterministic offline planner. Not a language model;
-    /// every answer says so in its first line.
+    /// `AI_BACKEND=local` (also when unset: no model configured): the deterministic offline
+    /// planner. Not a language model; every answer says so in its first line.
     Offline(OfflineModel),
     /// `AI_BACKEND=openai`: `POST {OPENAI_BASE_URL}/chat/completions`.
     OpenAi { base_url: String, model: String, api_key: Option<String>, timeout_ms: u64 },
-    /// `AI_BACKEND=workers-ai`: the `AI` binding.
-    WorkersAi { ai: Ai, timeout_ms: u64 },
+    /// `AI_BACKEND=workers-ai`: `AGENT_MODEL` (default Llama 3.3) on the `AI` binding: Workers AI
+    /// in production, the stand-in worker's scripted model locally (`tests/standins`).
+    WorkersAi { ai: AiBinding, model: String, timeout_ms: u64 },
 }
 
 impl Backend {
@@ -61,9 +61,12 @@ impl Backend {
                     timeout_ms,
                 })
             }
-            "workers-ai" => env
-                .ai("AI")
-                .map(|ai| Backend::WorkersAi { ai, timeout_ms })
+            "workers-ai" => AiBinding::from_env(env, "AI")
+                .map(|ai| Backend::WorkersAi {
+                    ai,
+                    model: var(env, "AGENT_MODEL").unwrap_or_else(|| WORKERS_AI_MODEL.to_string()),
+                    timeout_ms,
+                })
                 .map_err(|e| format!("AI binding: {e}")),
             other => Err(format!("unknown AI_BACKEND {other:?} (local, openai or workers-ai)")),
         }
@@ -75,7 +78,7 @@ impl Model for Backend {
         match self {
             Backend::Offline(m) => m.name(),
             Backend::OpenAi { model, .. } => model,
-            Backend::WorkersAi { .. } => WORKERS_AI_MODEL,
+            Backend::WorkersAi { model, .. } => model,
         }
     }
 
@@ -119,9 +122,12 @@ impl Backend {
                         .await?;
                 Ok(parse_openai_chat_completion(out))
             }
-            Backend::WorkersAi { ai, .. } => {
+            Backend::WorkersAi { ai, model, .. } => {
                 let input = workers_ai_request(messages, tools);
-                let out = ai_run_json(ai, WORKERS_AI_MODEL, &input).await?;
+                let out: Value = ai
+                    .run(model, &input)
+                    .await
+                    .map_err(|e| ModelError::new(format!("Workers AI failed: {e}")))?;
                 Ok(parse_workers_ai_output(out))
             }
         }
@@ -180,20 +186,6 @@ impl Model for Metered<'_> {
         let _span = kind.map(|k| self.meter.span(k));
         self.backend.complete(messages, tools).await
     }
-}
-
-/// `Ai::run` with the JSON-compatible serializer: the default one turns objects into JS `Map`s,
-/// which the AI runtime drops (workers-rs #1050), losing every tool's parameters.
-async fn ai_run_json<I: Serialize>(ai: &Ai, model: &str, input: &I) -> Result<Value, ModelError> {
-    let js = input
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| ModelError::new(format!("serialising the model input: {e}")))?;
-    let sys: &worker::worker_sys::Ai = ai.as_ref().unchecked_ref();
-    let out = wasm_bindgen_futures::JsFuture::from(sys.run(model, js))
-        .await
-        .map_err(|e| ModelError::new(format!("Workers AI failed: {e:?}")))?;
-    serde_wasm_bindgen::from_value(out)
-        .map_err(|e| ModelError::new(format!("Workers AI output: {e}")))
 }
 
 /// On whose behalf tools call the gateway.

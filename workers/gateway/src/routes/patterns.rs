@@ -78,8 +78,7 @@ pub async fn create(app: &App<'_>, req: &mut Request) -> Result<Response> {
         )?);
         ids_out.push(id);
     }
-    statements
-        .extend(semantic::index_items(app.env, &db, &access.org_id, Kind::Pattern, texts).await?);
+    semantic::index_items(app.env, &db, &access.org_id, Kind::Pattern, texts).await?;
     db.batch(statements).await?;
     Ok(json(201, &json!({ "created": ids_out.len(), "ids": ids_out }))?)
 }

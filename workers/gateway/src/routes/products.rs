@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use worker::{Request, Response};
 
-use crate::ai::{Backend, Describer};
+use crate::ai::Describer;
 use crate::db::{is_unique_violation, Arg, Db};
 use crate::error::{Error, Result};
 use crate::routes::list_page;
@@ -106,21 +106,19 @@ pub async fn create(app: &App<'_>, req: &mut Request) -> Result<Response> {
         .map_err(|e| Error::Internal(worker::Error::RustError(e.to_string())))?;
     let db = Db::new(app.env, &app.ctx.meter)?;
     let tags = serde_json::to_string(&p.tags).unwrap_or_else(|_| "[]".into());
-    let mut statements = vec![db.statement(
+    let statements = vec![db.statement(
         "INSERT INTO products (id, organization_id, sku, name, description, category, brand, price_cents, currency, tags, created_at, updated_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
         args![&id, &access.org_id, p.sku.as_ref(), &p.name, &p.description, p.category.as_ref(), p.brand.as_ref(), p.price_cents, &p.currency, &tags, now],
     )?];
-    statements.extend(
-        semantic::index_items(
-            app.env,
-            &db,
-            &access.org_id,
-            Kind::Product,
-            vec![(id.clone(), search_text(&p))],
-        )
-        .await?,
-    );
+    semantic::index_items(
+        app.env,
+        &db,
+        &access.org_id,
+        Kind::Product,
+        vec![(id.clone(), search_text(&p))],
+    )
+    .await?;
     match db.batch(statements).await {
         Err(e) if is_unique_violation(&e) => return Err(sku_conflict()),
         other => other?,
@@ -143,21 +141,19 @@ pub async fn update(app: &App<'_>, req: &mut Request) -> Result<Response> {
     let current = load(&db, &access.org_id, id).await?;
     let p = input.validate(Some(&current.product()))?;
     let tags = serde_json::to_string(&p.tags).unwrap_or_else(|_| "[]".into());
-    let mut statements = vec![db.statement(
+    let statements = vec![db.statement(
         "UPDATE products SET sku = ?1, name = ?2, description = ?3, category = ?4, brand = ?5, price_cents = ?6, currency = ?7, tags = ?8, updated_at = ?9 \
          WHERE id = ?10 AND organization_id = ?11",
         args![p.sku.as_ref(), &p.name, &p.description, p.category.as_ref(), p.brand.as_ref(), p.price_cents, &p.currency, &tags, now_ms(), id, &access.org_id],
     )?];
-    statements.extend(
-        semantic::index_items(
-            app.env,
-            &db,
-            &access.org_id,
-            Kind::Product,
-            vec![(id.to_string(), search_text(&p))],
-        )
-        .await?,
-    );
+    semantic::index_items(
+        app.env,
+        &db,
+        &access.org_id,
+        Kind::Product,
+        vec![(id.to_string(), search_text(&p))],
+    )
+    .await?;
     match db.batch(statements).await {
         Err(e) if is_unique_violation(&e) => return Err(sku_conflict()),
         other => other?,
@@ -169,14 +165,12 @@ pub async fn delete(app: &App<'_>) -> Result<Response> {
     let id = app.param("id")?;
     let access = scope::owned(app, Owned::Product, id, Action::WriteData).await?;
     let db = Db::new(app.env, &app.ctx.meter)?;
-    let mut statements =
-        semantic::unindex_items(app.env, &db, &access.org_id, Kind::Product, &[id.to_string()])
-            .await?;
-    statements.push(db.statement(
+    semantic::unindex_items(app.env, &db, Kind::Product, &[id.to_string()]).await?;
+    db.batch(vec![db.statement(
         "DELETE FROM products WHERE id = ?1 AND organization_id = ?2",
         args![id, &access.org_id],
-    )?);
-    db.batch(statements).await?;
+    )?])
+    .await?;
     Ok(json(200, &json!({ "id": id, "deleted": true }))?)
 }
 
@@ -245,10 +239,10 @@ pub async fn generate_descriptions(app: &App<'_>) -> Result<Response> {
     let access = scope::owned_row(app, Owned::Product, id, Action::WriteData).await?;
     let db = Db::new(app.env, &app.ctx.meter)?;
     let product = load(&db, &access.org_id, id).await?;
-    let backend = Backend::from_env(app.env)?;
+    let describer = Describer::from_env(app.env)?;
     let texts = {
-        let _span = backend.binding().map(|b| app.ctx.meter.span(b));
-        backend.describe(&product.product()).await?
+        let _span = app.ctx.meter.span("ai");
+        describer.describe(&product.product()).await?
     };
     let now = now_ms() as i64;
     let mut statements = vec![db.statement(
@@ -260,7 +254,7 @@ pub async fn generate_descriptions(app: &App<'_>) -> Result<Response> {
             .map_err(|e| Error::Internal(worker::Error::RustError(e.to_string())))?;
         statements.push(db.statement(
             "INSERT INTO product_ai_descriptions (id, organization_id, product_id, style, text, model, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            args![&row_id, &access.org_id, id, style, text, backend.model(), now],
+            args![&row_id, &access.org_id, id, style, text, describer.model(), now],
         )?);
     }
     db.batch(statements).await?;

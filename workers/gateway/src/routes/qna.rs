@@ -64,7 +64,7 @@ pub async fn index_statements(
         statements.push(db.statement(sql, &params)?);
         items.push((id, c.text.to_string()));
     }
-    statements.extend(semantic::index_items(env, db, org_id, Kind::Chunk, items).await?);
+    semantic::index_items(env, db, org_id, Kind::Chunk, items).await?;
     Ok(statements)
 }
 
@@ -189,12 +189,11 @@ pub async fn delete(app: &App<'_>) -> Result<Response> {
         )
         .await?;
     let chunk_ids: Vec<String> = chunks.into_iter().map(|c| c.id).collect();
-    let mut statements =
-        semantic::unindex_items(app.env, &db, &access.org_id, Kind::Chunk, &chunk_ids).await?;
-    statements.push(db.statement(
+    semantic::unindex_items(app.env, &db, Kind::Chunk, &chunk_ids).await?;
+    db.batch(vec![db.statement(
         "DELETE FROM documents WHERE id = ?1 AND organization_id = ?2",
         args![id, &access.org_id],
-    )?);
-    db.batch(statements).await?;
+    )?])
+    .await?;
     Ok(json(200, &json!({ "id": id, "deleted": true }))?)
 }
