@@ -71,6 +71,14 @@ impl ToolCall {
     /// Turns the gateway's JSON answer for this call into a [`ToolOutput`].
     pub fn render(&self, body: &Value) -> ToolOutput {
         let arguments = self.arguments();
+        if let ToolCall::Analytics(a) = self {
+            let answer = analytics_answer(a.kind, body);
+            let report = if body.is_object() { body.clone() } else { json!({ "value": body }) };
+            return ToolOutput {
+                structured: json!({ "answer": answer, "report": report, "arguments": arguments }),
+                summary: answer,
+            };
+        }
         if let ToolCall::GetInteractionSummary = self {
             let summary = match body {
                 Value::Object(m) => match m.get("data") {
@@ -136,7 +144,9 @@ impl ToolCall {
                 "knowledge-base entries",
                 format!(" for {} (limit {limit})", quoted(query)),
             ),
-            ToolCall::GetInteractionSummary => unreachable!("handled above"),
+            ToolCall::GetInteractionSummary | ToolCall::Analytics(_) => {
+                unreachable!("handled above")
+            }
         };
         let mut text = match count {
             0 => format!("No {noun_many} found{context}."),
@@ -153,6 +163,28 @@ impl ToolCall {
         }
         ToolOutput { structured: Value::Object(structured), summary: text }
     }
+}
+
+/// The sentences of an analytics answer (`crow_analytics::text`), or a plain note when the
+/// body is not the expected shape.
+fn analytics_answer(kind: crate::ToolKind, body: &Value) -> String {
+    use crate::ToolKind as K;
+    use crow_analytics::{report, text};
+    fn parse<T: serde::de::DeserializeOwned>(body: &Value) -> Option<T> {
+        serde_json::from_value(body.clone()).ok()
+    }
+    let sentences = match kind {
+        K::GetProductPerformance => {
+            parse::<report::ProductPerformance>(body).map(|r| text::performance(&r))
+        }
+        K::GetMetricTrend => parse::<report::TimeSeries>(body).map(|r| text::series(&r)),
+        K::ComparePeriods => parse::<report::Comparison>(body).map(|r| text::comparison(&r)),
+        K::GetFunnel => parse::<report::Funnel>(body).map(|r| text::funnel(&r)),
+        K::GetStoreBreakdown => parse::<report::StoreBreakdown>(body).map(|r| text::stores(&r)),
+        _ => None,
+    };
+    sentences
+        .unwrap_or_else(|| "The analytics answer had an unexpected shape; see `report`.".into())
 }
 
 /// Finds the item list; returns it and the rest of the body.
