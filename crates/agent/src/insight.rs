@@ -510,15 +510,7 @@ pub fn read(question: &str, now_ms: i64) -> Option<Reading> {
     }
     let worst = w.any(WORST)
         || w.phrase(&["few purchases", "not selling", "dont sell", "do not sell", "nobody buys"]);
-    let ranking = w.any(TOP)
-        || worst
-        || w.phrase(&[
-            "which products",
-            "what products",
-            "which items",
-            "which product",
-            "what product",
-        ]);
+    let ranking = w.any(TOP) || worst;
     let product_talk = w.any(&[
         "product",
         "products",
@@ -600,14 +592,19 @@ pub fn read(question: &str, now_ms: i64) -> Option<Reading> {
             "week"
         };
         Intent::Trend { metric: metric(&w, "purchases"), interval }
-    } else if ranking
-        || product_talk
-            && (w.any(SALES)
+    } else if (ranking
+        && (product_talk
+            || w.any(SALES)
+            || w.any(REVENUE)
+            || w.any(PERFORM)
+            || w.any(VIEWS)
+            || w.any(CONVERSION)
+            || w.any(SENTIMENT)))
+        || (product_talk
+            && (w.any(&["sold", "bought", "purchased", "sales", "viewed", "views"])
                 || w.any(REVENUE)
                 || w.any(PERFORM)
-                || w.any(VIEWS)
-                || w.any(SENTIMENT)
-                || w.any(CONVERSION))
+                || w.any(CONVERSION)))
     {
         let views_no_buy = w.any(VIEWS)
             && (w.phrase(&[
@@ -807,6 +804,8 @@ mod tests {
             Intent::Compare { metric: "revenue", group_by: "category" }
         );
         assert!(read("Find hiking boots", NOW).is_none());
+        assert!(read("Which tents and backpacks do we sell?", NOW).is_none());
+        assert!(read("Which products do we sell?", NOW).is_none());
         assert!(read("What is our return policy?", NOW).is_none());
     }
 

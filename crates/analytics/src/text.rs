@@ -120,10 +120,12 @@ pub fn performance(p: &ProductPerformance) -> String {
         None => "products".to_string(),
     };
     let dir = if p.order == "asc" { "lowest" } else { "top" };
-    let has_data = p.products.iter().any(|x| x.figures.get(m).is_some_and(|v| v != 0.0));
+    // Whether the metric has any value over all the products considered (the listed ones may
+    // all be zero when the worst are asked for).
+    let has_data = p.totals.get(m).is_some_and(|v| v != 0.0);
     if p.products.is_empty() || p.totals.interactions == 0 || !has_data {
         return format!(
-            "No {} recorded for {what} in {}; the data does not say which products lead. {SOURCE}.",
+            "No {} recorded for {what} in {}, so the data does not say how products rank. {SOURCE}.",
             m.label(),
             period(&p.scope)
         );
@@ -441,6 +443,36 @@ pub fn weekday(date: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_worst_products_are_named_even_at_zero() {
+        use crate::params::Query;
+        use crate::report::{performance as build, ProductRow, Scope};
+        let row = |id: &str, purchases: f64| -> ProductRow {
+            serde_json::from_value(serde_json::json!({
+                "id": id, "name": format!("P {id}"), "sku": null, "category": null,
+                "views": 10, "add_to_carts": 0, "purchases": purchases, "units": purchases,
+                "revenue_cents": purchases * 100.0, "social_mentions": 0, "positive_mentions": 0,
+                "negative_mentions": 0, "dwell_events": 0, "dwell_seconds": 0,
+                "shelf_interactions": 0, "footfall": 0, "searches": 0, "interactions": 10,
+            }))
+            .unwrap()
+        };
+        let q = Query(&[("sort".into(), "purchases".into()), ("order".into(), "asc".into())])
+            .products(86_400_000)
+            .unwrap();
+        let scope = Scope::new("o", q.common.window, "USD", None);
+        let p = build(scope, &q, vec![row("a", 0.0), row("b", 3.0)]);
+        let t = performance(&p);
+        assert!(t.starts_with("The lowest 2 products by purchases"), "{t}");
+        assert!(t.contains("1. P a (id a): $0.00 revenue from 0 purchases"), "{t}");
+        let none = performance(&build(
+            Scope::new("o", q.common.window, "USD", None),
+            &q,
+            vec![row("a", 0.0)],
+        ));
+        assert!(none.contains("the data does not say"), "{none}");
+    }
 
     #[test]
     fn numbers_read_naturally() {
