@@ -581,16 +581,24 @@ pub fn read(question: &str, now_ms: i64) -> Option<Reading> {
             "week by week",
         ])
     {
-        let interval = if w.any(&["daily", "day", "days"]) {
-            "day"
-        } else if w.any(&["monthly", "month", "months"]) && !w.phrase(&["last month", "this month"])
-        {
-            "month"
-        } else if w.any(&["weekly", "week", "weeks"]) && !w.phrase(&["last week", "this week"]) {
-            "week"
-        } else {
-            "week"
-        };
+        let interval =
+            if w.any(&["daily"]) || w.phrase(&["by day", "per day", "each day", "day by day"]) {
+                "day"
+            } else if w.any(&["weekly"])
+                || w.phrase(&["by week", "per week", "each week", "week by week"])
+            {
+                "week"
+            } else if w.any(&["monthly"])
+                || w.phrase(&["by month", "per month", "each month", "month by month"])
+            {
+                "month"
+            } else {
+                match window.map(|x| x.span_ms() / DAY_MS) {
+                    Some(d) if d > 120 => "month",
+                    Some(d) if d <= 14 => "day",
+                    _ => "week",
+                }
+            };
         Intent::Trend { metric: metric(&w, "purchases"), interval }
     } else if (ranking
         && (product_talk

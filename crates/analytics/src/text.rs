@@ -13,7 +13,7 @@ pub fn thousands(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -394,7 +394,7 @@ pub fn stores(b: &StoreBreakdown) -> String {
             })
         })
         .collect();
-    zones.sort_by(|a, b| b.2.cmp(&a.2));
+    zones.sort_by_key(|z| std::cmp::Reverse(z.2));
     let mut s = format!(
         "In-store, {}: busiest store {} with {} shoppers counted. {}.",
         period(&b.scope),
