@@ -23,6 +23,11 @@ TOOLS = [
     "crow_search_patterns",
     "crow_get_product_ai_descriptions",
     "crow_search_org_context",
+    "crow_get_product_performance",
+    "crow_get_metric_trend",
+    "crow_compare_periods",
+    "crow_get_funnel",
+    "crow_get_store_breakdown",
 ]
 LIST_FIELDS = {"items", "count", "arguments", "meta"}
 ANALYTICS = TOOLS[6:]
@@ -89,7 +94,7 @@ async def test_handshake_negotiates_the_expected_revision(mcp_url, api_key, mode
 
 
 @pytest.mark.parametrize("mode", MODES)
-async def test_lists_the_six_tools(mcp_url, api_key, mode):
+async def test_lists_every_tool(mcp_url, api_key, mode):
     async with connect(mcp_url, bearer(api_key), mode) as client:
         listed = await client.list_tools()
         assert [t.name for t in listed.tools] == TOOLS

@@ -465,6 +465,15 @@ mod tests {
     }
 
     #[test]
+    fn analytics_reports_pass_through_digit_for_digit() {
+        let text = r#"{"organizationId":"o","from":"2026-10-01T00:00:00.000Z","to":"2026-11-01T00:00:00.000Z","timeZone":"UTC","currency":"USD","sourceType":null,"overall":{"footfall":1,"dwellEvents":3,"dwellSeconds":373,"avgDwellSeconds":124.33333333333333,"shelfInteractions":0,"interactions":4},"stores":[]}"#;
+        let body: Value = serde_json::from_str(text).unwrap();
+        let out = render("crow_get_store_breakdown", json!({}), body);
+        assert!(out.structured["report"].to_string().contains("124.33333333333333"));
+        assert!(out.summary.contains("2026-10-01 to 2026-10-31 (UTC)"), "{}", out.summary);
+    }
+
+    #[test]
     fn text_carries_summary_and_json() {
         let out = render("crow_search_products", json!({"query": "x"}), json!([]));
         let text = out.text();
