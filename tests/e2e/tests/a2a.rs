@@ -76,7 +76,13 @@ async fn agent_card_is_public_dual_and_cacheable() {
         card["skills"].as_array().unwrap().iter().map(|k| k["id"].as_str().unwrap()).collect();
     assert_eq!(
         skills,
-        ["product-search", "interaction-analysis", "pattern-insights", "org-context"]
+        [
+            "product-search",
+            "interaction-analysis",
+            "retail-analytics",
+            "pattern-insights",
+            "org-context"
+        ]
     );
     for k in card["skills"].as_array().unwrap() {
         assert!(
