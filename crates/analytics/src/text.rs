@@ -64,20 +64,29 @@ pub fn period(scope: &Scope) -> String {
     }
 }
 
-fn product_label(p: &ProductFigures) -> String {
-    match &p.product.sku {
-        Some(sku) => format!("{} (SKU {sku}, id {})", p.product.name, p.product.product_id),
-        None => format!("{} (id {})", p.product.name, p.product.product_id),
+/// "2 purchases", "1 purchase", "1,204 views".
+pub fn count(n: i64, one: &str, many: &str) -> String {
+    format!("{} {}", thousands(n), if n == 1 { one } else { many })
+}
+
+/// The product as named in an answer: with its SKU, and its id when `ids` (tool results, which
+/// a model may pass on to another tool); the agent's plain answer leaves the id to its sources.
+fn product_label(p: &ProductFigures, ids: bool) -> String {
+    match (&p.product.sku, ids) {
+        (Some(sku), true) => format!("{} (SKU {sku}, id {})", p.product.name, p.product.product_id),
+        (None, true) => format!("{} (id {})", p.product.name, p.product.product_id),
+        (Some(sku), false) => format!("{} (SKU {sku})", p.product.name),
+        (None, false) => p.product.name.clone(),
     }
 }
 
 /// The figures that go with a ranking by `m`.
 fn figures_for(m: Metric, f: &Figures, currency: &str) -> String {
     let sales = format!(
-        "{} revenue from {} purchases ({} units)",
+        "{} revenue from {} ({})",
         money(f.revenue_cents, currency),
-        thousands(f.purchases),
-        thousands(f.units)
+        count(f.purchases, "purchase", "purchases"),
+        count(f.units, "unit", "units")
     );
     match m {
         Metric::Revenue | Metric::Purchases | Metric::Units => sales,
@@ -86,16 +95,16 @@ fn figures_for(m: Metric, f: &Figures, currency: &str) -> String {
         | Metric::AddToCarts
         | Metric::CartToPurchaseRate => {
             format!(
-                "{} views, {} add-to-carts, {} purchases, conversion {}",
-                thousands(f.views),
-                thousands(f.add_to_carts),
-                thousands(f.purchases),
+                "{}, {}, {}, conversion {}",
+                count(f.views, "view", "views"),
+                count(f.add_to_carts, "add-to-cart", "add-to-carts"),
+                count(f.purchases, "purchase", "purchases"),
                 value(Metric::ConversionRate, f.conversion_rate, currency)
             )
         }
         Metric::SocialMentions | Metric::PositiveShare | Metric::NegativeShare => format!(
-            "{} social mentions, {} positive, {} negative",
-            thousands(f.social_mentions),
+            "{}, {} positive, {} negative",
+            count(f.social_mentions, "social mention", "social mentions"),
             value(Metric::PositiveShare, f.positive_share, currency),
             value(Metric::NegativeShare, f.negative_share, currency)
         ),
@@ -112,7 +121,7 @@ fn figures_for(m: Metric, f: &Figures, currency: &str) -> String {
 
 const SOURCE: &str = "Source: the organization's interactions in CROW";
 
-pub fn performance(p: &ProductPerformance) -> String {
+pub fn performance(p: &ProductPerformance, ids: bool) -> String {
     let m = Metric::from_name(&p.sort).unwrap_or(Metric::Revenue);
     let cur = &p.scope.currency;
     let what = match &p.category {
@@ -136,17 +145,17 @@ pub fn performance(p: &ProductPerformance) -> String {
         s.push_str(&format!(
             " {}. {}: {}",
             i + 1,
-            product_label(x),
+            product_label(x, ids),
             figures_for(m, &x.figures, cur)
         ));
         s.push(';');
     }
     s.pop();
     s.push_str(&format!(
-        ". Across all {} {what}: {} revenue from {} purchases. {SOURCE} (web purchases, views and carts; social mentions; in-store camera events).",
+        ". Across all {} {what}: {} revenue from {}. {SOURCE} (web purchases, views and carts; social mentions; in-store camera events).",
         p.product_count,
         money(p.totals.revenue_cents, cur),
-        thousands(p.totals.purchases)
+        count(p.totals.purchases, "purchase", "purchases")
     ));
     s
 }
@@ -250,7 +259,7 @@ fn change_words(abs: f64, rel: Option<f64>, m: Metric, cur: &str) -> String {
     }
 }
 
-pub fn comparison(c: &Comparison) -> String {
+pub fn comparison(c: &Comparison, ids: bool) -> String {
     let m = Metric::from_name(&c.metric).unwrap_or(Metric::Revenue);
     let cur = &c.scope.currency;
     let w = |from: &str, to: &str| match (
@@ -289,7 +298,7 @@ pub fn comparison(c: &Comparison) -> String {
             .iter()
             .take(5)
             .map(|i| {
-                let label = if c.group_by == "product" {
+                let label = if c.group_by == "product" && ids {
                     format!("{} (id {})", i.name, i.key)
                 } else {
                     i.name.clone()
@@ -311,7 +320,7 @@ pub fn comparison(c: &Comparison) -> String {
     s
 }
 
-pub fn funnel(f: &Funnel) -> String {
+pub fn funnel(f: &Funnel, ids: bool) -> String {
     let o = &f.overall;
     if o.views == 0 && o.add_to_carts == 0 && o.purchases == 0 {
         return format!(
@@ -335,13 +344,16 @@ pub fn funnel(f: &Funnel) -> String {
         .iter()
         .take(5)
         .map(|p| {
+            let name = if ids {
+                format!("{} (id {})", p.product.name, p.product.product_id)
+            } else {
+                p.product.name.clone()
+            };
             format!(
-                "{} (id {}): {} views, {} carts, {} purchases ({} conversion)",
-                p.product.name,
-                p.product.product_id,
-                thousands(p.steps.views),
-                thousands(p.steps.add_to_carts),
-                thousands(p.steps.purchases),
+                "{name}: {}, {}, {} ({} conversion)",
+                count(p.steps.views, "view", "views"),
+                count(p.steps.add_to_carts, "cart", "carts"),
+                count(p.steps.purchases, "purchase", "purchases"),
                 r(p.steps.view_to_purchase_rate)
             )
         })
@@ -463,14 +475,16 @@ mod tests {
             .unwrap();
         let scope = Scope::new("o", q.common.window, "USD", None);
         let p = build(scope, &q, vec![row("a", 0.0), row("b", 3.0)]);
-        let t = performance(&p);
+        let t = performance(&p, true);
         assert!(t.starts_with("The lowest 2 products by purchases"), "{t}");
         assert!(t.contains("1. P a (id a): $0.00 revenue from 0 purchases"), "{t}");
-        let none = performance(&build(
-            Scope::new("o", q.common.window, "USD", None),
-            &q,
-            vec![row("a", 0.0)],
-        ));
+        assert!(t.contains("2. P b (id b): $3.00 revenue from 3 purchases (3 units)"), "{t}");
+        let plain = performance(&p, false);
+        assert!(plain.contains("1. P a: $0.00") && !plain.contains("(id "), "{plain}");
+        let none = performance(
+            &build(Scope::new("o", q.common.window, "USD", None), &q, vec![row("a", 0.0)]),
+            true,
+        );
         assert!(none.contains("the data does not say"), "{none}");
     }
 
@@ -482,6 +496,10 @@ mod tests {
         assert_eq!(money(123_456, "USD"), "$1,234.56");
         assert_eq!(money(5, "SEK"), "0.05 SEK");
         assert_eq!(percent(0.0754), "7.5%");
+        assert_eq!(
+            (count(1, "purchase", "purchases"), count(1200, "view", "views")),
+            ("1 purchase".to_string(), "1,200 views".to_string())
+        );
         assert_eq!(value(Metric::ConversionRate, None, "USD"), "no value (nothing to divide by)");
         assert_eq!(value(Metric::Revenue, Some(100.0), "USD"), "$1.00");
         assert_eq!(weekday("2026-12-02"), Some("Wednesday"));

@@ -72,7 +72,7 @@ impl ToolCall {
     pub fn render(&self, body: &Value) -> ToolOutput {
         let arguments = self.arguments();
         if let ToolCall::Analytics(a) = self {
-            let answer = analytics_answer(a.kind, body);
+            let answer = analytics_answer(a.kind, body, true);
             let report = if body.is_object() { body.clone() } else { json!({ "value": body }) };
             return ToolOutput {
                 structured: json!({ "answer": answer, "report": report, "arguments": arguments }),
@@ -167,7 +167,7 @@ impl ToolCall {
 
 /// The sentences of an analytics answer (`crow_analytics::text`), or a plain note when the
 /// body is not the expected shape.
-fn analytics_answer(kind: crate::ToolKind, body: &Value) -> String {
+pub fn analytics_answer(kind: crate::ToolKind, body: &Value, ids: bool) -> String {
     use crate::ToolKind as K;
     use crow_analytics::{report, text};
     fn parse<T: serde::de::DeserializeOwned>(body: &Value) -> Option<T> {
@@ -175,11 +175,11 @@ fn analytics_answer(kind: crate::ToolKind, body: &Value) -> String {
     }
     let sentences = match kind {
         K::GetProductPerformance => {
-            parse::<report::ProductPerformance>(body).map(|r| text::performance(&r))
+            parse::<report::ProductPerformance>(body).map(|r| text::performance(&r, ids))
         }
         K::GetMetricTrend => parse::<report::TimeSeries>(body).map(|r| text::series(&r)),
-        K::ComparePeriods => parse::<report::Comparison>(body).map(|r| text::comparison(&r)),
-        K::GetFunnel => parse::<report::Funnel>(body).map(|r| text::funnel(&r)),
+        K::ComparePeriods => parse::<report::Comparison>(body).map(|r| text::comparison(&r, ids)),
+        K::GetFunnel => parse::<report::Funnel>(body).map(|r| text::funnel(&r, ids)),
         K::GetStoreBreakdown => parse::<report::StoreBreakdown>(body).map(|r| text::stores(&r)),
         _ => None,
     };

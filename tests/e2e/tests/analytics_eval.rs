@@ -176,6 +176,10 @@ fn money(cents: f64) -> String {
     let c = cents.round() as i64;
     format!("${}.{:02}", c / 100, c % 100)
 }
+/// "1 purchase", "3 purchases": how the answer counts.
+fn count(n: f64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1.0 { one } else { many })
+}
 fn pct(x: f64) -> String {
     format!("{:.1}%", x * 100.0)
 }
@@ -205,7 +209,7 @@ fn questions(d: &Data) -> Vec<Q> {
         r.iter().take(n).flat_map(|(name, s)| [name.clone(), what(s)]).collect::<Vec<_>>()
     };
     let rev = |s: &Sums| format!("{} revenue", money(s.revenue));
-    let pur = |s: &Sums| format!("{} purchases", s.purchases);
+    let pur = |s: &Sums| count(s.purchases, "purchase", "purchases");
 
     // Top sellers.
     let r = by_rev(d30);
@@ -240,13 +244,13 @@ fn questions(d: &Data) -> Vec<Q> {
     v.push(q(
         "top sellers",
         "Which products sold the most units last month?",
-        vec![units[0].0.clone(), format!("{} units", units[0].1.units)],
+        vec![units[0].0.clone(), count(units[0].1.units, "unit", "units")],
     ));
     let worst = d.ranked(d30, |s| Some(s.purchases), false);
     v.push(q(
         "top sellers",
         "What are our worst selling products?",
-        vec![worst[0].0.clone(), format!("{} purchases", worst[0].1.purchases)],
+        vec![worst[0].0.clone(), count(worst[0].1.purchases, "purchase", "purchases")],
     ));
     let camping = {
         let mut r: Vec<(String, Sums)> = d
@@ -268,22 +272,22 @@ fn questions(d: &Data) -> Vec<Q> {
     v.push(q(
         "views & conversion",
         "Which products are viewed the most?",
-        vec![views[0].0.clone(), format!("{} views", views[0].1.views)],
+        vec![views[0].0.clone(), count(views[0].1.views, "view", "views")],
     ));
     v.push(q(
         "views & conversion",
         "Which products get many views but few purchases?",
         vec![
             views[0].0.clone(),
-            format!("{} views", views[0].1.views),
-            format!("{} purchases", views[0].1.purchases),
+            count(views[0].1.views, "view", "views"),
+            count(views[0].1.purchases, "purchase", "purchases"),
         ],
     ));
     let mviews = d.ranked(month, |s| Some(s.views), true);
     v.push(q(
         "views & conversion",
         "most vewed products last month",
-        vec![mviews[0].0.clone(), format!("{} views", mviews[0].1.views)],
+        vec![mviews[0].0.clone(), count(mviews[0].1.views, "view", "views")],
     ));
     let conv = d.ranked(d30, |s| (s.views > 0.0).then(|| s.purchases / s.views), true);
     v.push(q(
@@ -435,7 +439,7 @@ fn questions(d: &Data) -> Vec<Q> {
     v.push(q(
         "sentiment",
         "Which products are talked about the most on social media?",
-        vec![ment[0].0.clone(), format!("{} social mentions", ment[0].1.social)],
+        vec![ment[0].0.clone(), count(ment[0].1.social, "social mention", "social mentions")],
     ));
     let neg = d.ranked(d30, |s| (s.social > 0.0).then(|| s.negative / s.social), true);
     v.push(q(
@@ -453,7 +457,7 @@ fn questions(d: &Data) -> Vec<Q> {
     v.push(q(
         "sentiment",
         "most mentioned products last month?",
-        vec![mm[0].0.clone(), format!("{} social mentions", mm[0].1.social)],
+        vec![mm[0].0.clone(), count(mm[0].1.social, "social mention", "social mentions")],
     ));
 
     // Stores, zones, days.

@@ -281,7 +281,8 @@ impl ToolExecutor for GatewayTools<'_> {
             // period, not the whole report: it stays well inside the result size cap.
             let r = &rendered.structured["report"];
             let slim = json!({
-                "answer": rendered.summary,
+                // Plain sentences for a person: product names and SKUs, ids in the sources.
+                "answer": crow_tools::analytics_answer(tool.kind(), &body, false),
                 "period": { "from": r["from"], "to": r["to"], "timeZone": r["timeZone"] },
                 "currency": r["currency"],
                 "arguments": rendered.structured["arguments"],
