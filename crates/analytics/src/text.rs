@@ -199,11 +199,11 @@ pub fn series(t: &TimeSeries) -> String {
         .filter(|p| p.value.is_some())
         .max_by(|a, b| a.value.unwrap_or(0.0).total_cmp(&b.value.unwrap_or(0.0)));
     if let Some(b) = best {
-        s.push_str(&format!(
-            " Highest: {} with {}.",
-            bucket_name(&t.interval, &b.start),
-            value(m, b.value, cur)
-        ));
+        let name = match (t.interval.as_str(), weekday(&b.start[..10.min(b.start.len())])) {
+            ("day", Some(wd)) => format!("{wd} {}", bucket_name("day", &b.start)),
+            _ => bucket_name(&t.interval, &b.start),
+        };
+        s.push_str(&format!(" Highest: {name} with {}.", value(m, b.value, cur)));
     }
     let shown: Vec<String> = t
         .points

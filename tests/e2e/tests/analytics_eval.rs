@@ -514,7 +514,9 @@ fn questions(d: &Data) -> Vec<Q> {
                 .map(|e| e.a["count"].as_f64().unwrap_or(1.0))
                 .sum();
             if total > best.1 {
-                best = (date(day), total);
+                const DAYS: [&str; 7] =
+                    ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+                best = (format!("{} {}", DAYS[(day + 3).rem_euclid(7) as usize], date(day)), total);
             }
             day += 1;
         }
