@@ -142,7 +142,7 @@ impl<'a> Filter<'a> {
 }
 
 /// The currency of the organization's products (the most common one; USD without products).
-pub fn currency<'a>(db: &Db, org_id: &'a str) -> Result<D1PreparedStatement> {
+pub fn currency(db: &Db, org_id: &str) -> Result<D1PreparedStatement> {
     db.statement(
         "SELECT currency AS key FROM products WHERE organization_id = ?1 \
          GROUP BY currency ORDER BY COUNT(*) DESC, currency LIMIT 1",
