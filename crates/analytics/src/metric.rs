@@ -40,6 +40,10 @@ COALESCE(SUM(CASE WHEN i.source_type = 'cctv' AND i.kind = 'footfall' THEN COALE
 COALESCE(SUM(i.source_type = 'web' AND i.kind = 'search'), 0) AS searches, \
 COUNT(i.id) AS interactions";
 
+/// The same columns summed over daily rollups (`interaction_daily`, aliased `r`, kept by the
+/// trigger of migration 0007 with the per-row values of [`AGGREGATES`]).
+pub const ROLLUP_AGGREGATES: &str = "COALESCE(SUM(r.views), 0) AS views, COALESCE(SUM(r.add_to_carts), 0) AS add_to_carts, COALESCE(SUM(r.purchases), 0) AS purchases, COALESCE(SUM(r.units), 0) AS units, COALESCE(SUM(r.revenue_cents), 0) AS revenue_cents, COALESCE(SUM(r.social_mentions), 0) AS social_mentions, COALESCE(SUM(r.positive_mentions), 0) AS positive_mentions, COALESCE(SUM(r.negative_mentions), 0) AS negative_mentions, COALESCE(SUM(r.dwell_events), 0) AS dwell_events, COALESCE(SUM(r.dwell_seconds), 0) AS dwell_seconds, COALESCE(SUM(r.shelf_interactions), 0) AS shelf_interactions, COALESCE(SUM(r.footfall), 0) AS footfall, COALESCE(SUM(r.searches), 0) AS searches, COALESCE(SUM(r.interactions), 0) AS interactions";
+
 /// The raw sums of [`AGGREGATES`] for one group of interactions. Numbers arrive from D1 as
 /// JavaScript numbers, hence `f64` fields; every one is an integer below 2^53.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize)]
@@ -322,9 +326,11 @@ mod tests {
             "interactions",
         ] {
             assert!(AGGREGATES.contains(&format!(" AS {col}")), "{col}");
+            assert!(ROLLUP_AGGREGATES.contains(&format!("SUM(r.{col}), 0) AS {col}")), "{col}");
         }
         let casts = AGGREGATES.matches(" AS INTEGER").count();
         assert_eq!(AGGREGATES.matches(" AS ").count() - casts, 14);
+        assert_eq!(ROLLUP_AGGREGATES.matches(" AS ").count(), 14);
     }
 
     #[test]

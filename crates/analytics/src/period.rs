@@ -91,6 +91,30 @@ impl Window {
     }
 }
 
+/// A window as the store reads it: whole UTC days `[first_day, end_day)` from the daily rollups,
+/// and the rest (`[from, edge_a)` and `[edge_b, to)`, partial days) from the interactions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Split {
+    pub first_day: i64,
+    pub end_day: i64,
+    pub edge_a: i64,
+    pub edge_b: i64,
+}
+
+impl Window {
+    pub fn split(&self) -> Split {
+        let first =
+            self.from_ms.div_euclid(DAY_MS) + i64::from(self.from_ms.rem_euclid(DAY_MS) != 0);
+        let end = self.to_ms.div_euclid(DAY_MS);
+        if first < end {
+            Split { first_day: first, end_day: end, edge_a: first * DAY_MS, edge_b: end * DAY_MS }
+        } else {
+            // No whole day inside: everything from the interactions.
+            Split { first_day: 0, end_day: 0, edge_a: self.to_ms, edge_b: self.to_ms }
+        }
+    }
+}
+
 /// `YYYY-MM-DD` of a time.
 pub fn date(ms: i64) -> String {
     iso8601(ms)[..10].to_string()
@@ -277,6 +301,23 @@ mod tests {
             assert_eq!(e.status(), 400);
         }
         assert!(Window::parse(Some("2024-11-01"), Some("2026-11-01"), now).is_ok());
+    }
+
+    #[test]
+    fn windows_split_into_whole_days_and_edges() {
+        let w = Window::new(ms("2026-10-01T12:00:00Z"), ms("2026-10-04T06:00:00Z"));
+        let s = w.split();
+        assert_eq!(
+            (s.first_day, s.end_day),
+            (ms("2026-10-02") / DAY_MS, ms("2026-10-04") / DAY_MS)
+        );
+        assert_eq!((s.edge_a, s.edge_b), (ms("2026-10-02"), ms("2026-10-04")));
+        let whole = Window::new(ms("2026-10-01"), ms("2026-11-01")).split();
+        assert_eq!((whole.edge_a, whole.edge_b), (ms("2026-10-01"), ms("2026-11-01")));
+        let short = Window::new(ms("2026-10-01T01:00:00Z"), ms("2026-10-01T05:00:00Z"));
+        let s = short.split();
+        assert!(s.first_day >= s.end_day);
+        assert_eq!((s.edge_a, s.edge_b), (short.to_ms, short.to_ms));
     }
 
     #[test]

@@ -93,6 +93,17 @@ async fn ingest_links_interactions_by_product_id_or_sku_inside_the_organization(
     );
     let r = send(s.as_key(Method::POST, &path, &t.key).json(&batch)).await;
     assert_eq!(r.assert_status(200)["linked"], 0);
+    // The daily rollups hold every stored interaction once (the repeat added nothing), with the
+    // purchases and revenue of the rows themselves.
+    let sums = s.sql(&format!(
+        "SELECT (SELECT SUM(interactions) FROM interaction_daily WHERE organization_id = '{o}') AS rolled, \
+         (SELECT COUNT(*) FROM interactions WHERE organization_id = '{o}') AS rows, \
+         (SELECT SUM(revenue_cents) FROM interaction_daily WHERE organization_id = '{o}') AS rolled_revenue, \
+         (SELECT TOTAL(json_extract(attributes, '$.orderValueCents')) FROM interactions WHERE organization_id = '{o}' AND kind = 'purchase') AS revenue",
+        o = t.org_id
+    ));
+    assert_eq!(sums[0]["rolled"], sums[0]["rows"], "{sums:?}");
+    assert_eq!(n(&sums[0]["rolled_revenue"]), n(&sums[0]["revenue"]), "{sums:?}");
     let rows = s.sql(&format!(
         "SELECT event_id, product_id FROM interactions WHERE organization_id = '{}' AND event_id IN ('l1','l2','l3','l4') ORDER BY event_id",
         t.org_id
@@ -190,6 +201,28 @@ async fn analytics_match_sql(s: &Stack, t: &Tenant) {
         r.assert_status(200)["points"].as_array().unwrap().iter().map(|p| n(&p["value"])).collect();
     assert_eq!(values.len(), 6);
     assert_eq!(&values[2..], &[0.0, 0.0, 0.0, 0.0]);
+    // A window with partial days at both edges (rollups inside, rows at the edges).
+    let (a, b) = ("2026-10-03T13:30:00Z", "2026-10-20T08:15:00Z");
+    let (am, bm) = (
+        crow_common::time::parse_iso8601(a).unwrap(),
+        crow_common::time::parse_iso8601(b).unwrap(),
+    );
+    let want = s.sql(&format!(
+        "SELECT TOTAL(json_extract(attributes, '$.orderValueCents')) AS v, COUNT(*) AS n FROM interactions WHERE organization_id = '{}' \
+         AND kind = 'purchase' AND occurred_at >= {am} AND occurred_at < {bm}",
+        t.org_id
+    ));
+    let r =
+        send(get(s, t, &format!("timeseries?from={a}&to={b}&metric=revenue&interval=week"))).await;
+    assert_eq!(n(&r.assert_status(200)["total"]), n(&want[0]["v"]));
+    let r = send(get(s, t, &format!("products?from={a}&to={b}&limit=100"))).await;
+    let body = r.assert_status(200);
+    assert_eq!(n(&body["totals"]["purchases"]), n(&want[0]["n"]));
+    assert_eq!(n(&body["totals"]["revenueCents"]), n(&want[0]["v"]));
+    let r =
+        send(get(s, t, &format!("compare?from={a}&to={b}&metric=purchases&groupBy=product"))).await;
+    let body = r.assert_status(200);
+    assert_eq!(n(&body["current"]["value"]), n(&want[0]["n"]));
     // Default window (the last 30 days): nothing of the demo's falls in it, so zeros throughout.
     let r = send(get(s, t, "timeseries")).await;
     let body = r.assert_status(200);

@@ -31,10 +31,11 @@ pub async fn products(app: &App<'_>) -> Result<Response> {
     let db = Db::new(app.env, &app.ctx.meter)?;
     let mut f = Filter::new(&access.org_id, &q.common);
     f.category = q.category.as_deref();
-    let mut res =
-        store::run(&db, vec![f.by_product(&db)?, store::currency(&db, &access.org_id)?]).await?;
-    let cur = currency(res.pop());
-    let rows = store::products(res.pop().unwrap_or_default())?;
+    let mut statements = vec![store::currency(&db, &access.org_id)?];
+    statements.extend(f.by_product(&db)?);
+    let mut res = store::run(&db, statements).await?.into_iter();
+    let cur = currency(res.next());
+    let rows = store::products(store::next_pair(&mut res))?;
     let scope = Scope::new(&access.org_id, q.common.window, &cur, q.common.source_type);
     Ok(json(200, &report::performance(scope, &q, rows))?)
 }
@@ -47,16 +48,17 @@ pub async fn timeseries(app: &App<'_>) -> Result<Response> {
     let mut f = Filter::new(&access.org_id, &q.common);
     f.category = q.category.as_deref();
     f.product_id = q.product_id.as_deref();
-    let mut statements = vec![f.by_day(&db)?, store::currency(&db, &access.org_id)?];
+    let mut statements = vec![store::currency(&db, &access.org_id)?];
+    statements.extend(f.by_day(&db)?);
     if let Some(p) = &q.product_id {
         statements.push(store::product_exists(&db, &access.org_id, p)?);
     }
-    let mut res = store::run(&db, statements).await?;
-    if q.product_id.is_some() && res.pop().is_none_or(|r| r.is_empty()) {
+    let mut res = store::run(&db, statements).await?.into_iter();
+    let cur = currency(res.next());
+    let days = store::keyed(store::next_pair(&mut res))?;
+    if q.product_id.is_some() && res.next().is_none_or(|r| r.is_empty()) {
         return Err(ApiError::not_found("Product").into());
     }
-    let cur = currency(res.pop());
-    let days = store::keyed(res.pop().unwrap_or_default())?;
     let scope = Scope::new(&access.org_id, q.common.window, &cur, q.common.source_type);
     Ok(json(200, &report::series(scope, &q, &days))?)
 }
@@ -69,18 +71,25 @@ pub async fn compare(app: &App<'_>) -> Result<Response> {
     let mut f = Filter::new(&access.org_id, &q.common);
     f.category = q.category.as_deref();
     let p = f.in_window(q.common.window.previous());
-    let mut statements =
-        vec![f.totals(&db)?, p.totals(&db)?, store::currency(&db, &access.org_id)?];
+    let mut statements = vec![store::currency(&db, &access.org_id)?];
+    statements.extend(f.totals(&db)?);
+    statements.extend(p.totals(&db)?);
     match q.group_by {
         GroupBy::None => {}
-        GroupBy::Product => statements.extend([f.by_product(&db)?, p.by_product(&db)?]),
-        GroupBy::Category => statements.extend([f.by_category(&db)?, p.by_category(&db)?]),
+        GroupBy::Product => {
+            statements.extend(f.by_product(&db)?);
+            statements.extend(p.by_product(&db)?);
+        }
+        GroupBy::Category => {
+            statements.extend(f.by_category(&db)?);
+            statements.extend(p.by_category(&db)?);
+        }
     }
     let mut res = store::run(&db, statements).await?.into_iter();
-    let current = store::totals(res.next().unwrap_or_default())?;
-    let previous = store::totals(res.next().unwrap_or_default())?;
     let cur = currency(res.next());
-    let (a, b) = (res.next().unwrap_or_default(), res.next().unwrap_or_default());
+    let current = store::totals(store::next_pair(&mut res))?;
+    let previous = store::totals(store::next_pair(&mut res))?;
+    let (a, b) = (store::next_pair(&mut res), store::next_pair(&mut res));
     let groups = match q.group_by {
         GroupBy::None => vec![],
         GroupBy::Product => report::product_groups(&store::products(a)?, &store::products(b)?),
@@ -97,15 +106,13 @@ pub async fn funnel(app: &App<'_>) -> Result<Response> {
     let db = Db::new(app.env, &app.ctx.meter)?;
     let mut f = Filter::new(&access.org_id, &q.common);
     f.category = q.category.as_deref();
-    let mut res = store::run(
-        &db,
-        vec![f.totals(&db)?, f.by_product(&db)?, store::currency(&db, &access.org_id)?],
-    )
-    .await?
-    .into_iter();
-    let overall = store::totals(res.next().unwrap_or_default())?;
-    let rows = store::products(res.next().unwrap_or_default())?;
+    let mut statements = vec![store::currency(&db, &access.org_id)?];
+    statements.extend(f.totals(&db)?);
+    statements.extend(f.by_product(&db)?);
+    let mut res = store::run(&db, statements).await?.into_iter();
     let cur = currency(res.next());
+    let overall = store::totals(store::next_pair(&mut res))?;
+    let rows = store::products(store::next_pair(&mut res))?;
     let scope = Scope::new(&access.org_id, q.common.window, &cur, q.common.source_type);
     Ok(json(200, &report::funnel(scope, &q, overall, rows))?)
 }
@@ -116,10 +123,11 @@ pub async fn stores(app: &App<'_>) -> Result<Response> {
     let common = Query(&app.query).common(now())?;
     let db = Db::new(app.env, &app.ctx.meter)?;
     let f = Filter::new(&access.org_id, &common);
-    let mut res =
-        store::run(&db, vec![f.by_store(&db)?, store::currency(&db, &access.org_id)?]).await?;
-    let cur = currency(res.pop());
-    let rows = store::stores(res.pop().unwrap_or_default())?;
+    let mut statements = vec![store::currency(&db, &access.org_id)?];
+    statements.extend(f.by_store(&db)?);
+    let mut res = store::run(&db, statements).await?.into_iter();
+    let cur = currency(res.next());
+    let rows = store::stores(store::next_pair(&mut res))?;
     let scope = Scope::new(&access.org_id, common.window, &cur, common.source_type);
     Ok(json(200, &report::stores(scope, &rows))?)
 }
