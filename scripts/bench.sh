@@ -131,6 +131,10 @@ for mode in fts semantic hybrid; do
 done
 measure "product GET by id, 400 products" --url "$CROW_GATEWAY_URL/api/v1/products/$product_id" "${auth[@]}"
 
+# Analytics over 100,000 and 1,000,000 generated interactions of the demo organization.
+BENCH_SECONDS="$seconds" BENCH_CONCURRENCY="$concurrency" CROW_API_KEY="$CROW_API_KEY" CROW_ORG_ID="$CROW_ORG_ID" \
+  bash scripts/bench_analytics.sh "$state" "$results"
+
 log "restarting the gateway with rate limiting off"
 CROW_GATEWAY_VARS="RATE_LIMITS:off" bash scripts/stack.sh restart gateway --state "$state"
 measure "organization GET, API key, limiter off" --url "$org_url" "${auth[@]}"

@@ -23,6 +23,10 @@ state="$CROW_ROOT/.dev/state"
 mkdir -p "$state"
 bash scripts/stack.sh down --state "$state" >/dev/null 2>&1 || true
 trap 'echo; log "stopping"; bash scripts/stack.sh down --state "$state"; exit 0' INT TERM
+# The agent: the offline planner, which answers the retail-analytics questions from the data
+# (no model can run offline). CROW_A2A_VARS="AI_BACKEND:workers-ai" runs the Workers AI path on
+# the stand-in's scripted planner instead, as the test stack does.
+export CROW_A2A_VARS="${CROW_A2A_VARS:-AI_BACKEND:local}"
 bash scripts/stack.sh up --state "$state"
 # Exported: crow-seed reads the mail catcher's URL (CROW_MAIL_URL) for the demo sign-up.
 set -a; source "$state/urls.env"; set +a
@@ -51,6 +55,18 @@ cat <<MSG
 
     # REST: the demo organization, with the demo key
     curl -s $CROW_GATEWAY_URL/api/v1/organizations/$CROW_ORG_ID -H "Authorization: Bearer $CROW_API_KEY"
+
+    # REST analytics: the top products by revenue over the last 30 days (figures from the interactions)
+    curl -s "$CROW_GATEWAY_URL/api/v1/analytics/organization/$CROW_ORG_ID/products?sort=revenue&limit=5" -H "Authorization: Bearer $CROW_API_KEY"
+
+    # MCP analytics: week-over-week web purchases
+    curl -s $CROW_MCP_URL/mcp -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \\
+      -H 'MCP-Protocol-Version: 2025-11-25' -H "Authorization: Bearer $CROW_API_KEY" \\
+      -d '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"crow_compare_periods","arguments":{"metric":"purchases","sourceType":"web"}}}'
+
+    # A2A analytics: ask the agent in plain words
+    curl -s $CROW_A2A_URL/a2a/jsonrpc -H 'Content-Type: application/json' -H 'A2A-Version: 1.0' -H "X-API-Key: $CROW_API_KEY" \\
+      -d '{"jsonrpc":"2.0","id":1,"method":"SendMessage","params":{"message":{"messageId":"m2","role":"ROLE_USER","parts":[{"text":"Which products sold best last month?"}]}}}'
 
     # MCP: call a tool (stateless Streamable HTTP; MCP clients set this up themselves)
     curl -s $CROW_MCP_URL/mcp -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \\

@@ -23,8 +23,14 @@ TOOLS = [
     "crow_search_patterns",
     "crow_get_product_ai_descriptions",
     "crow_search_org_context",
+    "crow_get_product_performance",
+    "crow_get_metric_trend",
+    "crow_compare_periods",
+    "crow_get_funnel",
+    "crow_get_store_breakdown",
 ]
 LIST_FIELDS = {"items", "count", "arguments", "meta"}
+ANALYTICS = TOOLS[6:]
 
 
 def rest(gateway_url: str, key: str, path: str, method: str = "GET") -> dict[str, Any]:
@@ -47,6 +53,8 @@ async def call(client, name: str, arguments: dict[str, Any] | None = None) -> di
     assert json.loads(payload) == sc, name
     if name == "crow_get_interaction_summary":
         assert set(sc) >= {"summary", "arguments"}
+    elif name in ANALYTICS:
+        assert set(sc) >= {"answer", "report", "arguments"} and summary == sc["answer"], name
     else:
         assert set(sc) >= LIST_FIELDS, f"{name}: {sorted(sc)}"
         assert isinstance(sc["items"], list)
@@ -86,7 +94,7 @@ async def test_handshake_negotiates_the_expected_revision(mcp_url, api_key, mode
 
 
 @pytest.mark.parametrize("mode", MODES)
-async def test_lists_the_six_tools(mcp_url, api_key, mode):
+async def test_lists_every_tool(mcp_url, api_key, mode):
     async with connect(mcp_url, bearer(api_key), mode) as client:
         listed = await client.list_tools()
         assert [t.name for t in listed.tools] == TOOLS
@@ -204,3 +212,44 @@ async def test_tool_results_match_the_rest_answers(mcp_url, api_key, org_id, gat
         sc = await call(client, "crow_search_products", {"query": "stove", "mode": "fts", "limit": 4})
         r = rest(gateway_url, api_key, "/api/v1/products/search?query=stove&mode=fts&limit=4")
         assert_same_hits(sc["items"], r["data"])
+
+
+async def test_analytics_tools_answer_with_the_rest_figures(mcp_url, api_key, org_id, gateway_url):
+    """Issue 12: each analytics tool returns the REST answer as `report`, matching its
+    outputSchema, and an `answer` an LLM can quote (figures, period, product names and ids)."""
+    import datetime
+
+    import jsonschema
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    frm = (now - datetime.timedelta(days=120)).strftime("%Y-%m-%d")
+    to = (now + datetime.timedelta(days=1)).strftime("%Y-%m-%d")
+    base = f"/api/v1/analytics/organization/{org_id}"
+    cases = [
+        ("crow_get_product_performance", {"from": frm, "to": to, "sort": "purchases", "limit": 5},
+         f"products?from={frm}&to={to}&sort=purchases&order=desc&limit=5"),
+        ("crow_get_metric_trend", {"from": frm, "to": to, "metric": "revenue", "interval": "week"},
+         f"timeseries?from={frm}&to={to}&metric=revenue&interval=week"),
+        ("crow_compare_periods", {"from": frm, "to": to, "metric": "views", "groupBy": "category"},
+         f"compare?from={frm}&to={to}&metric=views&groupBy=category&limit=10"),
+        ("crow_get_funnel", {"from": frm, "to": to}, f"funnel?from={frm}&to={to}&limit=10"),
+        ("crow_get_store_breakdown", {"from": frm, "to": to}, f"stores?from={frm}&to={to}"),
+    ]
+    async with connect(mcp_url, bearer(api_key)) as client:
+        schemas = {t.name: t.output_schema for t in (await client.list_tools()).tools}
+        for name, args, path in cases:
+            sc = await call(client, name, args)
+            jsonschema.validate(sc, schemas[name])
+            assert sc["report"] == rest(gateway_url, api_key, f"{base}/{path}"), name
+            assert frm in sc["answer"] and "UTC" in sc["answer"], sc["answer"]
+        # The top product by purchases is named with its id and its purchase count.
+        sc = await call(client, "crow_get_product_performance", {"from": frm, "to": to, "sort": "purchases"})
+        top = sc["report"]["products"][0]
+        assert top["purchases"] > 0
+        assert top["name"] in sc["answer"] and top["productId"] in sc["answer"]
+        assert f"from {top['purchases']:,} purchases" in sc["answer"], sc["answer"]
+        # Bad arguments are tool errors naming the field.
+        res = await client.call_tool("crow_get_metric_trend", {"interval": "hourly"})
+        assert res.is_error is True and "interval" in res.content[0].text
+        res = await client.call_tool("crow_get_product_performance", {"from": "last week"})
+        assert res.is_error is True and "from" in res.content[0].text

@@ -28,6 +28,7 @@
 pub mod agent_loop;
 pub mod compact;
 pub mod error;
+pub mod insight;
 pub mod model;
 pub mod offline;
 pub mod types;

@@ -30,6 +30,7 @@ use serde_json::{json, Map, Value};
 use crate::agent_loop::FINAL_ANSWER_PROMPT;
 use crate::compact::truncate_chars;
 use crate::error::ModelError;
+use crate::insight;
 use crate::model::Model;
 use crate::types::{Message, ModelTurn, Role, ToolCallRequest, ToolSpec};
 
@@ -279,17 +280,45 @@ const TAG_KEYS: &[&str] = &[
 
 /// The deterministic offline planner. See the [module docs](self).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct OfflineModel;
+pub struct OfflineModel {
+    /// The clock relative periods ("last month") are read against; without one they are left
+    /// to the tools' defaults.
+    now_ms: Option<i64>,
+}
 
 impl OfflineModel {
     /// The planner.
     pub fn new() -> Self {
-        OfflineModel
+        OfflineModel { now_ms: None }
+    }
+
+    /// The planner, reading relative periods against `now_ms` (epoch milliseconds).
+    pub fn at(now_ms: i64) -> Self {
+        OfflineModel { now_ms: Some(now_ms) }
+    }
+
+    /// An analytical reading of the question, when it is one and the analytics tools are on offer.
+    fn reading(&self, question: &str, available: &[ToolSpec]) -> Option<insight::Reading> {
+        if !available.iter().any(|s| s.name == "crow_get_product_performance") {
+            return None;
+        }
+        let mut r = insight::read(question, self.now_ms.unwrap_or(0))?;
+        if self.now_ms.is_none() {
+            r.window = None;
+        }
+        Some(r)
     }
 
     /// The tool calls planned for `question`, restricted to the `available` tools.
     pub fn plan(&self, question: &str, available: &[ToolSpec]) -> Vec<ToolCallRequest> {
         let question = question.trim();
+        if let Some((name, arguments)) =
+            self.reading(question, available).as_ref().and_then(insight::call)
+        {
+            if available.iter().any(|spec| spec.name == name) {
+                return vec![ToolCallRequest::new("offline_1", name, arguments)];
+            }
+        }
         let query: String = question.chars().take(MAX_QUERY_CHARS).collect();
         let lower = question.to_lowercase();
         let words = words_of(&lower);
@@ -377,7 +406,17 @@ impl OfflineModel {
             .collect();
 
         if !results.is_empty() {
+            if let Some(answer) = compose_analytics(&results) {
+                return ModelTurn::Final(answer);
+            }
             return ModelTurn::Final(compose(question, &results));
+        }
+        if let Some(insight::Intent::NoData(what)) = self.reading(question, tools).map(|r| r.intent)
+        {
+            return ModelTurn::Final(format!(
+                "{OFFLINE_ANSWER_HEADER}\n\n{}",
+                insight::no_data(what)
+            ));
         }
         if tools.is_empty() {
             return ModelTurn::Final(format!(
@@ -488,6 +527,45 @@ fn find_product_id(question: &str) -> Option<String> {
             t.len() >= 2 && id_chars(t) && d > 0 && (letters(t) > 0 || d >= 3) && !ordinal && !year
         })
         .map(|t| (*t).to_owned())
+}
+
+/// The answer when every result is an analytics tool's: its sentences (figures, period, names
+/// and ids), then where they came from. `None` otherwise.
+fn compose_analytics(results: &[ResultEntry<'_>]) -> Option<String> {
+    let mut parts = Vec::new();
+    for entry in results {
+        if !entry.tool.starts_with("crow_get_product_performance")
+            && !matches!(
+                entry.tool.as_str(),
+                "crow_get_metric_trend"
+                    | "crow_compare_periods"
+                    | "crow_get_funnel"
+                    | "crow_get_store_breakdown"
+            )
+        {
+            return None;
+        }
+        let value: Value = serde_json::from_str(entry.content).ok()?;
+        let value = match value.get("truncated") {
+            Some(Value::Bool(true)) => value.get("result").cloned()?,
+            _ => value,
+        };
+        if let Some(error) = value.get("error") {
+            let message = error.as_str().map_or_else(|| error.to_string(), str::to_owned);
+            parts.push(format!(
+                "I could not get the figures: {} answered \"{}\". The data does not say more.",
+                entry.tool, message
+            ));
+            continue;
+        }
+        parts.push(value.get("answer")?.as_str()?.to_owned());
+    }
+    let tools: Vec<&str> = results.iter().map(|r| r.tool.as_str()).collect();
+    Some(format!(
+        "{OFFLINE_ANSWER_HEADER}\n\n{}\n\n(Figures computed by CROW from this organization's own interactions: {}.)",
+        parts.join("\n\n"),
+        dedup(tools).join(", ")
+    ))
 }
 
 struct ResultEntry<'a> {
@@ -761,7 +839,7 @@ mod tests {
     }
 
     fn planned(question: &str) -> Vec<(String, Value)> {
-        OfflineModel
+        OfflineModel::new()
             .plan(question, &all_tools())
             .into_iter()
             .map(|c| (c.name, c.arguments))
@@ -874,19 +952,19 @@ mod tests {
             "at most four calls, in rule order"
         );
         let only_products = vec![ToolSpec::new("crow_search_products", "", json!({}))];
-        assert!(OfflineModel.plan("What is our return policy?", &only_products).is_empty());
+        assert!(OfflineModel::new().plan("What is our return policy?", &only_products).is_empty());
         let long = "product ".repeat(100);
-        let query = &OfflineModel.plan(&long, &all_tools())[0].arguments["query"];
+        let query = &OfflineModel::new().plan(&long, &all_tools())[0].arguments["query"];
         assert_eq!(query.as_str().map(|q| q.chars().count()), Some(MAX_QUERY_CHARS));
     }
 
     #[test]
     fn first_turn_requests_tools_and_unavailable_tools_get_an_honest_answer() {
         let messages = [Message::system("s"), Message::user("Top products?")];
-        let turn = block_on(OfflineModel.complete(&messages, &all_tools())).unwrap();
+        let turn = block_on(OfflineModel::new().complete(&messages, &all_tools())).unwrap();
         assert!(matches!(turn, ModelTurn::ToolCalls(ref calls) if calls[0].id == "offline_1"));
 
-        let none = block_on(OfflineModel.complete(&messages, &[])).unwrap();
+        let none = block_on(OfflineModel::new().complete(&messages, &[])).unwrap();
         let ModelTurn::Final(text) = none else { panic!("expected an answer") };
         assert!(text.starts_with(OFFLINE_ANSWER_HEADER));
         assert!(text.contains("no data"));
@@ -894,7 +972,7 @@ mod tests {
         let only_products = vec![ToolSpec::new("crow_search_products", "", json!({}))];
         let policy = [Message::user("What is our return policy?")];
         let ModelTurn::Final(text) =
-            block_on(OfflineModel.complete(&policy, &only_products)).unwrap()
+            block_on(OfflineModel::new().complete(&policy, &only_products)).unwrap()
         else {
             panic!("expected an answer")
         };
@@ -924,7 +1002,7 @@ mod tests {
     }
 
     fn answer_for(messages: &[Message]) -> String {
-        match block_on(OfflineModel.complete(messages, &all_tools())).unwrap() {
+        match block_on(OfflineModel::new().complete(messages, &all_tools())).unwrap() {
             ModelTurn::Final(text) => text,
             ModelTurn::ToolCalls(calls) => panic!("expected an answer, got {calls:?}"),
         }
@@ -1062,7 +1140,7 @@ mod tests {
     #[test]
     fn runs_end_to_end_through_the_loop() {
         let answer = block_on(run_loop(
-            &OfflineModel,
+            &OfflineModel::new(),
             &DemoTools,
             DEFAULT_SYSTEM_PROMPT,
             &[],

@@ -473,7 +473,7 @@ impl Server {
         let params = r.params_object()?;
         match params.get("cursor") {
             None | Some(Value::Null) => Ok(json!({ "tools": crow_tools::definitions() })),
-            // All six tools fit on one page, so no cursor is ever issued or valid.
+            // All the tools fit on one page, so no cursor is ever issued or valid.
             Some(_) => Err(RpcError::invalid_params(
                 "Invalid cursor: this server returns all tools on a single page",
             )),

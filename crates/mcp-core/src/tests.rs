@@ -206,7 +206,7 @@ fn plain_get_returns_server_info_with_tools() {
         let info = body(&resp);
         assert_eq!(info["name"], "crow-mcp-server");
         assert_eq!(info["version"], "1.0.0");
-        assert_eq!(info["tools"].as_array().unwrap().len(), 6);
+        assert_eq!(info["tools"].as_array().unwrap().len(), crow_tools::ToolKind::ALL.len());
         assert_eq!(info["tools"][0]["name"], "crow_search_products");
         assert_eq!(info["protocolVersions"], json!(SUPPORTED_VERSIONS));
     }
@@ -480,7 +480,12 @@ fn legacy_tools_list() {
             "crow_get_interaction_summary",
             "crow_search_patterns",
             "crow_get_product_ai_descriptions",
-            "crow_search_org_context"
+            "crow_search_org_context",
+            "crow_get_product_performance",
+            "crow_get_metric_trend",
+            "crow_compare_periods",
+            "crow_get_funnel",
+            "crow_get_store_breakdown"
         ]
     );
     for t in tools {
@@ -500,7 +505,10 @@ fn legacy_tools_list() {
         json!({"jsonrpc":"2.0","id":3,"method":"tools/list","params":{"cursor":null}}),
         None,
     ));
-    assert_eq!(body(&resp)["result"]["tools"].as_array().unwrap().len(), 6);
+    assert_eq!(
+        body(&resp)["result"]["tools"].as_array().unwrap().len(),
+        crow_tools::ToolKind::ALL.len()
+    );
     let resp = run(&legacy(
         json!({"jsonrpc":"2.0","id":3,"method":"tools/list","params":{"cursor":"abc"}}),
         None,
@@ -638,7 +646,10 @@ fn unknown_tools_and_malformed_call_params_are_invalid_params() {
     assert_eq!(error_code(&resp), -32602);
     let b = body(&resp);
     assert_eq!(b["error"]["message"], "Unknown tool: crow_delete_everything");
-    assert_eq!(b["error"]["data"]["tools"].as_array().unwrap().len(), 6);
+    assert_eq!(
+        b["error"]["data"]["tools"].as_array().unwrap().len(),
+        crow_tools::ToolKind::ALL.len()
+    );
     for params in [
         json!({}),
         json!({"name": 5}),
@@ -726,7 +737,7 @@ fn modern_tools_list_carries_cache_hints() {
     let resp = run(&modern(2, "tools/list", json!({})));
     assert_eq!(resp.status, 200);
     let r = body(&resp)["result"].clone();
-    assert_eq!(r["tools"].as_array().unwrap().len(), 6);
+    assert_eq!(r["tools"].as_array().unwrap().len(), crow_tools::ToolKind::ALL.len());
     assert_eq!(r["resultType"], "complete");
     assert_eq!(r["ttlMs"], 300_000);
     assert_eq!(r["cacheScope"], "public");

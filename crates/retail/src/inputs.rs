@@ -191,6 +191,9 @@ pub struct Interaction {
     pub kind: String,
     pub occurred_at: i64,
     pub product_id: Option<String>,
+    /// `attributes.sku`, when it is a string: the product is resolved by it at ingest (inside
+    /// the organization) when `productId` does not name one.
+    pub sku: Option<String>,
     pub content: String,
     pub attributes: String,
 }
@@ -240,6 +243,14 @@ impl InteractionBatch {
                         "must be 1 to 40 characters of a-z and _",
                     ));
                 }
+                let sku = it
+                    .attributes
+                    .as_ref()
+                    .and_then(|a| a.get("sku"))
+                    .and_then(Value::as_str)
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty() && s.len() <= 64)
+                    .map(str::to_string);
                 let attributes = match it.attributes {
                     None | Some(Value::Null) => "{}".to_string(),
                     Some(v @ Value::Object(_)) => {
@@ -272,6 +283,7 @@ impl InteractionBatch {
                     },
                     event_id,
                     kind,
+                    sku,
                     attributes,
                 })
             })
@@ -396,6 +408,15 @@ mod tests {
         let items = serde_json::from_value::<InteractionBatch>(ok).unwrap().validate().unwrap();
         assert_eq!(items[1].source_type, SourceType::Cctv);
         assert_eq!(items[1].attributes, r#"{"zone":"A"}"#);
+        assert_eq!(items[1].sku, None);
+        let with_sku = json!({ "interactions": [
+            { "eventId": "e1", "sourceType": "web", "kind": "purchase", "occurredAt": "2026-11-01", "attributes": { "sku": " RL-1 ", "quantity": 2 } },
+            { "eventId": "e2", "sourceType": "web", "kind": "purchase", "occurredAt": "2026-11-01", "attributes": { "sku": 7 } },
+        ]});
+        let items =
+            serde_json::from_value::<InteractionBatch>(with_sku).unwrap().validate().unwrap();
+        assert_eq!(items[0].sku.as_deref(), Some("RL-1"));
+        assert_eq!(items[1].sku, None);
         for (item, f) in [
             (
                 json!({ "eventId": "e", "sourceType": "email", "kind": "x", "occurredAt": "2026-11-01" }),

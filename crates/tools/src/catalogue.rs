@@ -8,7 +8,8 @@ use serde_json::{json, Map, Value};
 
 use crate::MAX_QUERY_CHARS;
 
-/// One of the six CROW tools. The catalogue order ([`ToolKind::ALL`]) is the listing order.
+/// One of the CROW tools: the six search tools and five analytics tools (issue 12). The
+/// catalogue order ([`ToolKind::ALL`]) is the listing order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ToolKind {
     SearchProducts,
@@ -17,18 +18,40 @@ pub enum ToolKind {
     SearchPatterns,
     GetProductAiDescriptions,
     SearchOrgContext,
+    GetProductPerformance,
+    GetMetricTrend,
+    ComparePeriods,
+    GetFunnel,
+    GetStoreBreakdown,
 }
 
 impl ToolKind {
     /// All tools, in the (deterministic) order they are listed.
-    pub const ALL: [ToolKind; 6] = [
+    pub const ALL: [ToolKind; 11] = [
         ToolKind::SearchProducts,
         ToolKind::SearchInteractions,
         ToolKind::GetInteractionSummary,
         ToolKind::SearchPatterns,
         ToolKind::GetProductAiDescriptions,
         ToolKind::SearchOrgContext,
+        ToolKind::GetProductPerformance,
+        ToolKind::GetMetricTrend,
+        ToolKind::ComparePeriods,
+        ToolKind::GetFunnel,
+        ToolKind::GetStoreBreakdown,
     ];
+
+    /// Whether the tool reads `/api/v1/analytics/*` (figures rather than search results).
+    pub fn is_analytics(self) -> bool {
+        matches!(
+            self,
+            ToolKind::GetProductPerformance
+                | ToolKind::GetMetricTrend
+                | ToolKind::ComparePeriods
+                | ToolKind::GetFunnel
+                | ToolKind::GetStoreBreakdown
+        )
+    }
 
     /// The tool name as clients call it.
     pub fn name(self) -> &'static str {
@@ -39,6 +62,11 @@ impl ToolKind {
             ToolKind::SearchPatterns => "crow_search_patterns",
             ToolKind::GetProductAiDescriptions => "crow_get_product_ai_descriptions",
             ToolKind::SearchOrgContext => "crow_search_org_context",
+            ToolKind::GetProductPerformance => "crow_get_product_performance",
+            ToolKind::GetMetricTrend => "crow_get_metric_trend",
+            ToolKind::ComparePeriods => "crow_compare_periods",
+            ToolKind::GetFunnel => "crow_get_funnel",
+            ToolKind::GetStoreBreakdown => "crow_get_store_breakdown",
         }
     }
 
@@ -56,6 +84,11 @@ impl ToolKind {
             ToolKind::SearchPatterns => "Search behavioral patterns",
             ToolKind::GetProductAiDescriptions => "Product AI descriptions",
             ToolKind::SearchOrgContext => "Search organization knowledge base",
+            ToolKind::GetProductPerformance => "Product performance (sales, views, conversion)",
+            ToolKind::GetMetricTrend => "Metric trend over time",
+            ToolKind::ComparePeriods => "Compare a metric with the previous period",
+            ToolKind::GetFunnel => "Web funnel (view, cart, purchase)",
+            ToolKind::GetStoreBreakdown => "In-store footfall and dwell by store and zone",
         }
     }
 
@@ -100,6 +133,47 @@ impl ToolKind {
                  its sales or customer data, e.g. \"what is our return policy?\". Returns up to \
                  `limit` passages (1-20, default 5), most relevant first."
             }
+            ToolKind::GetProductPerformance => {
+                "Rank the organization's products by a sales or engagement metric over a period, \
+                 with exact figures computed from its interactions: views, add-to-carts, purchases, \
+                 units, revenue, conversion (purchases / views), cart-to-purchase, social mentions \
+                 with positive/negative share, in-store dwell time and shelf interactions. Use it for \
+                 \"top / best / worst selling products\", \"most viewed\", \"highest revenue\", \
+                 \"best conversion\", \"many views but few purchases\" (sort=views, then read \
+                 conversionRate) or \"most talked about\". `sort` picks the metric (default revenue), \
+                 `order` desc (default) or asc for the worst, `category` filters, `from`/`to` are \
+                 ISO 8601 dates (default: the last 30 days; `to` is exclusive). Prefer this over \
+                 crow_search_products for any question about performance."
+            }
+            ToolKind::GetMetricTrend => {
+                "A time series of one metric by day, week or month over a period (empty buckets are \
+                 zeros), optionally for one product (`productId`) or category. Use it for \"how did \
+                 sales develop\", \"which day was busiest\", \"weekly web purchases\", \"trend of \
+                 revenue\". `metric` (default purchases): views, addToCarts, purchases, units, \
+                 revenue, conversionRate, socialMentions, footfall, dwellSeconds and more; \
+                 `interval` day (default), week (Monday start) or month; `from`/`to` ISO 8601 \
+                 (default the last 30 days)."
+            }
+            ToolKind::ComparePeriods => {
+                "Compare a metric in a period with the previous period of equal length (absolute and \
+                 relative change), overall and optionally per product or category (`groupBy`). Use \
+                 it for \"week over week\", \"month over month\", \"did revenue go up\", \"which \
+                 category grew\". Give the current period as `from`/`to` (ISO 8601, `to` exclusive; \
+                 default the last 30 days); the previous period is computed. `sourceType` limits to \
+                 one channel (e.g. web purchases)."
+            }
+            ToolKind::GetFunnel => {
+                "The web shopping funnel: product views → add-to-carts → purchases, with the rates \
+                 between steps, overall and for the most viewed products. Use it for conversion and \
+                 drop-off questions (\"where do we lose shoppers\", \"cart abandonment\"). \
+                 `from`/`to` ISO 8601 (default the last 30 days), `category`, `limit`."
+            }
+            ToolKind::GetStoreBreakdown => {
+                "In-store camera figures by store and zone: footfall (shoppers counted), dwell time \
+                 (total and average) and shelf interactions, busiest first. Use it for \"busiest \
+                 store\", \"which zone do people linger in\", \"store traffic\". `from`/`to` ISO \
+                 8601 (default the last 30 days)."
+            }
         }
     }
 
@@ -112,6 +186,17 @@ impl ToolKind {
             ToolKind::SearchPatterns => &["query", "period", "limit"],
             ToolKind::GetProductAiDescriptions => &["productId"],
             ToolKind::SearchOrgContext => &["query", "limit"],
+            ToolKind::GetProductPerformance => {
+                &["from", "to", "sourceType", "sort", "order", "limit", "category"]
+            }
+            ToolKind::GetMetricTrend => {
+                &["metric", "interval", "from", "to", "sourceType", "productId", "category"]
+            }
+            ToolKind::ComparePeriods => {
+                &["metric", "groupBy", "from", "to", "sourceType", "limit", "category"]
+            }
+            ToolKind::GetFunnel => &["from", "to", "limit", "category"],
+            ToolKind::GetStoreBreakdown => &["from", "to"],
         }
     }
 
@@ -180,6 +265,7 @@ impl ToolKind {
                 }),
                 &["query"],
             ),
+            kind => (analytics_properties(kind), &[]),
         };
         let mut schema = Map::new();
         schema.insert("type".into(), json!("object"));
@@ -199,6 +285,27 @@ impl ToolKind {
             "type": "object",
             "description": "The arguments the tool ran with, after defaults were applied."
         });
+        if self.is_analytics() {
+            return json!({
+                "type": "object",
+                "properties": {
+                    "answer": { "type": "string", "description": "The figures in plain sentences, with the period and the product names and ids; quote it." },
+                    "report": {
+                        "type": "object",
+                        "description": "The REST answer of /api/v1/analytics/organization/{orgId}/*: the period (from, to, timeZone), currency, and the figures.",
+                        "properties": {
+                            "organizationId": { "type": "string" },
+                            "from": { "type": "string" },
+                            "to": { "type": "string" },
+                            "timeZone": { "type": "string" },
+                            "currency": { "type": "string" }
+                        }
+                    },
+                    "arguments": arguments,
+                },
+                "required": ["answer", "report", "arguments"]
+            });
+        }
         match self {
             ToolKind::GetInteractionSummary => json!({
                 "type": "object",
@@ -254,7 +361,50 @@ impl ToolKind {
     }
 }
 
-/// All six tool definitions, in catalogue order.
+/// The argument schemas of the analytics tools.
+fn analytics_properties(kind: ToolKind) -> Value {
+    let metric = |default: &str, description: &str| json!({ "type": "string", "enum": crow_analytics::Metric::names(), "default": default, "description": description });
+    let date = |description: &str| json!({ "type": "string", "minLength": 10, "maxLength": 40, "description": description });
+    let mut p = Map::new();
+    p.insert("from".into(), date("Start of the period, inclusive: an ISO 8601 date or timestamp (e.g. 2026-10-01). Default: 30 days before `to`."));
+    p.insert("to".into(), date("End of the period, exclusive: an ISO 8601 date or timestamp (e.g. 2026-11-01 for all of October). Default: now."));
+    let source = json!({ "type": "string", "enum": ["web", "cctv", "social"], "description": "Only interactions from this channel." });
+    let category = json!({ "type": "string", "minLength": 1, "maxLength": 100, "description": "Only products of this category (e.g. Footwear)." });
+    match kind {
+        ToolKind::GetProductPerformance => {
+            p.insert("sourceType".into(), source);
+            p.insert("sort".into(), metric("revenue", "Metric to rank by."));
+            p.insert("order".into(), json!({ "type": "string", "enum": ["desc", "asc"], "default": "desc", "description": "desc: best first; asc: worst first." }));
+            p.insert("limit".into(), limit_schema(50, 10, "Products to return."));
+            p.insert("category".into(), category);
+        }
+        ToolKind::GetMetricTrend => {
+            p.insert("metric".into(), metric("purchases", "Metric to chart."));
+            p.insert("interval".into(), json!({ "type": "string", "enum": ["day", "week", "month"], "default": "day", "description": "Bucket size." }));
+            p.insert("sourceType".into(), source);
+            p.insert("productId".into(), json!({ "type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$", "description": "Only this product (id from crow_get_product_performance or crow_search_products)." }));
+            p.insert("category".into(), category);
+        }
+        ToolKind::ComparePeriods => {
+            p.insert("metric".into(), metric("revenue", "Metric to compare."));
+            p.insert("groupBy".into(), json!({ "type": "string", "enum": ["none", "product", "category"], "default": "none", "description": "Also compare per product or per category." }));
+            p.insert("sourceType".into(), source);
+            p.insert("limit".into(), limit_schema(50, 10, "Groups to return."));
+            p.insert("category".into(), category);
+        }
+        ToolKind::GetFunnel => {
+            p.insert(
+                "limit".into(),
+                limit_schema(50, 10, "Products to return, most viewed first."),
+            );
+            p.insert("category".into(), category);
+        }
+        _ => {}
+    }
+    Value::Object(p)
+}
+
+/// All tool definitions, in catalogue order.
 pub fn definitions() -> Vec<Value> {
     ToolKind::ALL.iter().map(|k| k.definition()).collect()
 }
@@ -283,13 +433,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn six_tools_with_unique_valid_names() {
+    fn eleven_tools_with_unique_valid_names() {
         let names: Vec<&str> = ToolKind::ALL.iter().map(|k| k.name()).collect();
-        assert_eq!(names.len(), 6);
+        assert_eq!(names.len(), 11);
+        assert_eq!(ToolKind::ALL.iter().filter(|k| k.is_analytics()).count(), 5);
         let mut sorted = names.clone();
         sorted.sort();
         sorted.dedup();
-        assert_eq!(sorted.len(), 6);
+        assert_eq!(sorted.len(), 11);
         for n in names {
             assert!(
                 n.len() <= 128 && n.chars().all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))

@@ -19,7 +19,7 @@ mod rest;
 mod validate;
 
 pub use catalogue::{definitions, ToolKind};
-pub use output::{ToolOutput, LIST_KEYS};
+pub use output::{analytics_answer, ToolOutput, LIST_KEYS};
 pub use rest::{encode_component, RestRequest};
 pub use validate::{validate, Period, SearchMode, SourceType, ToolCall, ToolError};
 

@@ -71,6 +71,14 @@ impl ToolCall {
     /// Turns the gateway's JSON answer for this call into a [`ToolOutput`].
     pub fn render(&self, body: &Value) -> ToolOutput {
         let arguments = self.arguments();
+        if let ToolCall::Analytics(a) = self {
+            let answer = analytics_answer(a.kind, body, true);
+            let report = if body.is_object() { body.clone() } else { json!({ "value": body }) };
+            return ToolOutput {
+                structured: json!({ "answer": answer, "report": report, "arguments": arguments }),
+                summary: answer,
+            };
+        }
         if let ToolCall::GetInteractionSummary = self {
             let summary = match body {
                 Value::Object(m) => match m.get("data") {
@@ -136,7 +144,9 @@ impl ToolCall {
                 "knowledge-base entries",
                 format!(" for {} (limit {limit})", quoted(query)),
             ),
-            ToolCall::GetInteractionSummary => unreachable!("handled above"),
+            ToolCall::GetInteractionSummary | ToolCall::Analytics(_) => {
+                unreachable!("handled above")
+            }
         };
         let mut text = match count {
             0 => format!("No {noun_many} found{context}."),
@@ -153,6 +163,28 @@ impl ToolCall {
         }
         ToolOutput { structured: Value::Object(structured), summary: text }
     }
+}
+
+/// The sentences of an analytics answer (`crow_analytics::text`), or a plain note when the
+/// body is not the expected shape.
+pub fn analytics_answer(kind: crate::ToolKind, body: &Value, ids: bool) -> String {
+    use crate::ToolKind as K;
+    use crow_analytics::{report, text};
+    fn parse<T: serde::de::DeserializeOwned>(body: &Value) -> Option<T> {
+        serde_json::from_value(body.clone()).ok()
+    }
+    let sentences = match kind {
+        K::GetProductPerformance => {
+            parse::<report::ProductPerformance>(body).map(|r| text::performance(&r, ids))
+        }
+        K::GetMetricTrend => parse::<report::TimeSeries>(body).map(|r| text::series(&r)),
+        K::ComparePeriods => parse::<report::Comparison>(body).map(|r| text::comparison(&r, ids)),
+        K::GetFunnel => parse::<report::Funnel>(body).map(|r| text::funnel(&r, ids)),
+        K::GetStoreBreakdown => parse::<report::StoreBreakdown>(body).map(|r| text::stores(&r)),
+        _ => None,
+    };
+    sentences
+        .unwrap_or_else(|| "The analytics answer had an unexpected shape; see `report`.".into())
 }
 
 /// Finds the item list; returns it and the rest of the body.
@@ -430,6 +462,15 @@ mod tests {
         let out = render("crow_get_interaction_summary", json!({}), json!([1]));
         assert_eq!(out.structured["summary"], json!({"value": [1]}));
         assert!(out.summary.contains("no channel counts"));
+    }
+
+    #[test]
+    fn analytics_reports_pass_through_digit_for_digit() {
+        let text = r#"{"organizationId":"o","from":"2026-10-01T00:00:00.000Z","to":"2026-11-01T00:00:00.000Z","timeZone":"UTC","currency":"USD","sourceType":null,"overall":{"footfall":1,"dwellEvents":3,"dwellSeconds":373,"avgDwellSeconds":124.33333333333333,"shelfInteractions":0,"interactions":4},"stores":[]}"#;
+        let body: Value = serde_json::from_str(text).unwrap();
+        let out = render("crow_get_store_breakdown", json!({}), body);
+        assert!(out.structured["report"].to_string().contains("124.33333333333333"));
+        assert!(out.summary.contains("2026-10-01 to 2026-10-31 (UTC)"), "{}", out.summary);
     }
 
     #[test]

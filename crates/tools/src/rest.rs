@@ -4,9 +4,10 @@
 //! comes from the caller (the MCP worker or the agent) and is percent-encoded as a path segment.
 //! Absent optional parameters are omitted; defaults are always sent explicitly.
 
+use crate::catalogue::ToolKind;
 use crate::validate::ToolCall;
 
-/// One REST call: always `GET` for the six read-only tools.
+/// One REST call: always `GET` (every tool is read-only).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RestRequest {
     pub method: &'static str,
@@ -65,6 +66,19 @@ impl ToolCall {
                 q.add("query", query);
                 q.add("limit", &limit.to_string());
                 "/api/v1/qna/search".to_string()
+            }
+            ToolCall::Analytics(a) => {
+                for (k, v) in a.pairs() {
+                    q.add(k, &v);
+                }
+                let tail = match a.kind {
+                    ToolKind::GetProductPerformance => "products",
+                    ToolKind::GetMetricTrend => "timeseries",
+                    ToolKind::ComparePeriods => "compare",
+                    ToolKind::GetFunnel => "funnel",
+                    _ => "stores",
+                };
+                format!("/api/v1/analytics/organization/{org}/{tail}")
             }
         };
         RestRequest { method: "GET", path_and_query: q.finish(path) }

@@ -107,6 +107,25 @@ pub enum ToolCall {
         query: String,
         limit: u32,
     },
+    /// One of the analytics tools ([`ToolKind::is_analytics`]).
+    Analytics(AnalyticsCall),
+}
+
+/// The arguments of an analytics tool; fields a tool does not take stay `None`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnalyticsCall {
+    pub kind: ToolKind,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub source_type: Option<SourceType>,
+    /// `sort` (performance) or `metric` (trend, comparison): a metric name.
+    pub metric: Option<&'static str>,
+    pub order: Option<&'static str>,
+    pub interval: Option<&'static str>,
+    pub group_by: Option<&'static str>,
+    pub limit: Option<u32>,
+    pub category: Option<String>,
+    pub product_id: Option<String>,
 }
 
 impl ToolCall {
@@ -118,6 +137,7 @@ impl ToolCall {
             ToolCall::SearchPatterns { .. } => ToolKind::SearchPatterns,
             ToolCall::GetProductAiDescriptions { .. } => ToolKind::GetProductAiDescriptions,
             ToolCall::SearchOrgContext { .. } => ToolKind::SearchOrgContext,
+            ToolCall::Analytics(a) => a.kind,
         }
     }
 
@@ -165,6 +185,11 @@ impl ToolCall {
             ToolCall::SearchOrgContext { query, limit } => {
                 put("query", json!(query));
                 put("limit", json!(limit));
+            }
+            ToolCall::Analytics(a) => {
+                for (k, v) in a.pairs() {
+                    put(k, if k == "limit" { json!(a.limit) } else { json!(v) });
+                }
             }
         }
         Value::Object(m)
@@ -222,7 +247,124 @@ pub fn validate(name: &str, arguments: &Value) -> Result<ToolCall, ToolError> {
             query: a.required_query("query")?,
             limit: a.integer("limit", 1, 20, 5)?,
         },
+        kind => ToolCall::Analytics(analytics(kind, &a)?),
     })
+}
+
+const METRIC_NAMES: [&str; 16] = [
+    "views",
+    "addToCarts",
+    "purchases",
+    "units",
+    "revenue",
+    "conversionRate",
+    "cartToPurchaseRate",
+    "socialMentions",
+    "positiveShare",
+    "negativeShare",
+    "dwellSeconds",
+    "avgDwellSeconds",
+    "shelfInteractions",
+    "footfall",
+    "searches",
+    "interactions",
+];
+
+fn analytics(kind: ToolKind, a: &Args) -> Result<AnalyticsCall, ToolError> {
+    let takes = |f: &str| kind.argument_names().contains(&f);
+    let pick = |field: &str, all: &'static [&'static str], default: &'static str| {
+        if takes(field) {
+            a.enumeration(field, all, |s| s).map(|v| Some(v.unwrap_or(default)))
+        } else {
+            Ok(None)
+        }
+    };
+    let date = |field: &str| -> Result<Option<String>, ToolError> {
+        match a.get(field) {
+            None => Ok(None),
+            Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+            Some(Value::String(s)) => match crow_common::time::parse_iso8601(s.trim()) {
+                Some(_) => Ok(Some(s.trim().to_string())),
+                None => Err(ToolError::invalid(
+                    field,
+                    format!(
+                        "must be an ISO 8601 date or timestamp such as 2026-10-01 or 2026-10-01T00:00:00Z; got \"{}\"",
+                        clip(s, 40)
+                    ),
+                )),
+            },
+            Some(other) => Err(ToolError::invalid(
+                field,
+                format!("must be an ISO 8601 date string; got {}", type_name(other)),
+            )),
+        }
+    };
+    let metric_field = if kind == ToolKind::GetProductPerformance { "sort" } else { "metric" };
+    let default_metric = match kind {
+        ToolKind::GetMetricTrend => "purchases",
+        _ => "revenue",
+    };
+    let category = if takes("category") {
+        match a.optional_query("category")? {
+            Some(c) if c.chars().count() > 100 => {
+                return Err(ToolError::invalid("category", "must be at most 100 characters"))
+            }
+            c => c,
+        }
+    } else {
+        None
+    };
+    Ok(AnalyticsCall {
+        kind,
+        from: date("from")?,
+        to: date("to")?,
+        source_type: if takes("sourceType") {
+            a.enumeration("sourceType", SourceType::ALL, SourceType::as_str)?
+        } else {
+            None
+        },
+        metric: if takes(metric_field) {
+            pick(metric_field, &METRIC_NAMES, default_metric)?
+        } else {
+            None
+        },
+        order: pick("order", &["desc", "asc"], "desc")?,
+        interval: pick("interval", &["day", "week", "month"], "day")?,
+        group_by: pick("groupBy", &["none", "product", "category"], "none")?,
+        limit: if takes("limit") { Some(a.integer("limit", 1, 50, 10)?) } else { None },
+        category,
+        product_id: if takes("productId") && a.get("productId").is_some() {
+            Some(a.product_id("productId")?)
+        } else {
+            None
+        },
+    })
+}
+
+impl AnalyticsCall {
+    /// The arguments as (schema name, value) pairs, defaults applied, absent ones left out; the
+    /// same pairs are the REST query.
+    pub fn pairs(&self) -> Vec<(&'static str, String)> {
+        let metric_field =
+            if self.kind == ToolKind::GetProductPerformance { "sort" } else { "metric" };
+        let mut v: Vec<(&'static str, String)> = Vec::new();
+        let mut put = |k: &'static str, x: Option<String>| {
+            if let Some(x) = x {
+                v.push((k, x));
+            }
+        };
+        put("from", self.from.clone());
+        put("to", self.to.clone());
+        put("sourceType", self.source_type.map(|s| s.as_str().to_string()));
+        put(metric_field, self.metric.map(str::to_string));
+        put("order", self.order.map(str::to_string));
+        put("interval", self.interval.map(str::to_string));
+        put("groupBy", self.group_by.map(str::to_string));
+        put("limit", self.limit.map(|l| l.to_string()));
+        put("category", self.category.clone());
+        put("productId", self.product_id.clone());
+        v
+    }
 }
 
 struct Args<'a>(&'a Map<String, Value>);

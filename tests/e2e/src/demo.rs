@@ -851,6 +851,29 @@ pub fn interactions(skus: &[String], n: usize, seed: u64) -> Vec<Value> {
         .collect()
 }
 
+/// Whole weeks to add to the demo's timestamps so that its window ends at the latest
+/// [`WINDOW_END`] weekday boundary at or before `now_secs` (never in the future, never before
+/// the fixed window). Whole weeks keep every weekday and hour-of-day shape the patterns measure.
+pub fn shift_to(now_secs: i64) -> i64 {
+    let week = 7 * 86_400;
+    ((now_secs - WINDOW_END).max(0) / week) * week
+}
+
+/// `items` (interactions, or patterns) with `occurredAt` / `periodStart` moved by `secs`.
+pub fn shifted(items: Vec<Value>, secs: i64) -> Vec<Value> {
+    items
+        .into_iter()
+        .map(|mut v| {
+            for field in ["occurredAt", "periodStart"] {
+                if let Some(ms) = v[field].as_str().and_then(crow_common::time::parse_iso8601) {
+                    v[field] = json!(rfc3339(ms / 1000 + secs));
+                }
+            }
+            v
+        })
+        .collect()
+}
+
 // ---------------------------------------------------------------------------------------------
 // Patterns
 // ---------------------------------------------------------------------------------------------

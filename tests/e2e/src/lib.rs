@@ -724,3 +724,36 @@ impl Stack {
         }
     }
 }
+
+/// Runs `scripts/stack.sh ARGS` on the test stack (stop, start or restart a worker) with the
+/// given extra variables (e.g. `CROW_A2A_VARS`); any inherited `CROW_<WORKER>_VARS` are dropped,
+/// so a worker restarted without them gets its normal configuration.
+pub fn stack_cmd_with(s: &Stack, args: &[&str], vars: &[(&str, &str)]) {
+    let mut cmd = std::process::Command::new("bash");
+    cmd.arg(repo_root().join("scripts/stack.sh"))
+        .args(args)
+        .args(["--state", &s.state_dir])
+        .current_dir(repo_root());
+    for name in ["CROW_GATEWAY_VARS", "CROW_MCP_VARS", "CROW_A2A_VARS", "CROW_STANDINS_VARS"] {
+        cmd.env_remove(name);
+    }
+    for (k, v) in vars {
+        cmd.env(k, v);
+    }
+    let status = cmd.status().expect("stack.sh");
+    assert!(status.success(), "stack.sh {args:?} failed");
+}
+
+pub fn stack_cmd(s: &Stack, args: &[&str]) {
+    stack_cmd_with(s, args, &[]);
+}
+
+/// Restarts `worker` with its normal configuration when dropped, so a failing assertion cannot
+/// leave the shared stack reconfigured.
+pub struct Reconfigured<'a>(pub &'a Stack, pub &'static str);
+
+impl Drop for Reconfigured<'_> {
+    fn drop(&mut self) {
+        stack_cmd(self.0, &["restart", self.1]);
+    }
+}

@@ -77,7 +77,13 @@ async fn agent_card_is_public_dual_and_cacheable() {
         card["skills"].as_array().unwrap().iter().map(|k| k["id"].as_str().unwrap()).collect();
     assert_eq!(
         skills,
-        ["product-search", "interaction-analysis", "pattern-insights", "org-context"]
+        [
+            "product-search",
+            "interaction-analysis",
+            "retail-analytics",
+            "pattern-insights",
+            "org-context"
+        ]
     );
     for k in card["skills"].as_array().unwrap() {
         assert!(
@@ -547,7 +553,8 @@ async fn scripted_openai_model_calls_real_tools_and_cites_them() {
         .all(|src| catalogue.contains(&src["title"].as_str().unwrap().to_string())));
     assert!(answer.to_lowercase().contains("tent"), "{answer}");
 
-    // What the model server was sent: the six tools, then the tool result as a tool message.
+    // What the model server was sent: every tool (the six search tools and the five analytics
+    // tools), then the tool result as a tool message.
     let requests = seen.lock().unwrap().clone();
     assert_eq!(requests.len(), 2, "{requests:?}");
     assert_eq!(requests[0]["model"], "scripted-llm");
@@ -557,7 +564,8 @@ async fn scripted_openai_model_calls_real_tools_and_cites_them() {
         .iter()
         .map(|x| x["function"]["name"].as_str().unwrap())
         .collect();
-    assert_eq!(tools.len(), 6, "{tools:?}");
+    assert_eq!(tools.len(), 11, "{tools:?}");
+    assert!(tools.contains(&"crow_get_product_performance"), "{tools:?}");
     let tool_msg =
         requests[1]["messages"].as_array().unwrap().iter().find(|m| m["role"] == "tool").unwrap();
     assert_eq!(tool_msg["tool_call_id"], "call_1");

@@ -104,6 +104,25 @@ async fn hot_paths_make_only_the_binding_calls_they_need() {
         "{:?}",
         kinds(&b)
     );
+    // Analytics (issue 12): the key, the limiter, and one D1 batch holding every read of the
+    // answer (figures and currency), whatever the endpoint.
+    for path in [
+        "products?sort=purchases",
+        "timeseries?interval=week",
+        "compare?groupBy=product",
+        "funnel",
+        "stores",
+    ] {
+        let r = send(s.as_key(
+            Method::GET,
+            &format!("/api/v1/analytics/organization/{}/{path}", t.org_id),
+            &t.key,
+        ))
+        .await;
+        r.assert_status(200);
+        let b = tally(&r);
+        assert_eq!((b.count("d1"), b.count("do")), (2, 1), "{path}: {:?}", kinds(&b));
+    }
 
     // MCP tools/call: one service call to verify and count the key, one for the REST call; the
     // gateway looks the key up once (the tool call names it by id), so its D1 calls are those

@@ -207,11 +207,17 @@ async fn interactions_ingest_idempotently_and_summaries_add_up() {
     let items = interactions("ev", 90);
     let r =
         send(s.as_key(Method::POST, &batch, &t.key).json(&json!({ "interactions": items }))).await;
-    assert_eq!(r.assert_status(200), &json!({ "received": 90, "inserted": 90, "duplicates": 0 }));
+    assert_eq!(
+        r.assert_status(200),
+        &json!({ "received": 90, "inserted": 90, "duplicates": 0, "linked": 0 })
+    );
     // The same batch again changes nothing.
     let r =
         send(s.as_key(Method::POST, &batch, &t.key).json(&json!({ "interactions": items }))).await;
-    assert_eq!(r.assert_status(200), &json!({ "received": 90, "inserted": 0, "duplicates": 90 }));
+    assert_eq!(
+        r.assert_status(200),
+        &json!({ "received": 90, "inserted": 0, "duplicates": 90, "linked": 0 })
+    );
     // A batch overlapping the first by half inserts only the new half.
     let mut more = interactions("ev", 90)[45..].to_vec();
     more.extend(interactions("ev2", 30));

@@ -11,31 +11,13 @@
 
 use std::time::{Duration, Instant};
 
-use crow_e2e::{repo_root, send, serve_hanging, serve_status, Stack, Tenant};
+use crow_e2e::{
+    send, serve_hanging, serve_status, stack_cmd, stack_cmd_with, Reconfigured, Stack, Tenant,
+};
 use reqwest::Method;
 use serde_json::{json, Value};
 
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-fn stack_cmd_with(s: &Stack, args: &[&str], vars: &[(&str, &str)]) {
-    let mut cmd = std::process::Command::new("bash");
-    cmd.arg(repo_root().join("scripts/stack.sh"))
-        .args(args)
-        .args(["--state", &s.state_dir])
-        .current_dir(repo_root());
-    for name in ["CROW_GATEWAY_VARS", "CROW_MCP_VARS", "CROW_A2A_VARS", "CROW_STANDINS_VARS"] {
-        cmd.env_remove(name);
-    }
-    for (k, v) in vars {
-        cmd.env(k, v);
-    }
-    let status = cmd.status().expect("stack.sh");
-    assert!(status.success(), "stack.sh {args:?} failed");
-}
-
-fn stack_cmd(s: &Stack, args: &[&str]) {
-    stack_cmd_with(s, args, &[]);
-}
 
 /// Starts the gateway again when dropped, so a failing assertion cannot leave the shared stack
 /// without it.
@@ -53,15 +35,6 @@ struct Started<'a>(&'a Stack, &'static str);
 impl Drop for Started<'_> {
     fn drop(&mut self) {
         stack_cmd(self.0, &["start", self.1]);
-    }
-}
-
-/// Restarts `worker` with its normal configuration when dropped.
-struct Reconfigured<'a>(&'a Stack, &'static str);
-
-impl Drop for Reconfigured<'_> {
-    fn drop(&mut self) {
-        stack_cmd(self.0, &["restart", self.1]);
     }
 }
 

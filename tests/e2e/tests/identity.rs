@@ -281,6 +281,12 @@ const CROSS_ORG_ROUTES: &[(&str, &str, Option<&str>)] = &[
     ("GET", "/api/v1/qna/documents?organizationId={org}", None),
     ("POST", "/api/v1/qna/documents?organizationId={org}", Some(r#"{"title":"x","text":"y"}"#)),
     ("GET", "/api/v1/chat/sessions?organizationId={org}", None),
+    // Analytics (issue 12).
+    ("GET", "/api/v1/analytics/organization/{org}/products", None),
+    ("GET", "/api/v1/analytics/organization/{org}/timeseries?metric=revenue", None),
+    ("GET", "/api/v1/analytics/organization/{org}/compare?groupBy=product", None),
+    ("GET", "/api/v1/analytics/organization/{org}/funnel", None),
+    ("GET", "/api/v1/analytics/organization/{org}/stores", None),
 ];
 
 #[tokio::test]

@@ -196,6 +196,13 @@ async fn concurrent_ingest_with_client_retries_loses_and_duplicates_nothing() {
         .filter(|r| !vectors.contains(&format!("interaction:{}", r["id"].as_str().unwrap_or(""))))
         .collect();
     assert!(unindexed.is_empty(), "rows without a vector: {unindexed:?}");
+    // The daily rollups (issue 12) count every stored event once, and per day as the rows do.
+    assert_eq!(count(&s, &format!("SELECT SUM(interactions) AS n FROM interaction_daily WHERE organization_id = '{org}'")), distinct);
+    assert_eq!(
+        count(&s, &format!("SELECT COUNT(*) AS n FROM (SELECT occurred_at / 86400000 AS d, COUNT(*) AS c FROM interactions WHERE organization_id = '{org}' GROUP BY d) x \
+             JOIN (SELECT day, SUM(interactions) AS c FROM interaction_daily WHERE organization_id = '{org}' GROUP BY day) y ON y.day = x.d AND y.c = x.c")),
+        count(&s, &format!("SELECT COUNT(DISTINCT occurred_at / 86400000) AS n FROM interactions WHERE organization_id = '{org}'"))
+    );
     let summary = send(s.as_key(
         Method::GET,
         &format!("/api/v1/interactions/organization/{org}/summary"),

@@ -10,13 +10,18 @@ use tokio::sync::OnceCell;
 
 const ACCEPT: &str = "application/json, text/event-stream";
 const MODERN: &str = "2026-07-28";
-const TOOLS: [&str; 6] = [
+const TOOLS: [&str; 11] = [
     "crow_search_products",
     "crow_search_interactions",
     "crow_get_interaction_summary",
     "crow_search_patterns",
     "crow_get_product_ai_descriptions",
     "crow_search_org_context",
+    "crow_get_product_performance",
+    "crow_get_metric_trend",
+    "crow_compare_periods",
+    "crow_get_funnel",
+    "crow_get_store_breakdown",
 ];
 
 fn mcp_url(s: &Stack) -> String {
@@ -488,7 +493,7 @@ async fn legacy_requests_ping_list_and_errors() {
         .as_array()
         .unwrap()
         .contains(&json!("2025-11-25")));
-    // tools/list: six tools, one page; a cursor is invalid.
+    // tools/list: every tool, one page; a cursor is invalid.
     let r = send(with_version("2025-06-18", json!({"jsonrpc":"2.0","id":4,"method":"tools/list"})))
         .await;
     let tools = r.body["result"]["tools"].as_array().unwrap();
@@ -555,7 +560,7 @@ async fn modern_requests_discover_list_and_call() {
 
     let r = send(modern(&s, key, 2, "tools/list", json!({}))).await;
     let l = &r.body["result"];
-    assert_eq!(l["tools"].as_array().unwrap().len(), 6);
+    assert_eq!(l["tools"].as_array().unwrap().len(), TOOLS.len());
     assert_eq!(l["resultType"], "complete");
     assert!(l["ttlMs"].as_u64().is_some() && l["cacheScope"].is_string());
 

@@ -10,7 +10,7 @@ use crow_agent::{
 use crow_edge::ai::AiBinding;
 use crow_edge::{Ctx, ServiceCall};
 use crow_tools::{ToolCall, ToolError, ToolKind};
-use serde_json::Value;
+use serde_json::{json, Value};
 use worker::{console_error, Env, Fetch, Fetcher, Headers, Method, Request, RequestInit};
 
 const DEFAULT_MODEL_TIMEOUT_MS: u64 = 30_000;
@@ -43,7 +43,9 @@ impl Backend {
                 .ok_or("MODEL_TIMEOUT_MS must be 100 to 300000")?,
         };
         match var(env, "AI_BACKEND").as_deref().unwrap_or("local") {
-            "local" | "offline" => Ok(Backend::Offline(OfflineModel::new())),
+            "local" | "offline" => {
+                Ok(Backend::Offline(OfflineModel::at(crow_edge::now_ms() as i64)))
+            }
             "openai" => {
                 let base_url =
                     var(env, "OPENAI_BASE_URL").ok_or("AI_BACKEND=openai needs OPENAI_BASE_URL")?;
@@ -206,7 +208,7 @@ impl Caller {
     }
 }
 
-/// The six CROW tools over the gateway.
+/// The CROW tools over the gateway.
 pub struct GatewayTools<'a> {
     pub gateway: Fetcher,
     pub internal_key: String,
@@ -266,6 +268,19 @@ impl ToolExecutor for GatewayTools<'_> {
         };
         let rendered = tool.render(&body);
         let sources = sources_of(&tool, &rendered.structured);
+        if tool.kind().is_analytics() {
+            // The model gets the sentences (every figure, the period, names and ids) and the
+            // period, not the whole report: it stays well inside the result size cap.
+            let r = &rendered.structured["report"];
+            let slim = json!({
+                // Plain sentences for a person: product names and SKUs, ids in the sources.
+                "answer": crow_tools::analytics_answer(tool.kind(), &body, false),
+                "period": { "from": r["from"], "to": r["to"], "timeZone": r["timeZone"] },
+                "currency": r["currency"],
+                "arguments": rendered.structured["arguments"],
+            });
+            return Ok(ToolOutput::with_sources(slim, sources));
+        }
         Ok(ToolOutput::with_sources(rendered.structured, sources))
     }
 }
@@ -283,6 +298,25 @@ pub fn sources_of(tool: &ToolCall, structured: &Value) -> Vec<SourceRef> {
         ToolKind::GetInteractionSummary => {
             return vec![SourceRef::new(name, SourceKind::Summary, "interaction-summary")
                 .titled("Interaction channel summary")]
+        }
+        // Analytics: the figures are aggregates; the products they name are the sources.
+        k => {
+            let r = &structured["report"];
+            let mut out =
+                vec![SourceRef::new(name, SourceKind::Summary, format!("analytics:{name}"))
+                    .titled(k.title())];
+            let items = r["products"].as_array().or_else(|| r["items"].as_array());
+            for p in items.into_iter().flatten().take(10) {
+                if let (Some(id), Some(t)) = (
+                    p["productId"]
+                        .as_str()
+                        .or_else(|| p["key"].as_str().filter(|_| p["sku"].is_string())),
+                    p["name"].as_str(),
+                ) {
+                    out.push(SourceRef::new(name, SourceKind::Product, id).titled(t));
+                }
+            }
+            return out;
         }
     };
     if let ToolCall::GetProductAiDescriptions { product_id } = tool {

@@ -42,6 +42,13 @@ pub fn card(origin: &str) -> Value {
                 "examples": ["How many interactions did we have per channel?", "What are customers saying on social media about returns?"]
             },
             {
+                "id": "retail-analytics",
+                "name": "Retail Analytics",
+                "description": "Answers performance questions with exact figures from the organization's own interactions: top and worst sellers by purchases or revenue, most viewed products, conversion and the web funnel, trends by day, week or month, period-over-period comparisons, social sentiment, and the busiest store, zone or day. Every answer names the period it covers.",
+                "tags": ["retail", "analytics", "sales", "conversion", "trends"],
+                "examples": ["What are our top performing products?", "Which products sold best last month?", "How did web purchases change week over week?"]
+            },
+            {
                 "id": "pattern-insights",
                 "name": "Pattern Insights",
                 "description": "Explains behavioural patterns detected in the organization's data, such as peak hours, weekend footfall and seasonal demand, by period (daily, weekly, monthly, yearly).",
@@ -107,7 +114,13 @@ mod tests {
             c["skills"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap()).collect();
         assert_eq!(
             ids,
-            ["product-search", "interaction-analysis", "pattern-insights", "org-context"]
+            [
+                "product-search",
+                "interaction-analysis",
+                "retail-analytics",
+                "pattern-insights",
+                "org-context"
+            ]
         );
         assert!(c["skills"]
             .as_array()

@@ -72,7 +72,12 @@ pub async fn answer(
     let internal_key = crow_edge::entry::internal_key(env).unwrap_or_default();
     let tools = GatewayTools { gateway, internal_key, caller, ctx };
     let model = Metered { backend, meter: &ctx.meter };
-    run_loop(&model, &tools, DEFAULT_SYSTEM_PROMPT, &history, question, LoopConfig::default())
+    // The model is told today's date so it can turn "last month" into from/to.
+    let prompt = format!(
+        "{DEFAULT_SYSTEM_PROMPT}\nToday is {} (UTC).",
+        &crow_common::time::iso8601(crow_edge::now_ms() as i64)[..10]
+    );
+    run_loop(&model, &tools, &prompt, &history, question, LoopConfig::default())
         .await
         .map_err(|e| (e, model_name))
 }

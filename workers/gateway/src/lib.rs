@@ -25,6 +25,7 @@ mod rate_limiter;
 mod routes;
 mod scope;
 mod semantic;
+mod store;
 
 pub use rate_limiter::RateLimiter;
 
@@ -105,6 +106,12 @@ pub enum Route {
     BillingResume,
     BillingInvoices,
     BillingWebhook,
+    // Analytics (issue 12).
+    AnalyticsProducts,
+    AnalyticsTimeSeries,
+    AnalyticsCompare,
+    AnalyticsFunnel,
+    AnalyticsStores,
 }
 
 /// What a route needs from the caller.
@@ -209,6 +216,12 @@ pub fn router() -> Router<Route> {
         .add("POST", "/api/v1/billing/subscriptions/:orgId/resume", BillingResume)
         .add("GET", "/api/v1/billing/invoices", BillingInvoices)
         .add("POST", "/api/v1/billing/webhook", BillingWebhook)
+        // Analytics (issue 12).
+        .add("GET", "/api/v1/analytics/organization/:orgId/products", AnalyticsProducts)
+        .add("GET", "/api/v1/analytics/organization/:orgId/timeseries", AnalyticsTimeSeries)
+        .add("GET", "/api/v1/analytics/organization/:orgId/compare", AnalyticsCompare)
+        .add("GET", "/api/v1/analytics/organization/:orgId/funnel", AnalyticsFunnel)
+        .add("GET", "/api/v1/analytics/organization/:orgId/stores", AnalyticsStores)
 }
 
 /// Everything a handler needs.
@@ -460,6 +473,12 @@ async fn dispatch(route: Route, app: &App<'_>, req: &mut Request) -> Result<Resp
         Route::BillingResume => billing::set_cancel(app, false).await,
         Route::BillingInvoices => billing::invoices(app).await,
         Route::BillingWebhook => billing::webhook(app, req).await,
+        // Analytics (issue 12).
+        Route::AnalyticsProducts => routes::analytics::products(app).await,
+        Route::AnalyticsTimeSeries => routes::analytics::timeseries(app).await,
+        Route::AnalyticsCompare => routes::analytics::compare(app).await,
+        Route::AnalyticsFunnel => routes::analytics::funnel(app).await,
+        Route::AnalyticsStores => routes::analytics::stores(app).await,
     }
 }
 

@@ -163,7 +163,7 @@ fn search_page(_item: &str, fields: &[&str], mut props: Value) -> Value {
 
 fn schemas() -> Value {
     let error_codes: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
-    json!({
+    let mut v = json!({
         "Error": obj(&["error"], json!({ "error": obj(&["code", "message", "details", "request_id"], json!({
             "code": { "type": "string", "enum": error_codes },
             "message": s(),
@@ -257,12 +257,13 @@ fn schemas() -> Value {
             "sourceType": en(&["web", "cctv", "social"]),
             "kind": { "type": "string", "pattern": "^[a-z_]{1,40}$" },
             "occurredAt": { "type": "string", "format": "date-time" },
-            "productId": { "type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,64}$" },
+            "productId": { "type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,64}$", "description": "One of the organization's products; else `attributes.sku` names it by SKU. Unknown ones stay unlinked." },
             "content": { "type": "string", "maxLength": 2000 },
             "attributes": any_obj(),
         })),
         "InteractionBatch": obj(&["interactions"], json!({ "interactions": { "type": "array", "minItems": 1, "maxItems": 500, "items": r("InteractionInput") } })),
-        "IngestResult": obj(&["received", "inserted", "duplicates"], json!({ "received": int(), "inserted": int(), "duplicates": int() })),
+        "IngestResult": obj(&["received", "inserted", "duplicates", "linked"], json!({ "received": int(), "inserted": int(), "duplicates": int(),
+            "linked": { "type": "integer", "description": "Inserted interactions linked to one of the organization's products (by productId, else attributes.sku)." } })),
         "Interaction": obj(&INTERACTION_FIELDS, interaction_props()),
         "InteractionPage": page("Interaction"),
         "InteractionSummary": obj(&["organizationId", "web", "cctv", "social", "total", "from", "to"], json!({
@@ -341,6 +342,148 @@ fn schemas() -> Value {
         "ChatMessageList": { "type": "object", "required": ["data", "nextCursor", "total", "limit", "page"], "properties": {
             "data": arr(r("ChatMessage")), "nextCursor": ns(), "total": int(), "limit": int(), "page": { "type": ["integer", "null"] },
         } },
+    });
+    if let (Some(all), Value::Object(more)) = (v.as_object_mut(), analytics_schemas()) {
+        all.extend(more);
+    }
+    v
+}
+
+// Analytics (issue 12): the answers of `/api/v1/analytics/organization/:orgId/*`, exactly the
+// fields `crow_analytics::report` serializes.
+const SCOPE_FIELDS: [&str; 6] =
+    ["organizationId", "from", "to", "timeZone", "currency", "sourceType"];
+const FIGURE_FIELDS: [&str; 19] = [
+    "views",
+    "addToCarts",
+    "purchases",
+    "units",
+    "revenueCents",
+    "conversionRate",
+    "cartToPurchaseRate",
+    "socialMentions",
+    "positiveMentions",
+    "negativeMentions",
+    "positiveShare",
+    "negativeShare",
+    "dwellEvents",
+    "dwellSeconds",
+    "avgDwellSeconds",
+    "shelfInteractions",
+    "footfall",
+    "searches",
+    "interactions",
+];
+const RATES: [&str; 5] =
+    ["conversionRate", "cartToPurchaseRate", "positiveShare", "negativeShare", "avgDwellSeconds"];
+
+fn num_or_null() -> Value {
+    json!({ "type": ["number", "null"] })
+}
+
+/// A closed object of the scope fields, `extra` and the given property groups.
+fn analytics_obj(groups: &[(&[&str], Value)]) -> Value {
+    let mut required: Vec<&str> = SCOPE_FIELDS.to_vec();
+    let mut props = json!({
+        "organizationId": s(), "from": ts(), "to": ts(),
+        "timeZone": { "type": "string", "description": "Time zone of the buckets and dates (UTC)." },
+        "currency": { "type": "string", "description": "ISO 4217 currency of revenue figures (cents)." },
+        "sourceType": { "type": ["string", "null"], "enum": ["web", "cctv", "social", null] },
+    });
+    for (names, p) in groups {
+        required.extend(names.iter());
+        if let (Some(all), Some(more)) = (props.as_object_mut(), p.as_object()) {
+            all.extend(more.clone());
+        }
+    }
+    obj(&required, props)
+}
+
+fn figures_props() -> Value {
+    let mut p = Map::new();
+    for f in FIGURE_FIELDS {
+        p.insert(f.into(), if RATES.contains(&f) { num_or_null() } else { int() });
+    }
+    Value::Object(p)
+}
+
+fn closed(groups: &[(&[&str], Value)]) -> Value {
+    let mut required: Vec<&str> = vec![];
+    let mut props = Map::new();
+    for (names, p) in groups {
+        required.extend(names.iter());
+        if let Some(more) = p.as_object() {
+            props.extend(more.clone());
+        }
+    }
+    obj(&required, Value::Object(props))
+}
+
+const PRODUCT_REF: [&str; 4] = ["productId", "name", "sku", "category"];
+fn product_ref_props() -> Value {
+    json!({ "productId": s(), "name": s(), "sku": ns(), "category": ns() })
+}
+const STEP_FIELDS: [&str; 6] = [
+    "views",
+    "addToCarts",
+    "purchases",
+    "viewToCartRate",
+    "cartToPurchaseRate",
+    "viewToPurchaseRate",
+];
+fn steps_props() -> Value {
+    json!({ "views": int(), "addToCarts": int(), "purchases": int(), "viewToCartRate": num_or_null(),
+        "cartToPurchaseRate": num_or_null(), "viewToPurchaseRate": num_or_null() })
+}
+const IN_STORE: [&str; 6] = [
+    "footfall",
+    "dwellEvents",
+    "dwellSeconds",
+    "avgDwellSeconds",
+    "shelfInteractions",
+    "interactions",
+];
+fn in_store_props() -> Value {
+    json!({ "footfall": int(), "dwellEvents": int(), "dwellSeconds": int(), "avgDwellSeconds": num_or_null(),
+        "shelfInteractions": int(), "interactions": int() })
+}
+
+fn analytics_schemas() -> Value {
+    let period =
+        obj(&["from", "to", "value"], json!({ "from": ts(), "to": ts(), "value": num_or_null() }));
+    json!({
+        "AnalyticsFigures": obj(&FIGURE_FIELDS, figures_props()),
+        "AnalyticsProductFigures": closed(&[(&PRODUCT_REF, product_ref_props()), (&FIGURE_FIELDS, figures_props())]),
+        "AnalyticsProducts": analytics_obj(&[(&["category", "sort", "order", "limit", "productCount", "totals", "products"], json!({
+            "category": ns(), "sort": en(&crow_analytics::Metric::names()), "order": en(&["asc", "desc"]),
+            "limit": int(), "productCount": int(), "totals": r("AnalyticsFigures"),
+            "products": arr(r("AnalyticsProductFigures")),
+        }))]),
+        "AnalyticsTimeSeries": analytics_obj(&[(&["metric", "interval", "productId", "category", "total", "points"], json!({
+            "metric": en(&crow_analytics::Metric::names()), "interval": en(&["day", "week", "month"]),
+            "productId": ns(), "category": ns(), "total": num_or_null(),
+            "points": arr(obj(&["start", "end", "value"], json!({ "start": ts(), "end": ts(), "value": num_or_null() }))),
+        }))]),
+        "AnalyticsComparison": analytics_obj(&[(&["metric", "groupBy", "category", "current", "previous", "absoluteChange", "relativeChange", "items"], json!({
+            "metric": en(&crow_analytics::Metric::names()), "groupBy": en(&["none", "product", "category"]),
+            "category": ns(), "current": period.clone(), "previous": period,
+            "absoluteChange": num_or_null(), "relativeChange": num_or_null(),
+            "items": arr(obj(&["key", "name", "sku", "current", "previous", "absoluteChange", "relativeChange"], json!({
+                "key": s(), "name": s(), "sku": ns(), "current": num_or_null(), "previous": num_or_null(),
+                "absoluteChange": num_or_null(), "relativeChange": num_or_null(),
+            }))),
+        }))]),
+        "AnalyticsFunnel": analytics_obj(&[(&["category", "overall", "products"], json!({
+            "category": ns(), "overall": obj(&STEP_FIELDS, steps_props()),
+            "products": arr(closed(&[(&PRODUCT_REF, product_ref_props()), (&STEP_FIELDS, steps_props())])),
+        }))]),
+        "AnalyticsStores": analytics_obj(&[(&["overall", "stores"], json!({
+            "overall": obj(&IN_STORE, in_store_props()),
+            "stores": arr(closed(&[(&["store", "zones"], json!({
+                "store": s(),
+                "zones": arr(closed(&[(&["zone"], json!({ "zone": s() })), (&IN_STORE, in_store_props())])),
+            })), (&IN_STORE, in_store_props())])),
+        }))]),
     })
 }
 
@@ -366,6 +509,11 @@ const SEARCH_Q: [(&str, &str, &str); 5] = [
     ("limit", "limit50", "Results per page, 1 to 50."),
     ("page", "page100", "1-based page of the ranked results."),
     ("organizationId", "string", "The organization; defaults to the key's or the active one."),
+];
+const WINDOW_Q: [(&str, &str, &str); 3] = [
+    ("from", "date-time", "Inclusive start (ISO 8601); default 30 days before `to`."),
+    ("to", "date-time", "Exclusive end (ISO 8601); default now. At most 2 years after `from`."),
+    ("sourceType", "sourceType", "Only web, cctv or social interactions."),
 ];
 const ORG_Q: (&str, &str, &str) =
     ("organizationId", "string", "The organization; defaults to the key's or the active one.");
@@ -766,6 +914,72 @@ pub fn operation(route: Route) -> Operation {
             (200, Some("WebhookResult")),
             &[],
         ),
+        // Analytics (issue 12).
+        AnalyticsProducts => op(
+            "Per-product performance (views, carts, purchases, units, revenue, conversion, social, dwell)",
+            "analytics",
+            None,
+            (200, Some("AnalyticsProducts")),
+            &[
+                WINDOW_Q[0],
+                WINDOW_Q[1],
+                WINDOW_Q[2],
+                ("sort", "metric", "Metric to sort by (default revenue)."),
+                ("order", "order", "desc (default) or asc."),
+                ("limit", "limit", "Products to return, 1 to 100 (default 10)."),
+                ("category", "category", "Only products of this category (case-insensitive)."),
+            ],
+        ),
+        AnalyticsTimeSeries => op(
+            "A metric by day, week or month (empty buckets included)",
+            "analytics",
+            None,
+            (200, Some("AnalyticsTimeSeries")),
+            &[
+                WINDOW_Q[0],
+                WINDOW_Q[1],
+                WINDOW_Q[2],
+                ("metric", "metric", "Metric (default purchases)."),
+                ("interval", "interval", "day (default), week (from Monday) or month."),
+                ("productId", "productId", "Only this product's interactions."),
+                ("category", "category", "Only this category's products."),
+            ],
+        ),
+        AnalyticsCompare => op(
+            "A metric in this period against the previous period of equal length",
+            "analytics",
+            None,
+            (200, Some("AnalyticsComparison")),
+            &[
+                WINDOW_Q[0],
+                WINDOW_Q[1],
+                WINDOW_Q[2],
+                ("metric", "metric", "Metric (default revenue)."),
+                ("groupBy", "groupBy", "none (default), product or category."),
+                ("limit", "limit", "Groups to return, 1 to 100 (default 10)."),
+                ("category", "category", "Only this category's products."),
+            ],
+        ),
+        AnalyticsFunnel => op(
+            "The web funnel (view, cart, purchase), overall and per product",
+            "analytics",
+            None,
+            (200, Some("AnalyticsFunnel")),
+            &[
+                WINDOW_Q[0],
+                WINDOW_Q[1],
+                WINDOW_Q[2],
+                ("limit", "limit", "Products to return, 1 to 100 (default 10)."),
+                ("category", "category", "Only this category's products."),
+            ],
+        ),
+        AnalyticsStores => op(
+            "In-store footfall, dwell and shelf interactions by store and zone",
+            "analytics",
+            None,
+            (200, Some("AnalyticsStores")),
+            &WINDOW_Q,
+        ),
     }
 }
 
@@ -783,6 +997,12 @@ fn query_schema(kind: &str) -> Value {
         "period" => en(&["daily", "weekly", "monthly", "yearly"]),
         "status" => en(&["queued", "running", "completed", "failed", "cancelled"]),
         "boolean" => en(&["true", "false"]),
+        "metric" => en(&crow_analytics::Metric::names()),
+        "interval" => en(&["day", "week", "month"]),
+        "groupBy" => en(&["none", "product", "category"]),
+        "order" => en(&["asc", "desc"]),
+        "category" => json!({ "type": "string", "minLength": 1, "maxLength": 100 }),
+        "productId" => json!({ "type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,64}$" }),
         _ => s(),
     }
 }

@@ -100,11 +100,20 @@ async fn seed_data(stack: &Stack, org_id: &str, cookie: &str) -> String {
         }
     }
 
-    // Interactions: always sent; ingest skips event ids it has stored already.
-    let interactions =
-        demo::interactions(&demo::catalogue_skus(), demo::DEMO_INTERACTIONS, demo::DEMO_SEED);
+    // Interactions: always sent; ingest skips event ids it has stored already. The window is
+    // moved by whole weeks to end before today, so "last week" and "last month" have data; an
+    // event id keeps the time of its first ingest.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(demo::WINDOW_END);
+    let shift = demo::shift_to(now);
+    let interactions = demo::shifted(
+        demo::interactions(&demo::catalogue_skus(), demo::DEMO_INTERACTIONS, demo::DEMO_SEED),
+        shift,
+    );
     let batch_path = format!("/api/v1/interactions/organization/{org_id}/batch");
-    let mut inserted = 0u64;
+    let (mut inserted, mut linked) = (0u64, 0u64);
     for (i, chunk) in interactions.chunks(INTERACTION_BATCH).enumerate() {
         let what = format!("ingesting interactions batch {}", i + 1);
         let body = json!({ "interactions": chunk });
@@ -117,6 +126,7 @@ async fn seed_data(stack: &Stack, org_id: &str, cookie: &str) -> String {
         inserted += r.body["inserted"]
             .as_u64()
             .unwrap_or_else(|| fail(&format!("{what}: no inserted in {}", r.text)));
+        linked += r.body["linked"].as_u64().unwrap_or(0);
     }
 
     // Patterns: only into an organization that has none (patterns have no natural key).
@@ -144,7 +154,7 @@ async fn seed_data(stack: &Stack, org_id: &str, cookie: &str) -> String {
 
     // The knowledge base (`demo::knowledge_base`) is seeded once its endpoint exists.
     format!(
-        "seed: {} products ({created} new), {} interactions ({inserted} new), {patterns_total} patterns ({patterns_new} new)",
+        "seed: {} products ({created} new), {} interactions ({inserted} new, {linked} of them linked to their product by SKU), {patterns_total} patterns ({patterns_new} new)",
         existing + created,
         interactions.len(),
     )

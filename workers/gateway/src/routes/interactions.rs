@@ -88,10 +88,17 @@ pub async fn ingest(app: &App<'_>, req: &mut Request) -> Result<Response> {
                 format!("{} {} {}", it.source_type.as_str(), it.kind.replace('_', " "), it.content),
             ));
         }
+        // The product is resolved here, inside the organization, in the writing statement:
+        // `productId` if it names one of the organization's products, else `attributes.sku`.
+        // Anything else stays unlinked (NULL), never guessed.
         statements.push(db.statement(
             "INSERT INTO interactions (id, organization_id, event_id, source_type, kind, product_id, occurred_at, content, attributes, created_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (organization_id, event_id) DO NOTHING RETURNING id",
-            args![&id, &access.org_id, &it.event_id, it.source_type.as_str(), &it.kind, it.product_id.as_ref(), it.occurred_at, &it.content, &it.attributes, now],
+             SELECT ?1, ?2, ?3, ?4, ?5, COALESCE( \
+                 (SELECT p.id FROM products p WHERE p.id = ?6 AND p.organization_id = ?2), \
+                 (SELECT p.id FROM products p WHERE p.organization_id = ?2 AND p.sku = ?11)), \
+             ?7, ?8, ?9, ?10 WHERE true \
+             ON CONFLICT (organization_id, event_id) DO NOTHING RETURNING id, product_id",
+            args![&id, &access.org_id, &it.event_id, it.source_type.as_str(), &it.kind, it.product_id.as_ref(), it.occurred_at, &it.content, &it.attributes, now, it.sku.as_ref()],
         )?);
     }
     let row_count = statements.len();
@@ -99,13 +106,19 @@ pub async fn ingest(app: &App<'_>, req: &mut Request) -> Result<Response> {
     // Each insert returns its id only if it inserted (`meta.changes` would also count the
     // full-text index rows its trigger writes).
     let results = db.read_batch(statements).await?;
-    let mut inserted = 0u64;
+    #[derive(Deserialize)]
+    struct Inserted {
+        product_id: Option<String>,
+    }
+    let (mut inserted, mut linked) = (0u64, 0u64);
     for r in results.iter().take(row_count) {
-        inserted += r.results::<serde_json::Value>().map(|rows| rows.len() as u64).unwrap_or(0);
+        let rows = r.results::<Inserted>().unwrap_or_default();
+        inserted += rows.len() as u64;
+        linked += rows.iter().filter(|x| x.product_id.is_some()).count() as u64;
     }
     Ok(json(
         200,
-        &json!({ "received": items.len(), "inserted": inserted, "duplicates": items.len() as u64 - inserted }),
+        &json!({ "received": items.len(), "inserted": inserted, "duplicates": items.len() as u64 - inserted, "linked": linked }),
     )?)
 }
 
