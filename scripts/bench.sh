@@ -69,6 +69,7 @@ measure() { # measure LABEL crow-load-args...
   out="$(target/release/crow-load --seconds "$seconds" --concurrency "$concurrency" "$@")"
   printf '{"label":"%s","result":%s}\n' "$label" "$out" >> "$results"
 }
+export -f measure
 auth=(--header "Authorization: Bearer $CROW_API_KEY")
 org_url="$CROW_GATEWAY_URL/api/v1/organizations/$CROW_ORG_ID"
 

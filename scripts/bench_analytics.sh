@@ -42,13 +42,8 @@ generate() { # generate FIRST LAST: interactions bench-FIRST..bench-LAST
   FROM n JOIN p ON p.k = n.i % (SELECT m FROM c)" --state "$state" > /dev/null
 }
 
-measure() { # measure LABEL crow-load-args...
-  local label="$1"; shift
-  log "measuring: $label (${seconds}s, $concurrency clients)"
-  local out
-  out="$(target/release/crow-load --seconds "$seconds" --concurrency "$concurrency" "$@")"
-  printf '{"label":"%s","result":%s}\n' "$label" "$out" >> "$results"
-}
+# `measure LABEL crow-load-args…` comes from scripts/bench.sh (exported), writing to "$results".
+declare -F measure > /dev/null || die "run through scripts/bench.sh (it exports measure)"
 
 auth=(--header "Authorization: Bearer $CROW_API_KEY")
 base="$CROW_GATEWAY_URL/api/v1/analytics/organization/$CROW_ORG_ID"
